@@ -1,0 +1,41 @@
+# tnde-gateway: `make run` serves a local demo, `make test` runs the whole suite (pytest, ruff, mypy).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+CONFIG ?=
+
+.PHONY: run test lint pytest venv venv-test init demo bench clean
+
+$(BIN)/tnde: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $(BIN)/tnde
+
+$(VENV)/.test-extras: pyproject.toml $(BIN)/tnde
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+venv: $(BIN)/tnde
+venv-test: $(VENV)/.test-extras
+
+run: venv
+	$(BIN)/tnde init
+	$(BIN)/tnde demo --if-empty
+	$(BIN)/tnde serve --banner
+
+lint: venv-test
+	$(BIN)/ruff check gateway rules webadmin tests bench
+	$(BIN)/ruff format --check gateway rules webadmin tests bench
+	$(BIN)/mypy
+
+pytest: venv-test
+	$(BIN)/pytest -q
+
+test: lint pytest
+
+bench: venv-test
+	$(BIN)/python bench/ingest.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

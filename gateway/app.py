@@ -1,0 +1,50 @@
+"""Composition root: builds every dependency once from the settings, passes them down."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from gateway.config import Settings
+from gateway.db.engine import Database, make_engine
+from gateway.intake.directory import RecipientDirectory
+from gateway.intake.directory_loader import DirectoryCache, database_loader, load_directory
+from gateway.outbound.sender import OutboxSender
+from gateway.pipeline.context import PipelineContext, make_context
+from gateway.pipeline.worker import Worker
+from gateway.timefmt import utcnow
+
+
+@dataclass
+class App:
+    """The wired application: database, clock, pipeline context, directory."""
+
+    settings: Settings
+    db: Database
+    clock: Callable[[], dt.datetime]
+    ctx: PipelineContext
+    directory: DirectoryCache
+
+    @classmethod
+    def build(cls, settings: Settings, clock: Callable[[], dt.datetime] = utcnow) -> App:
+        db = Database(make_engine(settings.database))
+        mail = settings.mail
+        cache = DirectoryCache(database_loader(db, mail.domain, mail.gateway_addresses))
+        return cls(settings, db, clock, make_context(settings, clock), cache)
+
+    def directory_for(self, session: Session) -> RecipientDirectory:
+        """A fresh directory read inside the caller's transaction (the worker's view)."""
+        mail = self.settings.mail
+        return load_directory(session, mail.domain, mail.gateway_addresses)
+
+    def worker(self) -> Worker:
+        return Worker(self.db, self.ctx, self.directory_for)
+
+    def outbox_sender(self) -> OutboxSender:
+        return OutboxSender(self.db, self.settings, self.clock)
+
+    def close(self) -> None:
+        self.db.dispose()

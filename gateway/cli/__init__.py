@@ -1,0 +1,1 @@
+"""The `tnde` command line."""

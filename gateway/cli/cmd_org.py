@@ -1,0 +1,118 @@
+"""`tnde org import|export|list|show`: the organisation as YAML an administrator writes."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+
+from gateway.cli.cmd_core import CommandError, open_app, require_schema
+from gateway.cli.output import dump_json, table
+from gateway.db.models import Position, Unit
+from gateway.org.document import OrgError, parse_org
+from gateway.org.holders import describe_position
+from gateway.org.store import export_org, import_org
+
+
+def add_commands(commands: Any) -> None:
+    org = commands.add_parser("org", help="units, positions, people").add_subparsers(
+        dest="org_command", required=True
+    )
+    importer = org.add_parser("import", help="make the organisation match a YAML file")
+    importer.add_argument("file")
+    importer.add_argument(
+        "--keep-missing", action="store_true", help="do not deactivate what the file omits"
+    )
+    importer.set_defaults(handler=cmd_import)
+    exporter = org.add_parser("export", help="write the organisation as YAML")
+    exporter.add_argument("file", nargs="?", help="default: standard output")
+    exporter.set_defaults(handler=cmd_export)
+    listing = org.add_parser("list", help="units and their positions")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=cmd_list)
+    show = org.add_parser("show", help="a unit (CODE) or position (handle) and its holders")
+    show.add_argument("key")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=cmd_show)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    try:
+        data = yaml.safe_load(Path(args.file).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as err:
+        raise CommandError(f"cannot read {args.file}: {err}") from err
+    app = open_app(args)
+    require_schema(app)
+    try:
+        document = parse_org(data, app.settings.mail.domain)
+        with app.db.write() as session:
+            report = import_org(session, document, deactivate_missing=not args.keep_missing)
+    except OrgError as err:
+        raise CommandError(f"{args.file}: {err}") from err
+    finally:
+        app.close()
+    print(
+        f"imported {args.file}: created {report.created or '-'}, updated {report.updated or '-'},"
+        f" deactivated {report.deactivated or '-'}"
+    )
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    app = open_app(args)
+    require_schema(app)
+    try:
+        with app.db.read() as session:
+            document = export_org(session, app.settings.mail.domain)
+    finally:
+        app.close()
+    text = yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
+    if args.file:
+        Path(args.file).write_text(text, encoding="utf-8")
+        print(f"wrote {args.file}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    app = open_app(args)
+    require_schema(app)
+    try:
+        with app.db.read() as session:
+            rows = session.execute(
+                select(Unit.code, Position.handle, Position.title, Position.is_head)
+                .join(Position, Position.unit_id == Unit.id)
+                .where(Unit.active.is_(True), Position.active.is_(True))
+                .order_by(Unit.id, Position.id)
+            ).all()
+    finally:
+        app.close()
+    items = [{"unit": r[0], "handle": r[1], "title": r[2], "head": r[3]} for r in rows]
+    if args.json:
+        dump_json(items)
+    else:
+        table([[i["unit"], i["handle"], i["title"], "*" if i["head"] else ""] for i in items],
+              ["UNIT", "HANDLE", "TITLE", "HEAD"])  # fmt: skip
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    app = open_app(args)
+    require_schema(app)
+    try:
+        with app.db.read() as session:
+            detail = describe_position(session, args.key, app.clock(), app.settings.mail.domain)
+    finally:
+        app.close()
+    if detail is None:
+        raise CommandError(f"no unit or position {args.key!r}")
+    if args.json:
+        dump_json(detail)
+    else:
+        sys.stdout.write(yaml.safe_dump(detail, allow_unicode=True, sort_keys=False))
+    return 0

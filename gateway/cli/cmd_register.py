@@ -1,0 +1,299 @@
+"""Commands that read the register: naskah, agenda export, inbound, outbox, audit."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from contextlib import nullcontext
+from typing import Any, TextIO
+
+from sqlalchemy import select
+
+from gateway.audit import verify_chain
+from gateway.cli.cmd_core import CommandError, open_app, require_schema
+from gateway.cli.output import Progress, dump_json, table
+from gateway.db.models import Event, Inbound, Outbox
+from gateway.register import count_naskah, iso, iter_naskah, load_naskah_list, naskah_detail
+
+AGENDA_COLUMNS = (
+    ("nomor_agenda", "agenda_number"),
+    ("tanggal_diterima", "received_at"),
+    ("unit", "unit"),
+    ("asal_surat", "sender_agency"),
+    ("pengirim", "sender"),
+    ("nomor_surat", "nomor_surat"),
+    ("tanggal_surat", "tanggal_surat"),
+    ("perihal", "perihal"),
+    ("lampiran", "lampiran_count"),
+    ("sifat_keamanan", "sifat.keamanan"),
+    ("kecepatan", "sifat.kecepatan"),
+    ("klasifikasi", "klasifikasi"),
+    ("jenis", "jenis"),
+    ("status", "status"),
+    ("message_id", "message_id"),
+    ("sha256", "sha256"),
+)
+
+
+def add_commands(commands: Any) -> None:
+    naskah = commands.add_parser("naskah", help="the registered naskah").add_subparsers(
+        dest="naskah_command", required=True
+    )
+    listing = naskah.add_parser("list", help="newest first")
+    listing.add_argument("--json", action="store_true")
+    listing.add_argument("--limit", type=int, default=None)
+    listing.set_defaults(handler=cmd_naskah_list)
+    show = naskah.add_parser("show", help="one naskah by agenda number or id")
+    show.add_argument("key", metavar="AGENDA|ID")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=cmd_naskah_show)
+
+    agenda = commands.add_parser("agenda", help="buku agenda").add_subparsers(
+        dest="agenda_command", required=True
+    )
+    export = agenda.add_parser("export", help="export the register")
+    export.add_argument("--format", choices=("csv", "json"), required=True)
+    export.add_argument("--year", type=int)
+    export.add_argument("--unit", metavar="CODE")
+    export.add_argument("--output", "-o", metavar="FILE", help="default: standard output")
+    export.set_defaults(handler=cmd_agenda_export)
+
+    inbound = commands.add_parser("inbound", help="received messages and quarantine")
+    inbound_commands = inbound.add_subparsers(dest="inbound_command", required=True)
+    inbound_list = inbound_commands.add_parser("list")
+    inbound_list.add_argument("--state", help="e.g. quarantined, received, ignored")
+    inbound_list.add_argument("--json", action="store_true")
+    inbound_list.add_argument("--limit", type=int, default=100)
+    inbound_list.set_defaults(handler=cmd_inbound_list)
+
+    outbox = commands.add_parser("outbox", help="mail the gateway sends")
+    outbox_commands = outbox.add_subparsers(dest="outbox_command", required=True)
+    outbox_list = outbox_commands.add_parser("list")
+    outbox_list.add_argument("--state", help="queued, sending, sent or failed")
+    outbox_list.add_argument("--json", action="store_true")
+    outbox_list.add_argument("--limit", type=int, default=100)
+    outbox_list.set_defaults(handler=cmd_outbox_list)
+    outbox_show = outbox_commands.add_parser("show", help="print the message as sent")
+    outbox_show.add_argument("id", type=int)
+    outbox_show.set_defaults(handler=cmd_outbox_show)
+
+    audit = commands.add_parser("audit", help="the audit trail").add_subparsers(
+        dest="audit_command", required=True
+    )
+    verify = audit.add_parser("verify", help="recompute every hash chain")
+    verify.set_defaults(handler=cmd_audit_verify)
+
+
+def cmd_naskah_list(args: argparse.Namespace) -> int:
+    app = open_app(args)
+    require_schema(app)
+    try:
+        items = load_naskah_list(app.db, args.limit)
+    finally:
+        app.close()
+    for item in items:
+        item.pop("received_at_dt", None)
+    if args.json:
+        dump_json(items)
+        return 0
+    rows = [
+        [i["agenda_number"], i["received_at"] or "", i["sender"], i["perihal"], i["status"]]
+        for i in items
+    ]
+    table(rows, ["AGENDA", "RECEIVED (UTC)", "SENDER", "PERIHAL", "STATUS"])
+    return 0
+
+
+def cmd_naskah_show(args: argparse.Namespace) -> int:
+    app = open_app(args)
+    require_schema(app)
+    try:
+        detail = naskah_detail(app.db, args.key)
+    finally:
+        app.close()
+    if detail is None:
+        raise CommandError(f"no naskah with agenda number or id {args.key!r}")
+    detail.pop("received_at_dt", None)
+    if args.json:
+        dump_json(detail)
+        return 0
+    _print_detail(detail)
+    return 0
+
+
+def _print_detail(detail: dict[str, Any]) -> None:
+    out = sys.stdout
+    for label, key in (
+        ("Agenda", "agenda_number"), ("Unit", "unit"), ("Received", "received_at"),
+        ("Sender", "sender"), ("Nomor surat", "nomor_surat"), ("Tanggal surat", "tanggal_surat"),
+        ("Perihal", "perihal"), ("Lampiran", "lampiran_count"), ("Status", "status"),
+    ):  # fmt: skip
+        out.write(f"{label:14}: {detail.get(key) if detail.get(key) is not None else '-'}\n")
+    out.write(f"{'Sifat':14}: {detail['sifat']['keamanan']} / {detail['sifat']['kecepatan']}\n")
+    for attachment in detail["attachments"]:
+        out.write(f"{'Attachment':14}: {attachment['filename']} ({attachment['size']} bytes)\n")
+    out.write("Field sources:\n")
+    for field, source in detail["field_sources"].items():
+        where = source.get("source", "?") + (f" line {source['line']}" if "line" in source else "")
+        out.write(f"  {field:14} from {where}: {source.get('text', '')!r}\n")
+    if detail.get("decision"):
+        out.write("Routing decision:\n")
+        out.write(json.dumps(detail["decision"], ensure_ascii=False, indent=2) + "\n")
+    out.write("Timeline:\n")
+    for event in detail["timeline"]:
+        out.write(f"  {event['at']}  {event['type']:20} {event['actor']}\n")
+
+
+def cmd_agenda_export(args: argparse.Namespace) -> int:
+    app = open_app(args)
+    require_schema(app)
+    target: Any = nullcontext(sys.stdout)
+    if args.output:
+        target = open(args.output, "w", encoding="utf-8", newline="")  # noqa: SIM115 - with below
+    try:
+        with app.db.read() as session, target as stream:
+            total = count_naskah(session, args.year, args.unit)
+            progress = Progress(total, "export")
+            rows = iter_naskah(session, args.year, args.unit)
+            written = _write_export(stream, args.format, rows, progress)
+            progress.finish()
+    finally:
+        app.close()
+    print(f"exported {written} naskah", file=sys.stderr)
+    return 0
+
+
+def _write_export(stream: TextIO, fmt: str, rows: Any, progress: Progress) -> int:
+    written = 0
+    if fmt == "csv":
+        writer = csv.writer(stream)
+        writer.writerow([column for column, _ in AGENDA_COLUMNS])
+        for item in rows:
+            writer.writerow([_pick(item, path) for _, path in AGENDA_COLUMNS])
+            written += 1
+            progress.step()
+        return written
+    stream.write("[")
+    for item in rows:
+        stream.write(("\n" if not written else ",\n") + json.dumps(item, ensure_ascii=False))
+        written += 1
+        progress.step()
+    stream.write("\n]\n")
+    return written
+
+
+def _pick(item: dict[str, Any], path: str) -> Any:
+    value: Any = item
+    for key in path.split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+    return "" if value is None else value
+
+
+def cmd_inbound_list(args: argparse.Namespace) -> int:
+    app = open_app(args)
+    require_schema(app)
+    try:
+        with app.db.read() as session:
+            query = select(Inbound).order_by(Inbound.id.desc()).limit(args.limit)
+            if args.state:
+                query = query.where(Inbound.state == args.state)
+            items = [_inbound_dict(r) for r in session.scalars(query)]
+    finally:
+        app.close()
+    if args.json:
+        dump_json(items)
+        return 0
+    rows = [
+        [i["id"], i["state"], i["mail_from"], ",".join(i["rcpt_tos"]), i["reason"] or ""]
+        for i in items
+    ]
+    table(rows, ["ID", "STATE", "FROM", "TO", "REASON"])
+    return 0
+
+
+def _inbound_dict(row: Inbound) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "source": row.source,
+        "state": row.state,
+        "kind": row.kind,
+        "mail_from": row.mail_from,
+        "rcpt_tos": list(row.rcpt_tos or []),
+        "received_at": iso(row.received_at),
+        "message_id": row.message_id,
+        "size": row.size,
+        "reason": row.reason,
+        "attempts": row.attempts,
+    }
+
+
+def _outbox_dict(row: Outbox) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "to": row.rcpt_to,
+        "subject": row.subject,
+        "state": row.state,
+        "attempts": row.attempts,
+        "last_error": row.last_error,
+        "created_at": iso(row.created_at),
+        "sent_at": iso(row.sent_at),
+        "naskah_id": row.naskah_id,
+        "message_id": row.message_id,
+    }
+
+
+def cmd_outbox_list(args: argparse.Namespace) -> int:
+    app = open_app(args)
+    require_schema(app)
+    try:
+        with app.db.read() as session:
+            query = select(Outbox).order_by(Outbox.id.desc()).limit(args.limit)
+            if args.state:
+                query = query.where(Outbox.state == args.state)
+            items = [_outbox_dict(o) for o in session.scalars(query)]
+    finally:
+        app.close()
+    if args.json:
+        dump_json(items)
+        return 0
+    table(
+        [[i["id"], i["kind"], i["state"], i["to"], i["subject"]] for i in items],
+        ["ID", "KIND", "STATE", "TO", "SUBJECT"],
+    )
+    return 0
+
+
+def cmd_outbox_show(args: argparse.Namespace) -> int:
+    app = open_app(args)
+    require_schema(app)
+    try:
+        with app.db.read() as session:
+            row = session.get(Outbox, args.id)
+            if row is None:
+                raise CommandError(f"no outbox message {args.id}")
+            state = f"state={row.state} attempts={row.attempts}"
+            print(f"# {state} envelope-from={row.mail_from} to={row.rcpt_to}")
+            sys.stdout.write(bytes(row.message).decode("utf-8", "replace"))
+    finally:
+        app.close()
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    app = open_app(args)
+    require_schema(app)
+    try:
+        with app.db.read() as session:
+            chains = list(session.scalars(select(Event.chain).distinct()))
+            problems = [p for chain in chains for p in verify_chain(session, chain)]
+    finally:
+        app.close()
+    for problem in problems:
+        print(f"{problem.chain} #{problem.seq}: {problem.problem}")
+    print(
+        f"checked {len(chains)} chain(s): {'OK' if not problems else f'{len(problems)} problem(s)'}"
+    )
+    return 1 if problems else 0

@@ -1,0 +1,231 @@
+"""Settings: one TOML file, every key overridable by TNDE_SECTION__KEY, working defaults."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "TNDE_"
+CONFIG_ENV = "TNDE_CONFIG"
+
+
+class ConfigError(ValueError):
+    """A configuration file or environment value is wrong; the message names the key."""
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str = "sqlite:///var/tnde.db"
+    # Seconds a SQLite writer waits for the lock before the commit fails (then SMTP says 451).
+    busy_timeout: float = 20.0
+    pool_size: int = 10
+    echo: bool = False
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    listen: str = "127.0.0.1:2525"
+    hostname: str = ""
+    # RFC 5321 4.5.3.2: the server should wait at least 5 minutes for a command.
+    timeout: float = 300.0
+    max_connections_per_ip: int = 20
+    # Peers (IP addresses) allowed to send bare LF line endings, e.g. a trusted local MTA.
+    allow_bare_lf_from: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LmtpSettings:
+    listen: str = "127.0.0.1:8024"
+    timeout: float = 300.0
+    allow_bare_lf_from: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    listen: str = "127.0.0.1:8080"
+    # The address officials reach the panel at; used in links inside notices.
+    public_url: str = ""
+    secret_key: str = ""
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    domain: str = "tnde.banyumaskab.go.id"
+    max_message_size: int = 25 * 1024 * 1024
+    # Local parts of the gateway itself (besides units and positions) that accept mail.
+    gateway_addresses: tuple[str, ...] = ("tnde", "postmaster", "balasan")
+    # Local part of the From/return address of everything the gateway sends.
+    sender_local: str = "tnde"
+    sender_name: str = "TNDE Gateway"
+    # Local part that carries reply tokens: balasan+<token>@domain.
+    reply_local: str = "balasan"
+    # authserv-ids whose Authentication-Results headers we trust (our own MTA).
+    trusted_authserv_ids: tuple[str, ...] = ()
+    # Stamped in X-TNDE-Loop on outgoing mail; mail carrying it back is ours.
+    instance_id: str = ""
+    helpdesk: str = "Helpdesk TNDE Diskominfo, telp. (0281) 000000"
+    timezone: str = "Asia/Jakarta"
+
+
+@dataclass(frozen=True)
+class OutboundSettings:
+    smarthost: str = ""
+    starttls: bool = False
+    username: str = ""
+    password: str = ""
+    timeout: float = 60.0
+    # Retry schedule for temporary failures: first delay doubles up to max_delay.
+    first_retry_delay: float = 60.0
+    max_retry_delay: float = 3600.0
+    # After this many seconds of temporary failures a message is given up (failed).
+    give_up_after: float = 5 * 24 * 3600.0
+    poll_interval: float = 1.0
+    batch_size: int = 20
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    poll_interval: float = 0.5
+    # A claimed row whose worker died is claimed again after this many seconds.
+    lease_seconds: float = 300.0
+    concurrency: int = 1
+    max_mime_depth: int = 50
+    max_mime_parts: int = 1000
+    # Attempts before an integrity conflict (a concurrent duplicate) becomes a quarantine.
+    max_conflict_retries: int = 3
+
+
+@dataclass(frozen=True)
+class NumberingSettings:
+    surat_masuk: str = "{seq:05d}/SM/{unit}/{year}"
+    nota_dinas: str = "{seq:05d}/ND/{unit}/{year}"
+    surat_keluar: str = "{kka}/{seq}/{unit}/{year}"
+    # Per-unit overrides: units.SETDA.surat_masuk = "SM/{seq:04}/{yyyy}".
+    units: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def format_for(self, unit_code: str, kind: str) -> str:
+        """The format string for one unit and naskah kind (unit override first)."""
+        for code, formats in self.units.items():
+            if code.upper() == unit_code.upper() and kind in formats:
+                return formats[kind]
+        return str(getattr(self, kind))
+
+
+@dataclass(frozen=True)
+class TemplatesSettings:
+    # A directory whose files override the built-in templates of the same name.
+    directory: str = ""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    lmtp: LmtpSettings = field(default_factory=LmtpSettings)
+    web: WebSettings = field(default_factory=WebSettings)
+    mail: MailSettings = field(default_factory=MailSettings)
+    outbound: OutboundSettings = field(default_factory=OutboundSettings)
+    worker: WorkerSettings = field(default_factory=WorkerSettings)
+    numbering: NumberingSettings = field(default_factory=NumberingSettings)
+    templates: TemplatesSettings = field(default_factory=TemplatesSettings)
+    source: str = "defaults"
+
+
+def load_settings(
+    path: str | os.PathLike[str] | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Read the file (argument, else TNDE_CONFIG, else none) and apply TNDE_ overrides."""
+    environ = os.environ if environ is None else environ
+    chosen = path or environ.get(CONFIG_ENV) or None
+    raw: dict[str, Any] = {}
+    if chosen:
+        try:
+            raw = tomllib.loads(Path(chosen).read_text(encoding="utf-8"))
+        except FileNotFoundError as err:
+            raise ConfigError(f"configuration file {chosen} does not exist") from err
+        except tomllib.TOMLDecodeError as err:
+            raise ConfigError(f"configuration file {chosen}: {err}") from err
+    _apply_environment(raw, environ)
+    settings: Settings = _build(Settings, dict(raw), "")
+    return dataclasses.replace(settings, source=str(chosen) if chosen else "defaults")
+
+
+def _apply_environment(raw: dict[str, Any], environ: Mapping[str, str]) -> None:
+    """Merge TNDE_SECTION__KEY[__SUBKEY] variables into the raw dictionary."""
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX) or name == CONFIG_ENV or "__" not in name:
+            continue
+        path = [part.lower() for part in name[len(ENV_PREFIX) :].split("__")]
+        target = raw
+        for part in path[:-1]:
+            target = target.setdefault(part, {})
+            if not isinstance(target, dict):
+                raise ConfigError(f"{name}: {part} is not a table")
+        target[path[-1]] = _parse_env_value(value)
+
+
+def _parse_env_value(value: str) -> Any:
+    """Read an environment value as a TOML literal when it is one, else as a string."""
+    try:
+        return tomllib.loads(f"v = {value}")["v"]
+    except tomllib.TOMLDecodeError:
+        return value
+
+
+def _build(cls: type[Any], raw: Any, where: str) -> Any:
+    """Build a settings dataclass from a table, refusing unknown keys and wrong types."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"[{where}] must be a table")
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls) if f.name != "source"}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        label = f"[{where}]" if where else "top level"
+        raise ConfigError(f"unknown key(s) in {label}: {', '.join(unknown)}")
+    values = {}
+    for name, value in raw.items():
+        key = f"{where}.{name}" if where else name
+        values[name] = _coerce(hints[name], value, key)
+    return cls(**values)
+
+
+def _coerce(hint: Any, value: Any, key: str) -> Any:
+    """Check one value against its type hint, converting lists to tuples."""
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return _build(hint, value, key)
+    origin = typing.get_origin(hint)
+    if origin is tuple:
+        if isinstance(value, str):
+            value = [item.strip() for item in value.split(",") if item.strip()]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{key} must be a list of strings")
+        return tuple(value)
+    if origin in (Mapping, dict) or (isinstance(origin, type) and issubclass(origin, Mapping)):
+        if not isinstance(value, dict):
+            raise ConfigError(f"{key} must be a table")
+        return value
+    if hint is float and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if hint in (int, bool, str) and type(value) is hint:
+        return value
+    if isinstance(hint, types.UnionType):
+        return value
+    raise ConfigError(f"{key} must be of type {getattr(hint, '__name__', hint)}, got {value!r}")
+
+
+def parse_listen(value: str, key: str) -> tuple[str, int] | None:
+    """Split "host:port" (IPv6 in brackets allowed); empty disables the listener."""
+    value = value.strip()
+    if not value:
+        return None
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit():
+        raise ConfigError(f"{key} must look like 127.0.0.1:2525, got {value!r}")
+    return host.strip("[]") or "0.0.0.0", int(port)

@@ -1,0 +1,102 @@
+"""Engine and session factory: durable SQLite (WAL, synchronous=FULL) or PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.config import DatabaseSettings
+
+
+def normalise_url(url: str) -> str:
+    """Use psycopg 3 for plain postgresql:// URLs (the driver we install)."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def make_engine(settings: DatabaseSettings) -> Engine:
+    """Create the engine; for SQLite also create the directory and set durable pragmas."""
+    url = make_url(normalise_url(settings.url))
+    if url.get_backend_name() == "sqlite":
+        return _sqlite_engine(url.database or "", settings)
+    return create_engine(
+        url,
+        echo=settings.echo,
+        pool_size=settings.pool_size,
+        pool_pre_ping=True,
+        # Fail fast when the server is gone, so SMTP can answer 451 instead of hanging.
+        connect_args={"connect_timeout": 5},
+    )
+
+
+def _sqlite_engine(database: str, settings: DatabaseSettings) -> Engine:
+    """SQLite with WAL + synchronous=FULL and BEGIN IMMEDIATE for every write transaction."""
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        f"sqlite:///{database}",
+        echo=settings.echo,
+        connect_args={"timeout": settings.busy_timeout, "check_same_thread": False},
+    )
+    busy_ms = int(settings.busy_timeout * 1000)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # pysqlite's own transaction handling is off, so SQLAlchemy's begin hook decides.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # FULL: a commit that returned survives power loss, which 250 promises.
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # IMMEDIATE takes the write lock up front: no deadlock-prone lock upgrades later.
+        # Read-only work (the panel, the CLI) asks for a deferred BEGIN to run alongside.
+        if connection.get_execution_options().get("sqlite_deferred"):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def is_sqlite(engine: Engine) -> bool:
+    """True for the single-writer SQLite backend."""
+    return engine.dialect.name == "sqlite"
+
+
+class Database:
+    """The engine plus session factories for write and read-only transactions."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sessions = sessionmaker(engine, expire_on_commit=False)
+        self._read_engine = engine.execution_options(sqlite_deferred=True)
+        self.read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction: commit on success, roll back and re-raise on error."""
+        with self.sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """One read-only transaction that does not take SQLite's write lock."""
+        with self.read_sessions() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()

@@ -1,0 +1,1 @@
+"""Alembic migration environment of tnde-gateway (run by `tnde init`)."""

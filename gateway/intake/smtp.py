@@ -1,0 +1,196 @@
+"""SMTP and LMTP listeners on aiosmtpd: one handler, one storage path, two protocols."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiosmtpd.lmtp import LMTP
+from aiosmtpd.smtp import SMTP
+
+from gateway.intake.directory import RecipientDirectory
+from gateway.intake.store import Envelope
+
+log = logging.getLogger("tnde.intake")
+logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every connection
+
+# Replies, each with an RFC 3463 enhanced code and a short Indonesian gloss for the
+# human who reads the bounce.
+R250 = "250 2.0.0 OK: accepted as {id} (diterima)"
+R421_TOO_MANY = "421 4.7.0 Too many connections from your address (terlalu banyak koneksi)"
+R451_STORE = "451 4.3.0 Temporary failure storing the message, try again later (gangguan sementara)"
+R451_DIRECTORY = "451 4.3.0 Recipient directory unavailable, try again later (gangguan sementara)"
+R550_UNKNOWN = "550 5.1.1 <{address}>: no such unit or position here (alamat tujuan tidak dikenal)"
+R552_SIZE = "552 5.3.4 Message too big: the limit is {limit} bytes (ukuran pesan melebihi batas)"
+R554_BARE_NEWLINE = (
+    "554 5.6.0 Message refused: bare CR or LF line ending in DATA; use CRLF"
+    " (SMTP smuggling protection, CVE-2024-27305 class)"
+)
+R500_LINE = "500 5.5.2 Line too long: the limit is 998 characters (RFC 5322 2.1.1)"
+
+# aiosmtpd answers size and line errors itself without enhanced codes; rewrite them.
+_AIOSMTPD_REWRITES = (
+    ("552 Error: Too much mail data", "size"),
+    ("552 Error: message size exceeds fixed maximum message size", "size"),
+    ("500 Line too long", "line"),
+)
+
+# A CR not followed by LF, or an LF not preceded by CR.
+_BARE_NEWLINE = re.compile(rb"\r(?!\n)|(?<!\r)\n")
+
+StoreFunc = Callable[[bytes, Envelope], Awaitable[int]]
+DirectoryFunc = Callable[[], RecipientDirectory | None]
+
+
+@dataclass
+class IntakeHandler:
+    """aiosmtpd handler: validate recipients, store DATA durably, then answer."""
+
+    source: str  # smtp | lmtp
+    directory: DirectoryFunc
+    store: StoreFunc
+    allow_bare_lf_from: tuple[str, ...] = ()
+    lmtp: bool = False
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        directory = self.directory()
+        if directory is None:
+            # The directory never loaded (database down since start): let the client retry.
+            return R451_DIRECTORY
+        recipient = directory.resolve(address)
+        if recipient is None:
+            # Unknown local part, foreign domain or relay trick: we never relay.
+            log.info("rcpt refused %s from %s", address, session.peer)
+            return R550_UNKNOWN.format(address=_printable(address))
+        envelope.rcpt_tos.append(recipient.address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        raw: bytes = envelope.original_content or b""
+        peer_ip = session.peer[0] if session.peer else ""
+        if peer_ip not in self.allow_bare_lf_from and _BARE_NEWLINE.search(raw):
+            # Bare CR/LF is how smuggled messages hide a second end-of-data marker.
+            return self._per_recipient(envelope, R554_BARE_NEWLINE)
+        meta = Envelope(
+            source=self.source,
+            mail_from=envelope.mail_from or "",
+            rcpt_tos=list(envelope.rcpt_tos),
+            peer=_peer_text(session.peer),
+            helo=session.host_name,
+        )
+        try:
+            inbound_id = await self.store(raw, meta)
+        except Exception:
+            # Nothing was committed (the transaction rolled back): the client keeps the mail.
+            log.exception("storing message from %s failed", meta.peer)
+            return self._per_recipient(envelope, R451_STORE)
+        log.info("accepted inbound %s from %s for %s", inbound_id, meta.mail_from, meta.rcpt_tos)
+        return self._per_recipient(envelope, R250.format(id=inbound_id))
+
+    async def handle_exception(self, error: Exception) -> str:
+        log.exception("SMTP session error", exc_info=error)
+        return R451_STORE
+
+    def _per_recipient(self, envelope: Any, status: str) -> str:
+        """LMTP answers once per accepted recipient (RFC 2033); SMTP answers once."""
+        if not self.lmtp:
+            return status
+        return "\r\n".join(status for _ in envelope.rcpt_tos)
+
+
+def _printable(address: str) -> str:
+    """Strip control characters before echoing an address back in a reply."""
+    return "".join(ch for ch in address if ch.isprintable() and ch not in "<>")[:320]
+
+
+def _peer_text(peer: Any) -> str | None:
+    if isinstance(peer, tuple) and len(peer) >= 2:
+        return f"{peer[0]}:{peer[1]}"
+    return str(peer) if peer else None
+
+
+class _GatewayProtocolMixin:
+    """Connection caps and enhanced status codes on top of aiosmtpd's protocol."""
+
+    connections: Counter[str]
+    max_per_ip: int
+    data_size_limit: int | None
+    _peer_ip: str = ""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        peer = transport.get_extra_info("peername")
+        self._peer_ip = peer[0] if isinstance(peer, tuple) else str(peer)
+        self.connections[self._peer_ip] += 1
+        if self.max_per_ip and self.connections[self._peer_ip] > self.max_per_ip:
+            # Refuse before the greeting; the client retries later (4xx).
+            assert isinstance(transport, asyncio.WriteTransport)
+            transport.write(R421_TOO_MANY.encode() + b"\r\n")
+            transport.close()
+        super().connection_made(transport)  # type: ignore[misc]
+
+    def connection_lost(self, error: Exception | None) -> None:
+        self.connections[self._peer_ip] -= 1
+        if self.connections[self._peer_ip] <= 0:
+            del self.connections[self._peer_ip]
+        super().connection_lost(error)  # type: ignore[misc]
+
+    async def push(self, status: str | bytes) -> None:
+        if isinstance(status, str):
+            status = self._rewrite(status)
+        await super().push(status)  # type: ignore[misc]
+
+    def _rewrite(self, status: str) -> str:
+        for prefix, kind in _AIOSMTPD_REWRITES:
+            if status.startswith(prefix):
+                if kind == "size":
+                    return R552_SIZE.format(limit=self.data_size_limit)
+                return R500_LINE
+        return status
+
+
+class GatewaySMTP(_GatewayProtocolMixin, SMTP):
+    """SMTP with our reply texts and per-IP connection cap."""
+
+
+class GatewayLMTP(_GatewayProtocolMixin, LMTP):
+    """LMTP (RFC 2033) with our reply texts and per-IP connection cap."""
+
+
+async def start_listener(
+    handler: IntakeHandler,
+    host: str,
+    port: int,
+    *,
+    max_message_size: int,
+    hostname: str,
+    timeout: float,
+    max_connections_per_ip: int,
+) -> asyncio.Server:
+    """Listen on host:port with the SMTP or LMTP protocol on the running loop."""
+    loop = asyncio.get_running_loop()
+    connections: Counter[str] = Counter()
+    protocol_class = GatewayLMTP if handler.lmtp else GatewaySMTP
+
+    def factory() -> Any:
+        protocol = protocol_class(
+            handler,
+            data_size_limit=max_message_size,
+            enable_SMTPUTF8=True,
+            decode_data=False,
+            hostname=hostname or None,
+            ident="tnde-gateway",
+            timeout=timeout,
+            loop=loop,
+        )
+        protocol.connections = connections
+        protocol.max_per_ip = max_connections_per_ip
+        return protocol
+
+    return await loop.create_server(factory, host, port, reuse_address=True)

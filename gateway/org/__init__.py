@@ -1,0 +1,1 @@
+"""The organisation: units, positions, people and who holds which position when."""

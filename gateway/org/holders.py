@@ -1,0 +1,115 @@
+"""Who holds a position on a given day: the definitif holder, or the acting Plt/Plh."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.db.models import Assignment, Person, Position, Unit
+from gateway.timefmt import local
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A person who receives a position's mail on that day, and in what capacity."""
+
+    person_id: int
+    name: str
+    email: str | None
+    kind: str  # definitif | plt | plh
+
+
+def covers(assignment: Assignment, day: dt.date) -> bool:
+    """Whether an assignment's (inclusive) date range contains `day`."""
+    starts_ok = assignment.valid_from is None or assignment.valid_from <= day
+    ends_ok = assignment.valid_to is None or day <= assignment.valid_to
+    return starts_ok and ends_ok
+
+
+def holders(
+    session: Session, position: Position, day: dt.date, notify_both: bool = False
+) -> list[Holder]:
+    """Acting holders replace the definitif one for their range (or join them, if asked)."""
+    rows = session.execute(
+        select(Assignment, Person)
+        .join(Person, Assignment.person_id == Person.id)
+        .where(Assignment.position_id == position.id, Person.active.is_(True))
+        .order_by(Assignment.id)
+    ).all()
+    current = [(a, p) for a, p in rows if covers(a, day)]
+    acting = [(a, p) for a, p in current if a.kind in ("plt", "plh")]
+    definitif = [(a, p) for a, p in current if a.kind == "definitif"]
+    if acting and not (notify_both or position.notify_definitif_when_acting):
+        chosen = acting
+    else:
+        chosen = acting + definitif
+    result, seen = [], set()
+    for assignment, person in chosen:
+        if person.id in seen:
+            continue
+        seen.add(person.id)
+        result.append(Holder(person.id, person.name, primary_email(person), assignment.kind))
+    return result
+
+
+def primary_email(person: Person) -> str | None:
+    for email in person.emails:
+        if email.is_primary and email.undeliverable_since is None:
+            return email.address
+    usable = [e.address for e in person.emails if e.undeliverable_since is None]
+    return usable[0] if usable else None
+
+
+def positions_of(session: Session, person_id: int, day: dt.date) -> list[tuple[Position, str]]:
+    """The positions a person holds on `day`, with the capacity (definitif/plt/plh)."""
+    rows = session.execute(
+        select(Assignment, Position)
+        .join(Position, Assignment.position_id == Position.id)
+        .where(Assignment.person_id == person_id, Position.active.is_(True))
+    ).all()
+    return [(position, a.kind) for a, position in rows if covers(a, day)]
+
+
+def describe_position(
+    session: Session, key: str, now: dt.datetime, domain: str
+) -> dict[str, Any] | None:
+    """A unit (by code) or a position (by handle) with today's holders, for `org show`."""
+    day = local(now).date()
+    unit = session.scalars(select(Unit).where(Unit.code == key.upper())).first()
+    if unit is not None:
+        positions = session.scalars(
+            select(Position).where(Position.unit_id == unit.id, Position.active.is_(True))
+        )
+        return {
+            "unit": unit.code,
+            "name": unit.name,
+            "active": unit.active,
+            "addresses": [a.address for a in unit.addresses],
+            "positions": [_position_info(session, p, day, domain) for p in positions],
+        }
+    position = session.scalars(select(Position).where(Position.handle == key.lower())).first()
+    if position is None:
+        return None
+    return _position_info(session, position, day, domain)
+
+
+def _position_info(
+    session: Session, position: Position, day: dt.date, domain: str
+) -> dict[str, Any]:
+    superior = session.get(Position, position.superior_id) if position.superior_id else None
+    return {
+        "handle": position.handle,
+        "title": position.title,
+        "address": f"{position.handle}@{domain}",
+        "superior": superior.handle if superior else None,
+        "head": position.is_head,
+        "registrar": position.is_registrar,
+        "holders_today": [
+            {"name": h.name, "email": h.email, "kind": h.kind}
+            for h in holders(session, position, day)
+        ],
+    }

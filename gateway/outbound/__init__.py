@@ -1,0 +1,1 @@
+"""Outbound mail: compose (templates), outbox (durable queue) and relay (smarthost)."""

@@ -1,0 +1,101 @@
+"""The outbox worker: claims due messages, relays them, schedules retries with backoff."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from sqlalchemy import select
+
+from gateway.config import Settings
+from gateway.db.claims import claim_rows, holds_claim, new_token
+from gateway.db.engine import Database
+from gateway.db.models import Outbox
+from gateway.outbound.relay import DeliveryResult, deliver
+
+log = logging.getLogger("tnde.outbox")
+
+Deliver = Callable[[str, str, bytes], DeliveryResult]
+
+
+class OutboxSender:
+    """Relays queued outbox rows; does nothing while no smarthost is configured."""
+
+    def __init__(self, db: Database, settings: Settings, clock: Callable[[], dt.datetime]) -> None:
+        self.db = db
+        self.settings = settings
+        self.clock = clock
+        self.helo = settings.smtp.hostname or settings.mail.domain
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.settings.outbound.smarthost.strip())
+
+    def run_once(self) -> int:
+        """Deliver one batch of due messages; return how many were attempted."""
+        token = new_token()
+        now = self.clock()
+        out = self.settings.outbound
+        with self.db.write() as session:
+            ids = claim_rows(
+                session,
+                Outbox,
+                ready=(Outbox.state == "queued") & (Outbox.next_attempt_at <= now),
+                now=now,
+                lease=dt.timedelta(seconds=max(out.timeout * 3, 300)),
+                token=token,
+                busy_state="sending",
+                limit=out.batch_size,
+            )
+        for outbox_id in ids:
+            self._deliver_one(outbox_id, token)
+        return len(ids)
+
+    def _deliver_one(self, outbox_id: int, token: str) -> None:
+        with self.db.read() as session:
+            row = session.execute(
+                select(Outbox.mail_from, Outbox.rcpt_to, Outbox.message).where(
+                    Outbox.id == outbox_id
+                )
+            ).one()
+        result = deliver(self.settings.outbound, self.helo, row[0], row[1], bytes(row[2]))
+        self._record(outbox_id, token, result)
+
+    def _record(self, outbox_id: int, token: str, result: DeliveryResult) -> None:
+        now = self.clock()
+        out = self.settings.outbound
+        with self.db.write() as session:
+            if not holds_claim(session, Outbox, outbox_id, token, "sending"):
+                return  # Our lease expired and someone else took it over.
+            row = session.get_one(Outbox, outbox_id)
+            row.attempts += 1
+            row.claim_token = None
+            row.last_error = None if result.outcome == "sent" else result.detail
+            if result.outcome == "sent":
+                row.state, row.sent_at = "sent", now
+            elif result.outcome == "permanent" or now - row.created_at > dt.timedelta(
+                seconds=out.give_up_after
+            ):
+                row.state = "failed"
+                log.warning("outbox %s failed permanently: %s", outbox_id, result.detail)
+            else:
+                row.state = "queued"
+                delay = min(out.first_retry_delay * 2 ** (row.attempts - 1), out.max_retry_delay)
+                row.next_attempt_at = now + dt.timedelta(seconds=delay)
+                log.info("outbox %s retry in %.0fs: %s", outbox_id, delay, result.detail)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Loop until `stop` is set, polling for due messages."""
+        while not stop.is_set():
+            attempted = 0
+            if self.enabled:
+                try:
+                    attempted = await asyncio.to_thread(self.run_once)
+                except Exception:
+                    log.exception("outbox pass failed; will retry")
+            if not attempted:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.settings.outbound.poll_interval)

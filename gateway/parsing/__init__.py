@@ -1,0 +1,1 @@
+"""Pure parsing: raw bytes to a structured message, metadata and classifications."""

@@ -1,0 +1,78 @@
+"""Strict address handling: one addr-spec per mailbox, display names never trusted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from email.headerregistry import Address
+from email.message import EmailMessage
+
+from email_validator import EmailNotValidError, validate_email
+
+from gateway.parsing.headers import header_text
+
+
+@dataclass(frozen=True)
+class Mailbox:
+    """A parsed mailbox: the addr-spec (lower-case) and a cleaned display name."""
+
+    address: str
+    name: str = ""
+    flags: tuple[str, ...] = field(default_factory=tuple)
+
+
+def normalise_address(address: str) -> str | None:
+    """Validate an addr-spec syntactically and return it lower-cased, or None."""
+    address = address.strip()
+    if not address or any(not ch.isprintable() for ch in address):
+        return None
+    try:
+        result = validate_email(address, check_deliverability=False, allow_smtputf8=True)
+    except EmailNotValidError:
+        return None
+    return str(result.normalized).lower()
+
+
+def mailboxes(msg: EmailMessage, name: str) -> list[Mailbox]:
+    """Every valid mailbox in an address header, in order; invalid ones are skipped."""
+    try:
+        header = msg.get(name)
+        addresses: tuple[Address, ...] = tuple(getattr(header, "addresses", ()) or ())
+    except Exception:  # A malformed header can make the policy's parser raise.
+        addresses = ()
+    result = []
+    for item in addresses:
+        if not item.username or not item.domain:
+            continue
+        normalised = normalise_address(item.addr_spec)
+        if normalised is None:
+            continue
+        display, flags = _clean_display_name(item.display_name or "")
+        result.append(Mailbox(normalised, display, flags))
+    return result
+
+
+def first_mailbox(msg: EmailMessage, name: str) -> Mailbox | None:
+    """The first valid mailbox of a header (From: has one in practice)."""
+    found = mailboxes(msg, name)
+    if not found:
+        return None
+    if len(found) > 1:
+        first = found[0]
+        return Mailbox(first.address, first.name, (*first.flags, "multiple-addresses"))
+    return found[0]
+
+
+def _clean_display_name(name: str) -> tuple[str, tuple[str, ...]]:
+    """Drop control characters; flag a name that pretends to be an address (mailsploit)."""
+    flags: list[str] = []
+    if any(not ch.isprintable() for ch in name):
+        flags.append("control-characters-in-name")
+        name = "".join(ch for ch in name if ch.isprintable())
+    if "@" in name:
+        flags.append("address-in-display-name")
+    return name.strip().strip('"').strip(), tuple(flags)
+
+
+def display_from(msg: EmailMessage) -> str:
+    """The From header as text, for logs only (never for identity decisions)."""
+    return header_text(msg, "from")

@@ -1,0 +1,1 @@
+"""The pipeline worker: received messages to registered naskah, one transaction each."""

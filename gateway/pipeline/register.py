@@ -1,0 +1,193 @@
+"""The write phase: dedupe, agenda number, naskah row, attachments, receipt, events."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.audit import record_event
+from gateway.db.blobs import put_blob
+from gateway.db.models import Attachment, Inbound, Naskah, NaskahSource, Unit
+from gateway.numbering import NumberParts, format_number
+from gateway.pipeline.context import PipelineContext
+from gateway.pipeline.counter import next_value
+from gateway.pipeline.prepare import LetterForUnit, Prepared
+from gateway.pipeline.receipt import queue_receipt
+from gateway.timefmt import local
+
+KIND_SERIES = {"surat_masuk": "SM", "nota_dinas": "ND", "surat_keluar": "SK"}
+
+
+@dataclass(frozen=True)
+class Registered:
+    """The outcome for one unit: a new agenda entry, or a copy linked to an old one."""
+
+    naskah_id: int
+    agenda_number: str
+    unit_code: str
+    is_copy: bool
+
+
+def register_letter(
+    session: Session,
+    ctx: PipelineContext,
+    prepared: Prepared,
+    letter: LetterForUnit,
+    inbound: Inbound,
+    now: dt.datetime,
+) -> Registered:
+    """Register `letter` in its unit, or link it to the naskah it duplicates."""
+    unit = session.scalars(select(Unit).where(Unit.code == letter.unit_code)).one()
+    kind = "surat_masuk"
+    existing = session.scalars(
+        select(Naskah).where(
+            Naskah.unit_id == unit.id, Naskah.kind == kind, Naskah.dedupe_key == prepared.dedupe_key
+        )
+    ).first()
+    if existing is not None:
+        return _link_copy(session, existing, inbound, unit.code, now)
+    stored = _store_files(session, prepared)
+    naskah = _new_naskah(session, ctx, prepared, letter, unit, inbound, kind, now)
+    for attachment in stored:
+        attachment.naskah_id = naskah.id
+        session.add(attachment)
+    session.add(
+        NaskahSource(naskah_id=naskah.id, inbound_id=inbound.id, role="original", created_at=now)
+    )
+    record_event(
+        session,
+        type="registered",
+        actor="system",
+        channel="system",
+        now=now,
+        naskah_id=naskah.id,
+        inbound_id=inbound.id,
+        payload={
+            "agenda_number": naskah.agenda_number,
+            "unit": unit.code,
+            "source": inbound.source,
+            "recipients": [r.address for r in letter.recipients],
+            "field_sources": prepared.metadata.sources,
+        },
+    )
+    queue_receipt(session, ctx, prepared, naskah, unit, inbound, now)
+    return Registered(naskah.id, naskah.agenda_number, unit.code, is_copy=False)
+
+
+def _store_files(session: Session, prepared: Prepared) -> list[Attachment]:
+    """Blobs first: they need no lock, so the counter row is held as briefly as possible."""
+    result = []
+    for item in prepared.parsed.attachments:
+        digest = put_blob(session, item.data)
+        result.append(
+            Attachment(
+                filename=item.filename,
+                declared_type=item.declared_type,
+                sniffed_type=item.sniffed_type,
+                size=len(item.data),
+                sha256=digest,
+                origin=item.origin,
+                part_path=item.part_path,
+                role=item.role,
+            )
+        )
+    return result
+
+
+def _new_naskah(
+    session: Session,
+    ctx: PipelineContext,
+    prepared: Prepared,
+    letter: LetterForUnit,
+    unit: Unit,
+    inbound: Inbound,
+    kind: str,
+    now: dt.datetime,
+) -> Naskah:
+    """Take the next number and insert the register row (the counter lock starts here)."""
+    parsed, meta = prepared.parsed, prepared.metadata
+    local_now = local(now, ctx.settings.mail.timezone)
+    series = KIND_SERIES[kind]
+    seq = next_value(session, unit.id, series, local_now.year)
+    template = ctx.settings.numbering.format_for(unit.code, kind)
+    parts = NumberParts(
+        seq=seq,
+        unit=unit.code,
+        year=local_now.year,
+        month=local_now.month,
+        series=series,
+        kka=meta.klasifikasi or "",
+        jenis=meta.jenis or "",
+        derajat=meta.keamanan,
+    )
+    naskah = Naskah(
+        kind=kind,
+        unit_id=unit.id,
+        year=local_now.year,
+        seq=seq,
+        agenda_number=format_number(template, parts),
+        inbound_id=inbound.id,
+        channel="email",
+        dedupe_key=prepared.dedupe_key,
+        message_id=parsed.message_id,
+        message_id_synthesized=parsed.message_id_synthesized,
+        raw_sha256=parsed.raw_sha256,
+        content_sha256=parsed.content_sha256,
+        sender=parsed.sender.address if parsed.sender else inbound.mail_from,
+        sender_name=parsed.sender.name if parsed.sender else "",
+        sender_agency=meta.sender_agency,
+        recipients=[r.address for r in letter.recipients],
+        subject=parsed.subject,
+        perihal=meta.perihal,
+        isi_ringkas=meta.isi_ringkas,
+        nomor_surat=meta.nomor_surat,
+        tanggal_surat=meta.tanggal_surat,
+        sifat_keamanan=meta.keamanan,
+        kecepatan=meta.kecepatan,
+        jenis=meta.jenis,
+        klasifikasi=meta.klasifikasi,
+        lampiran_count=meta.lampiran_count,
+        body_text=parsed.text,
+        body_html=parsed.html,
+        field_sources=meta.sources,
+        auth_results=prepared.auth,
+        parse_defects=parsed.defects,
+        status="tercatat",
+        received_at=inbound.received_at,
+        registered_at=now,
+        decision={},
+        copies=1,
+    )
+    session.add(naskah)
+    session.flush()
+    return naskah
+
+
+def _link_copy(
+    session: Session, naskah: Naskah, inbound: Inbound, unit_code: str, now: dt.datetime
+) -> Registered:
+    """A second delivery of a registered letter: link it, number nothing, answer nothing."""
+    linked = session.scalars(
+        select(NaskahSource).where(
+            NaskahSource.naskah_id == naskah.id, NaskahSource.inbound_id == inbound.id
+        )
+    ).first()
+    if linked is None:
+        session.add(
+            NaskahSource(naskah_id=naskah.id, inbound_id=inbound.id, role="copy", created_at=now)
+        )
+        naskah.copies += 1
+        record_event(
+            session,
+            type="copy_received",
+            actor="system",
+            channel="system",
+            now=now,
+            naskah_id=naskah.id,
+            inbound_id=inbound.id,
+            payload={"inbound_id": inbound.id, "copies": naskah.copies},
+        )
+    return Registered(naskah.id, naskah.agenda_number, unit_code, is_copy=True)

@@ -1,0 +1,216 @@
+"""The worker: claim a received message, prepare it, register it in one transaction.
+
+Any unexpected error rolls the transaction back and quarantines the message with the
+reason and traceback; the raw bytes stay, and `tnde requeue` sends it through again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from gateway.audit import record_event
+from gateway.db.blobs import get_blob
+from gateway.db.claims import claim_rows, holds_claim, new_token
+from gateway.db.engine import Database
+from gateway.db.models import Inbound
+from gateway.intake.directory import RecipientDirectory
+from gateway.parsing.message import MessageTooComplex
+from gateway.pipeline.context import PipelineContext
+from gateway.pipeline.prepare import Prepared, RecipientGone, prepare
+from gateway.pipeline.register import Registered, register_letter
+
+log = logging.getLogger("tnde.worker")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one inbound message."""
+
+    inbound_id: int
+    state: str
+    registered: tuple[Registered, ...] = ()
+    reason: str = ""
+
+
+class Worker:
+    """Processes inbound rows; several workers (threads or processes) may run at once."""
+
+    def __init__(
+        self,
+        db: Database,
+        ctx: PipelineContext,
+        directory: Callable[[Session], RecipientDirectory],
+        on_registered: Callable[[Outcome], None] | None = None,
+    ) -> None:
+        self.db = db
+        self.ctx = ctx
+        self.directory = directory
+        self.on_registered = on_registered
+
+    def claim(self) -> tuple[int, str] | None:
+        """Claim the oldest received message (or one whose worker died)."""
+        token = new_token()
+        now = self.ctx.clock()
+        with self.db.write() as session:
+            ids = claim_rows(
+                session,
+                Inbound,
+                ready=Inbound.state == "received",
+                now=now,
+                lease=dt.timedelta(seconds=self.ctx.settings.worker.lease_seconds),
+                token=token,
+                busy_state="processing",
+            )
+        return (ids[0], token) if ids else None
+
+    def process(self, inbound_id: int, token: str) -> Outcome:
+        """Prepare outside the write lock, then finish in one transaction."""
+        try:
+            prepared = self._prepare(inbound_id)
+        except (MessageTooComplex, RecipientGone) as err:
+            return self.quarantine(inbound_id, token, str(err), "")
+        except Exception as err:
+            return self.quarantine(inbound_id, token, _describe(err), traceback.format_exc())
+        try:
+            with self.db.write() as session:
+                outcome = self._finish(session, inbound_id, token, prepared)
+        except IntegrityError as err:
+            # A concurrent worker registered the same letter first: retry sees it as a copy.
+            return self._retry_or_quarantine(inbound_id, token, err)
+        except OperationalError as err:
+            # Database trouble (lock timeout, connection lost): leave it for a later pass.
+            log.warning("inbound %s: database error, will retry: %s", inbound_id, err)
+            return Outcome(inbound_id, "processing", reason=_describe(err))
+        except Exception as err:
+            return self.quarantine(inbound_id, token, _describe(err), traceback.format_exc())
+        if self.on_registered and outcome.registered:
+            self.on_registered(outcome)
+        return outcome
+
+    def _prepare(self, inbound_id: int) -> Prepared:
+        with self.db.read() as session:
+            inbound = session.get_one(Inbound, inbound_id)
+            raw = get_blob(session, inbound.raw_sha256)
+            directory = self.directory(session)
+            mail_from, rcpt_tos = inbound.mail_from, list(inbound.rcpt_tos)
+        settings = self.ctx.settings
+        return prepare(
+            raw, mail_from, rcpt_tos, directory, self.ctx.limits, settings.mail.trusted_authserv_ids
+        )
+
+    def _finish(self, session: Session, inbound_id: int, token: str, prepared: Prepared) -> Outcome:
+        if not holds_claim(session, Inbound, inbound_id, token, "processing"):
+            return Outcome(inbound_id, "lost-claim", reason="another worker took over")
+        now = self.ctx.clock()
+        inbound = session.get_one(Inbound, inbound_id)
+        inbound.message_id = prepared.parsed.message_id[:998]
+        inbound.attempts += 1
+        inbound.claim_token = None
+        inbound.processed_at = now
+        automatic = prepared.automatic
+        if automatic is not None and automatic.kind in ("loop", "bounce", "auto"):
+            return self._ignore(session, inbound, automatic.kind, automatic.reason, now)
+        if not prepared.letters:
+            addresses = ", ".join(r.address for r in prepared.gateway_recipients)
+            reason = f"addressed only to the gateway's own mailbox ({addresses}), not to a unit"
+            return self._ignore(session, inbound, "gateway", reason, now)
+        results = tuple(
+            register_letter(session, self.ctx, prepared, letter, inbound, now)
+            for letter in prepared.letters
+        )
+        inbound.kind = "letter"
+        inbound.state = "duplicate" if all(r.is_copy for r in results) else "registered"
+        inbound.reason = None
+        return Outcome(inbound_id, inbound.state, results)
+
+    def _ignore(
+        self, session: Session, inbound: Inbound, kind: str, reason: str, now: dt.datetime
+    ) -> Outcome:
+        """Machine mail and mail to the gateway itself: recorded, never answered."""
+        inbound.kind, inbound.state, inbound.reason = kind, "ignored", reason
+        record_event(
+            session, type="ignored", actor="system", channel="system", now=now,
+            inbound_id=inbound.id, payload={"kind": kind, "reason": reason},
+        )  # fmt: skip
+        return Outcome(inbound.id, "ignored", reason=reason)
+
+    def _retry_or_quarantine(self, inbound_id: int, token: str, err: Exception) -> Outcome:
+        with self.db.write() as session:
+            if not holds_claim(session, Inbound, inbound_id, token, "processing"):
+                return Outcome(inbound_id, "lost-claim")
+            inbound = session.get_one(Inbound, inbound_id)
+            inbound.attempts += 1
+            if inbound.attempts < self.ctx.settings.worker.max_conflict_retries:
+                inbound.state, inbound.claim_token = "received", None
+                return Outcome(inbound_id, "received", reason="retry after conflict")
+        return self.quarantine(inbound_id, token, _describe(err), traceback.format_exc())
+
+    def quarantine(self, inbound_id: int, token: str, reason: str, trace: str) -> Outcome:
+        """Keep the message, out of the pipeline, with the reason an operator reads."""
+        log.warning("inbound %s quarantined: %s", inbound_id, reason)
+        now = self.ctx.clock()
+        with self.db.write() as session:
+            if not holds_claim(session, Inbound, inbound_id, token, "processing"):
+                return Outcome(inbound_id, "lost-claim")
+            inbound = session.get_one(Inbound, inbound_id)
+            inbound.state, inbound.reason = "quarantined", reason[:2000]
+            inbound.traceback, inbound.claim_token = trace or None, None
+            inbound.processed_at = now
+            record_event(
+                session, type="quarantined", actor="system", channel="system", now=now,
+                inbound_id=inbound_id, payload={"reason": reason[:2000]},
+            )  # fmt: skip
+        return Outcome(inbound_id, "quarantined", reason=reason)
+
+    def run_once(self) -> Outcome | None:
+        """Claim and process one message; None when there was nothing to do."""
+        claimed = self.claim()
+        if claimed is None:
+            return None
+        return self.process(*claimed)
+
+    async def run(self, stop: asyncio.Event, wake: asyncio.Event) -> None:
+        """Work until `stop`; sleep until `wake` (new mail) or the poll interval."""
+        interval = self.ctx.settings.worker.poll_interval
+        while not stop.is_set():
+            try:
+                outcome = await asyncio.to_thread(self.run_once)
+            except Exception:
+                log.exception("worker pass failed (database unavailable?); retrying")
+                outcome = None
+            if outcome is not None:
+                continue
+            wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), interval)
+
+
+def _describe(err: BaseException) -> str:
+    return f"{type(err).__name__}: {err}"
+
+
+def requeue(db: Database, inbound_ids: list[int] | None, now: dt.datetime, actor: str) -> list[int]:
+    """Send quarantined messages through the pipeline again (all when ids is None)."""
+    from sqlalchemy import select
+
+    with db.write() as session:
+        query = select(Inbound).where(Inbound.state == "quarantined")
+        if inbound_ids is not None:
+            query = query.where(Inbound.id.in_(inbound_ids))
+        rows = list(session.scalars(query.order_by(Inbound.id)))
+        for row in rows:
+            row.state, row.claim_token, row.claimed_at = "received", None, None
+            record_event(
+                session, type="requeued", actor=actor, channel="cli", now=now,
+                inbound_id=row.id, payload={"previous_reason": row.reason},
+            )  # fmt: skip
+        return [row.id for row in rows]

@@ -1,0 +1,174 @@
+"""Read side of the buku agenda: naskah as JSON-ready dicts for the CLI, panel and export."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, selectinload
+
+from gateway.db.engine import Database
+from gateway.db.models import Attachment, Event, Naskah, NaskahSource, Outbox, Unit
+
+
+def iso(value: dt.datetime | dt.date | None) -> str | None:
+    """ISO 8601 (UTC for instants) or None."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return value.isoformat()
+
+
+def attachment_dict(attachment: Attachment) -> dict[str, Any]:
+    return {
+        "filename": attachment.filename,
+        "content_type": attachment.declared_type,
+        "sniffed_type": attachment.sniffed_type,
+        "size": attachment.size,
+        "sha256": attachment.sha256,
+        "origin": attachment.origin,
+        "role": attachment.role,
+    }
+
+
+def naskah_dict(naskah: Naskah, unit_code: str) -> dict[str, Any]:
+    """The stable JSON shape of one register entry (scripts depend on these keys)."""
+    return {
+        "id": naskah.id,
+        "agenda_number": naskah.agenda_number,
+        "year": naskah.year,
+        "seq": naskah.seq,
+        "unit": unit_code,
+        "kind": naskah.kind,
+        "status": naskah.status,
+        "sender": naskah.sender,
+        "sender_name": naskah.sender_name,
+        "sender_agency": naskah.sender_agency,
+        "recipients": list(naskah.recipients),
+        "perihal": naskah.perihal,
+        "subject": naskah.subject,
+        "nomor_surat": naskah.nomor_surat,
+        "tanggal_surat": iso(naskah.tanggal_surat),
+        "sifat": {"keamanan": naskah.sifat_keamanan, "kecepatan": naskah.kecepatan},
+        "jenis": naskah.jenis,
+        "klasifikasi": naskah.klasifikasi,
+        "lampiran_count": naskah.lampiran_count,
+        "received_at": iso(naskah.received_at),
+        "registered_at": iso(naskah.registered_at),
+        "message_id": naskah.message_id,
+        "message_id_synthesized": naskah.message_id_synthesized,
+        "sha256": naskah.raw_sha256,
+        "copies": naskah.copies,
+        "rule_set_version": naskah.rule_set_version,
+        "attachments": [attachment_dict(a) for a in naskah.attachments],
+    }
+
+
+def naskah_query(year: int | None = None, unit: str | None = None) -> Select[Naskah, str]:
+    query = (
+        select(Naskah, Unit.code)
+        .join(Unit, Naskah.unit_id == Unit.id)
+        .options(selectinload(Naskah.attachments))
+    )
+    if year is not None:
+        query = query.where(Naskah.year == year)
+    if unit is not None:
+        query = query.where(Unit.code == unit.upper())
+    return query
+
+
+def iter_naskah(
+    session: Session, year: int | None = None, unit: str | None = None, batch: int = 500
+) -> Iterator[dict[str, Any]]:
+    """All matching naskah in agenda order, loaded in batches (exports of any size)."""
+    last_id = 0
+    while True:
+        query = naskah_query(year, unit).where(Naskah.id > last_id).order_by(Naskah.id).limit(batch)
+        rows = session.execute(query).all()
+        if not rows:
+            return
+        for naskah, code in rows:
+            yield naskah_dict(naskah, code)
+        last_id = rows[-1][0].id
+        session.expunge_all()
+
+
+def count_naskah(session: Session, year: int | None = None, unit: str | None = None) -> int:
+    from sqlalchemy import func
+
+    query = select(func.count()).select_from(naskah_query(year, unit).subquery())
+    return int(session.execute(query).scalar_one())
+
+
+def load_naskah_list(db: Database, limit: int | None = None) -> list[dict[str, Any]]:
+    """The newest naskah first (the panel's register page, `tnde naskah list`)."""
+    with db.read() as session:
+        query = naskah_query().order_by(Naskah.id.desc())
+        if limit:
+            query = query.limit(limit)
+        items = [naskah_dict(n, code) for n, code in session.execute(query)]
+    for item in items:
+        item["received_at_dt"] = dt.datetime.fromisoformat(
+            item["received_at"].replace("Z", "+00:00")
+        )
+    return items
+
+
+def find_naskah(session: Session, key: str) -> tuple[Naskah, str] | None:
+    """By numeric id, else by agenda number (case-insensitive)."""
+    if key.isdigit():
+        row = session.execute(naskah_query().where(Naskah.id == int(key))).first()
+        if row:
+            return row[0], row[1]
+    row = session.execute(naskah_query().where(Naskah.agenda_number == key)).first()
+    if row is None:
+        from sqlalchemy import func
+
+        row = session.execute(
+            naskah_query().where(func.upper(Naskah.agenda_number) == key.upper())
+        ).first()
+    return (row[0], row[1]) if row else None
+
+
+def naskah_detail(db: Database, key: str) -> dict[str, Any] | None:
+    """One naskah with its sources, decision, outgoing mail and timeline."""
+    with db.read() as session:
+        found = find_naskah(session, key)
+        if found is None:
+            return None
+        naskah, code = found
+        item = naskah_dict(naskah, code)
+        item["isi_ringkas"] = naskah.isi_ringkas
+        item["field_sources"] = naskah.field_sources
+        item["auth_results"] = naskah.auth_results
+        item["decision"] = naskah.decision
+        item["parse_defects"] = naskah.parse_defects
+        item["inbound"] = [
+            {"inbound_id": s.inbound_id, "role": s.role, "at": iso(s.created_at)}
+            for s in session.scalars(
+                select(NaskahSource).where(NaskahSource.naskah_id == naskah.id)
+            )
+        ]
+        item["outbox"] = [
+            {"id": o.id, "kind": o.kind, "to": o.rcpt_to, "state": o.state, "subject": o.subject}
+            for o in session.scalars(
+                select(Outbox).where(Outbox.naskah_id == naskah.id).order_by(Outbox.id)
+            )
+        ]
+        item["timeline"] = [
+            {
+                "at": iso(e.created_at),
+                "type": e.type,
+                "actor": e.actor,
+                "channel": e.channel,
+                "payload": e.payload,
+            }
+            for e in session.scalars(
+                select(Event).where(Event.naskah_id == naskah.id).order_by(Event.id)
+            )
+        ]
+    item["received_at_dt"] = naskah.received_at
+    return item

@@ -1,0 +1,50 @@
+"""Reference data every installation needs (instructions, klasifikasi) and the demo."""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.db.models import Instruction, Klasifikasi, Unit
+from gateway.org.document import parse_org
+from gateway.org.store import ImportReport, import_org
+
+
+def data_file(name: str) -> str:
+    """Text of a file shipped in gateway/data/."""
+    return resources.files("gateway").joinpath("data", name).read_text(encoding="utf-8")
+
+
+def load_yaml(name: str) -> Any:
+    return yaml.safe_load(data_file(name))
+
+
+def seed_reference(session: Session) -> dict[str, int]:
+    """Insert missing instruction codes and klasifikasi codes; never overwrite edits."""
+    added = {"instructions": 0, "klasifikasi": 0}
+    known = set(session.scalars(select(Instruction.code)))
+    for code, label in load_yaml("instructions.yaml").items():
+        if code not in known:
+            session.add(Instruction(code=code, label=label, active=True))
+            added["instructions"] += 1
+    known = set(session.scalars(select(Klasifikasi.code)))
+    for code, name in load_yaml("klasifikasi.yaml").items():
+        if code not in known:
+            parent = code.rsplit(".", 1)[0] if "." in code else None
+            session.add(Klasifikasi(code=code, name=name, parent_code=parent))
+            added["klasifikasi"] += 1
+    return added
+
+
+def has_organisation(session: Session) -> bool:
+    return session.scalars(select(Unit.id).limit(1)).first() is not None
+
+
+def seed_demo(session: Session, domain: str) -> ImportReport:
+    """Import the Banyumas demo organisation (idempotent: a second run changes nothing)."""
+    document = parse_org(load_yaml("demo-org.yaml"), domain)
+    return import_org(session, document, deactivate_missing=False)

@@ -1,0 +1,124 @@
+"""`tnde serve`: SMTP, LMTP, web panel, pipeline workers and outbox on one event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from gateway.app import App
+from gateway.config import parse_listen
+from gateway.intake.smtp import IntakeHandler, start_listener
+from gateway.intake.store import Envelope, store_inbound
+from webadmin.app import create_app
+
+log = logging.getLogger("tnde.serve")
+
+
+@dataclass
+class Running:
+    """Handles of everything `serve` started, for a clean shutdown."""
+
+    servers: list[asyncio.Server] = field(default_factory=list)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    web_runner: web.AppRunner | None = None
+    addresses: dict[str, str] = field(default_factory=dict)
+
+
+def make_store(app: App, wake: asyncio.Event) -> Callable[[bytes, Envelope], Awaitable[int]]:
+    """The storage callable intake uses: commit in a thread, then wake the workers."""
+
+    async def store(raw: bytes, envelope: Envelope) -> int:
+        inbound_id = await asyncio.to_thread(store_inbound, app.db, raw, envelope, app.clock())
+        wake.set()
+        return inbound_id
+
+    return store
+
+
+async def start(app: App, stop: asyncio.Event) -> Running:
+    """Start every configured listener and background task; return their handles."""
+    settings = app.settings
+    running = Running()
+    wake = asyncio.Event()
+    try:
+        await asyncio.to_thread(app.directory.refresh_now)
+    except Exception as err:  # Start anyway: RCPT answers 451 until the database is back.
+        log.error("could not load the recipient directory: %s", err)
+    store = make_store(app, wake)
+    for source, conf in (("smtp", settings.smtp), ("lmtp", settings.lmtp)):
+        target = parse_listen(conf.listen, f"{source}.listen")
+        if target is None:
+            continue
+        handler = IntakeHandler(
+            source=source,
+            directory=app.directory.get,
+            store=store,
+            allow_bare_lf_from=conf.allow_bare_lf_from,
+            lmtp=source == "lmtp",
+        )
+        server = await start_listener(
+            handler,
+            *target,
+            max_message_size=settings.mail.max_message_size,
+            hostname=settings.smtp.hostname or settings.mail.domain,
+            timeout=conf.timeout,
+            max_connections_per_ip=settings.smtp.max_connections_per_ip,
+        )
+        running.servers.append(server)
+        running.addresses[source] = _bound(server)
+    await _start_web(app, running)
+    for _ in range(max(1, settings.worker.concurrency)):
+        running.tasks.append(asyncio.create_task(app.worker().run(stop, wake)))
+    running.tasks.append(asyncio.create_task(app.outbox_sender().run(stop)))
+    return running
+
+
+async def _start_web(app: App, running: Running) -> None:
+    target = parse_listen(app.settings.web.listen, "web.listen")
+    if target is None:
+        return
+    runner = web.AppRunner(create_app(app), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, target[0], target[1])
+    await site.start()
+    running.web_runner = runner
+    sockets = getattr(site._server, "sockets", None) or []
+    port = sockets[0].getsockname()[1] if sockets else target[1]
+    running.addresses["web"] = f"http://{target[0]}:{port}/"
+
+
+def _bound(server: asyncio.Server) -> str:
+    host, port = server.sockets[0].getsockname()[:2]
+    return f"{host}:{port}"
+
+
+async def shutdown(running: Running) -> None:
+    """Stop accepting, let sessions finish their reply, stop background tasks."""
+    for server in running.servers:
+        server.close()
+    for server in running.servers:
+        await server.wait_closed()
+    if running.web_runner is not None:
+        await running.web_runner.cleanup()
+    for task in running.tasks:
+        task.cancel()
+    await asyncio.gather(*running.tasks, return_exceptions=True)
+
+
+async def serve(app: App, on_started: Callable[[Running], None] | None = None) -> None:
+    """Run until SIGINT or SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    running = await start(app, stop)
+    if on_started:
+        on_started(running)
+    await stop.wait()
+    log.info("stopping")
+    await shutdown(running)

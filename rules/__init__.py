@@ -1,0 +1,1 @@
+"""Pure routing-rule engine: rules in, decision out; no sockets, no database."""

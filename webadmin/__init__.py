@@ -1,0 +1,1 @@
+"""The aiohttp admin panel of tnde-gateway."""
