@@ -12,6 +12,7 @@ from email.parser import BytesParser
 
 from gateway.parsing.addresses import Mailbox, first_mailbox, mailboxes
 from gateway.parsing.charset import decode_bytes
+from gateway.parsing.flowed import unflow
 from gateway.parsing.headers import header_text
 from gateway.parsing.html import html_to_text, sanitise_html
 from gateway.parsing.sniff import sniff_type
@@ -287,7 +288,10 @@ def _decode_text(part: Message) -> str:
     """Body text with the declared charset, or a lenient guess when it is absent/wrong."""
     data = _payload_bytes(part)
     text, _ = decode_bytes(data, part.get_content_charset())
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if str(part.get_param("format", "")).lower() == "flowed":
+        text = unflow(text, delsp=str(part.get_param("delsp", "")).lower() == "yes")
+    return text
 
 
 def _payload_bytes(part: Message) -> bytes:
