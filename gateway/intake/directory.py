@@ -36,7 +36,11 @@ class RecipientDirectory:
 
     def resolve(self, address: str) -> Recipient | None:
         """Map an envelope address to a Recipient, or None when it is not ours."""
-        match = _ADDRESS.match(address.strip().lower())
+        address = address.strip().lower()
+        if address == "postmaster":
+            # RFC 5321 4.5.1: <Postmaster> without a domain must be accepted.
+            address = f"postmaster@{self.domain.lower()}"
+        match = _ADDRESS.match(address)
         if match is None or match["domain"] != self.domain.lower():
             return None
         local, tag = match["local"], match["tag"] or ""
