@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 
-def dump_json(data: Any, stream: TextIO = sys.stdout) -> None:
+def dump_json(data: Any, stream: TextIO | None = None) -> None:
     """Pretty JSON with UTF-8 kept readable (perihal in Bahasa Indonesia)."""
+    stream = stream or sys.stdout
     json.dump(data, stream, ensure_ascii=False, indent=2, default=_default)
     stream.write("\n")
 
@@ -25,9 +26,10 @@ def _default(value: Any) -> Any:
 
 
 def table(
-    rows: Sequence[Sequence[object]], headers: list[str], stream: TextIO = sys.stdout
+    rows: Sequence[Sequence[object]], headers: list[str], stream: TextIO | None = None
 ) -> None:
     """A plain aligned table; long cells are cut so a row fits a terminal line."""
+    stream = stream or sys.stdout
     cut = [[_cut(str(c)) for c in row] for row in rows]
     widths = [
         max(len(h), *(len(r[i]) for r in cut)) if cut else len(h) for i, h in enumerate(headers)
@@ -48,11 +50,11 @@ def _cut(text: str, limit: int = 48) -> str:
 class Progress:
     """Progress on stderr: a bar on a terminal, a line every few seconds otherwise."""
 
-    def __init__(self, total: int, label: str, stream: TextIO = sys.stderr) -> None:
-        self.total, self.label, self.stream = total, label, stream
+    def __init__(self, total: int, label: str, stream: TextIO | None = None) -> None:
+        self.total, self.label, self.stream = total, label, stream or sys.stderr
         self.done = 0
         self.started = self._last = time.monotonic()
-        self.tty = stream.isatty()
+        self.tty = self.stream.isatty()
 
     def step(self, count: int = 1) -> None:
         self.done += count
