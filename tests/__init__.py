@@ -1,0 +1,1 @@
+"""Test suite of tnde-gateway (real sockets, real databases, real mail servers)."""

@@ -1,0 +1,77 @@
+"""Fixtures: one SQLite template and one PostgreSQL database per run; real gateways."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gateway.app import App
+from tests.support.databases import (
+    PG_HOST,
+    PG_PORT,
+    PostgresRun,
+    build_sqlite_template,
+    sqlite_copy,
+)
+from tests.support.gateway import RunningGateway, gateway_settings
+from tests.support.requirements import need, port_open
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_sqlite_template(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture(scope="session")
+def postgres_run() -> Iterator[PostgresRun]:
+    need(port_open(PG_HOST, PG_PORT), f"PostgreSQL on {PG_HOST}:{PG_PORT}")
+    run = PostgresRun()
+    run.create()
+    try:
+        yield run
+    finally:
+        run.drop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A seeded database of each backend; the test runs once per backend."""
+    if request.param == "sqlite":
+        return sqlite_copy(request.getfixturevalue("sqlite_template"), tmp_path)
+    run: PostgresRun = request.getfixturevalue("postgres_run")
+    run.reset()
+    return run.url
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    """A seeded SQLite database, for tests where the backend does not matter."""
+    return sqlite_copy(sqlite_template, tmp_path)
+
+
+@pytest.fixture
+def pg_url(postgres_run: PostgresRun) -> str:
+    postgres_run.reset()
+    return postgres_run.url
+
+
+@pytest.fixture
+def gateway(db_url: str) -> Iterator[RunningGateway]:
+    running = RunningGateway(App.build(gateway_settings(db_url))).start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def sqlite_gateway(sqlite_url: str) -> Iterator[RunningGateway]:
+    running = RunningGateway(App.build(gateway_settings(sqlite_url))).start()
+    try:
+        yield running
+    finally:
+        running.stop()

@@ -1,0 +1,1 @@
+"""Shared test support: databases, a gateway running in a thread, mail builders."""

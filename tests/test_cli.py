@@ -1,0 +1,210 @@
+"""The `tnde` command line contract: commands, JSON fields, exports, requeue."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from gateway.cli.main import main
+from gateway.db.models import Inbound
+from tests.support.databases import fresh_pg_database
+from tests.support.gateway import RunningGateway, wait_for
+from tests.support.mail import DOMAIN, letter
+from tests.support.queries import naskah_rows, settled
+
+LIST_FIELDS = {
+    "id",
+    "agenda_number",
+    "year",
+    "unit",
+    "kind",
+    "status",
+    "sender",
+    "sender_name",
+    "perihal",
+    "nomor_surat",
+    "tanggal_surat",
+    "sifat",
+    "received_at",
+    "message_id",
+    "sha256",
+    "attachments",
+}
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch, db_url: str) -> str:
+    monkeypatch.delenv("TNDE_CONFIG", raising=False)
+    monkeypatch.setenv("TNDE_DATABASE__URL", db_url)
+    return db_url
+
+
+@pytest.fixture
+def with_letters(cli_env: str, gateway: RunningGateway) -> Iterator[RunningGateway]:
+    pdf = b"%PDF-1.4\n% test\n"
+    with gateway.smtp() as client:
+        client.sendmail(
+            "tu@kemkes.go.id",
+            [f"dinkes@{DOMAIN}"],
+            letter(attachments=[("surat.pdf", "application/pdf", pdf)]),
+        )
+        client.sendmail("tu@kemkes.go.id", [f"setda@{DOMAIN}"], letter(subject="Kedua"))
+    wait_for(lambda: settled(gateway.app) and len(naskah_rows(gateway.app)) == 2)
+    yield gateway
+
+
+def test_init_on_an_empty_postgres_database_then_demo_is_idempotent(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, postgres_run: object
+) -> None:
+    for url in fresh_pg_database():
+        monkeypatch.setenv("TNDE_DATABASE__URL", url)
+        assert run(capsys, "demo")[0] == 1  # not initialised yet: a clear refusal
+        code, out, _ = run(capsys, "init")
+        assert code == 0 and "database ready" in out and "19 instructions" in out
+        assert run(capsys, "init")[1].count("0 instructions") == 1  # a second init adds nothing
+        assert "created {'units': 4" in run(capsys, "demo", "--if-empty")[1]
+        assert "already present" in run(capsys, "demo", "--if-empty")[1]
+        assert "created nothing, updated nothing" in run(capsys, "demo")[1]
+
+
+def test_naskah_list_json_has_the_contract_fields(
+    capsys: pytest.CaptureFixture[str], with_letters: RunningGateway
+) -> None:
+    code, out, _ = run(capsys, "naskah", "list", "--json")
+    assert code == 0
+    items = json.loads(out)
+    assert len(items) == 2
+    for item in items:
+        assert set(item) >= LIST_FIELDS, LIST_FIELDS - set(item)
+    dinkes = next(i for i in items if i["unit"] == "DINKES")
+    assert dinkes["agenda_number"] == "00001/SM/DINKES/2026"
+    assert dinkes["nomor_surat"] == "400.7/123/2026"
+    (attachment,) = dinkes["attachments"]
+    assert attachment["filename"] == "surat.pdf" and attachment["content_type"] == "application/pdf"
+    assert {"filename", "content_type", "size", "sha256"} <= set(attachment)
+
+
+def test_naskah_show_by_agenda_number_and_by_id(
+    capsys: pytest.CaptureFixture[str], with_letters: RunningGateway
+) -> None:
+    code, out, _ = run(capsys, "naskah", "show", "00001/SM/SETDA/2026", "--json")
+    assert code == 0
+    shown = json.loads(out)
+    assert shown["perihal"] == "Undangan Rapat Koordinasi Penanganan Stunting"
+    assert shown["field_sources"]["perihal"]["source"] == "body"
+    assert [e["type"] for e in shown["timeline"]][:2] == ["registered", "receipt_queued"]
+    code, out, _ = run(capsys, "naskah", "show", str(shown["id"]))
+    assert code == 0 and "Perihal" in out and "from body line" in out
+    assert run(capsys, "naskah", "show", "99999/SM/X/2026")[0] == 1
+
+
+def test_agenda_export_csv_and_json_with_filters(
+    capsys: pytest.CaptureFixture[str], with_letters: RunningGateway, tmp_path: Path
+) -> None:
+    code, out, err = run(capsys, "agenda", "export", "--format", "csv", "--unit", "dinkes")
+    assert code == 0 and "exported 1 naskah" in err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [r["nomor_agenda"] for r in rows] == ["00001/SM/DINKES/2026"]
+    assert rows[0]["perihal"] == "Undangan Rapat Koordinasi Penanganan Stunting"
+    target = tmp_path / "agenda.json"
+    assert (
+        run(capsys, "agenda", "export", "--format", "json", "--year", "2026", "-o", str(target))[0]
+        == 0
+    )
+    assert len(json.loads(target.read_text(encoding="utf-8"))) == 2
+    run(capsys, "agenda", "export", "--format", "json", "--year", "1999", "-o", str(target))
+    assert json.loads(target.read_text(encoding="utf-8")) == []
+
+
+def test_requeue_sends_a_quarantined_message_through_again(
+    capsys: pytest.CaptureFixture[str],
+    cli_env: str,
+    gateway: RunningGateway,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import gateway.pipeline.worker as worker_module
+
+    real = worker_module.register_letter
+    calls = {"n": 0}
+
+    def broken_once(*args: object, **kwargs: object) -> object:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("simulated bug in registration")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(worker_module, "register_letter", broken_once)
+    with gateway.smtp() as client:
+        client.sendmail("tu@kemkes.go.id", [f"setda@{DOMAIN}"], letter())
+    wait_for(lambda: settled(gateway.app))
+    code, out, _ = run(capsys, "inbound", "list", "--state", "quarantined", "--json")
+    (quarantined,) = json.loads(out)
+    assert "simulated bug in registration" in quarantined["reason"]
+    assert naskah_rows(gateway.app) == []
+    code, out, _ = run(capsys, "requeue", str(quarantined["id"]))
+    assert code == 0 and f"requeued 1 message(s): {quarantined['id']}" in out
+    wait_for(lambda: len(naskah_rows(gateway.app)) == 1 and settled(gateway.app))
+    assert naskah_rows(gateway.app)[0].seq == 1  # the failed attempt burnt no number
+    assert run(capsys, "requeue", str(quarantined["id"]))[0] == 1  # no longer quarantined
+
+
+def test_requeue_without_arguments_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], cli_env: str
+) -> None:
+    assert run(capsys, "requeue")[0] == 2
+
+
+def test_outbox_list_and_show(
+    capsys: pytest.CaptureFixture[str], with_letters: RunningGateway
+) -> None:
+    code, out, _ = run(capsys, "outbox", "list", "--json")
+    receipts = json.loads(out)
+    assert {r["kind"] for r in receipts} == {"receipt"} and len(receipts) == 2
+    code, out, _ = run(capsys, "outbox", "show", str(receipts[0]["id"]))
+    assert code == 0 and "Auto-Submitted: auto-replied" in out
+
+
+def test_audit_verify_detects_tampering(
+    capsys: pytest.CaptureFixture[str], with_letters: RunningGateway
+) -> None:
+    code, out, _ = run(capsys, "audit", "verify")
+    assert code == 0 and "OK" in out
+    from gateway.db.models import Event
+
+    with with_letters.app.db.write() as session:
+        session.execute(update(Event).where(Event.id == 1).values(actor="mallory"))
+    code, out, _ = run(capsys, "audit", "verify")
+    assert code == 1 and "content was altered" in out
+
+
+def test_config_errors_name_the_key(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "tnde.toml"
+    config.write_text('[smtp]\nlisten = "127.0.0.1:2525"\nlisen = "x"\n', encoding="utf-8")
+    code, _, err = run(capsys, "--config", str(config), "check")
+    assert code == 2 and "lisen" in err
+    monkeypatch.setenv("TNDE_WORKER__POLL_INTERVAL", '"fast"')
+    code, _, err = run(capsys, "check")
+    assert code == 2 and "worker.poll_interval" in err
+
+
+def test_inbound_state_filter(
+    capsys: pytest.CaptureFixture[str], with_letters: RunningGateway
+) -> None:
+    with with_letters.app.db.write() as session:
+        session.execute(update(Inbound).where(Inbound.id == 1).values(reason="x"))
+    code, out, _ = run(capsys, "inbound", "list", "--state", "registered", "--json")
+    assert code == 0 and len(json.loads(out)) == 2

@@ -1,0 +1,92 @@
+"""Configuration: defaults, file, environment overrides, and the documented example."""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gateway.config import ConfigError, Settings, load_settings, parse_listen
+
+EXAMPLE = Path(__file__).parent.parent / "deploy" / "tnde.example.toml"
+
+
+def test_no_file_gives_working_local_defaults() -> None:
+    settings = load_settings(None, environ={})
+    assert settings.database.url == "sqlite:///var/tnde.db"
+    assert (settings.smtp.listen, settings.lmtp.listen, settings.web.listen) == (
+        "127.0.0.1:2525",
+        "127.0.0.1:8024",
+        "127.0.0.1:8080",
+    )
+    assert settings.mail.max_message_size == 25 * 1024 * 1024
+    assert settings.outbound.smarthost == ""
+    assert settings.numbering.surat_masuk == "{seq:05d}/SM/{unit}/{year}"
+
+
+def test_environment_overrides_file(tmp_path: Path) -> None:
+    config = tmp_path / "tnde.toml"
+    config.write_text(
+        '[smtp]\nlisten = "0.0.0.0:25"\n[mail]\ndomain = "a.go.id"\n', encoding="utf-8"
+    )
+    env = {
+        "TNDE_CONFIG": str(config),
+        "TNDE_MAIL__DOMAIN": "b.go.id",
+        "TNDE_MAIL__MAX_MESSAGE_SIZE": "1000",
+        "TNDE_SMTP__ALLOW_BARE_LF_FROM": '["10.0.0.1"]',
+        "TNDE_LMTP__LISTEN": "",
+        "TNDE_NUMBERING__UNITS__SETDA__SURAT_MASUK": "SM/{seq:04}/{yyyy}",
+    }
+    settings = load_settings(None, environ=env)
+    assert settings.smtp.listen == "0.0.0.0:25"
+    assert settings.mail.domain == "b.go.id" and settings.mail.max_message_size == 1000
+    assert settings.smtp.allow_bare_lf_from == ("10.0.0.1",)
+    assert parse_listen(settings.lmtp.listen, "lmtp.listen") is None
+    assert settings.numbering.format_for("setda", "surat_masuk") == "SM/{seq:04}/{yyyy}"
+    assert settings.numbering.format_for("DINKES", "surat_masuk") == "{seq:05d}/SM/{unit}/{year}"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[smtp]\nlisen = 1\n", "lisen"),
+        ("[nope]\n", "nope"),
+        ('[mail]\nmax_message_size = "big"\n', "mail.max_message_size"),
+        ("[mail\n", "tnde.toml"),
+    ],
+)
+def test_errors_name_the_key(tmp_path: Path, text: str, message: str) -> None:
+    config = tmp_path / "tnde.toml"
+    config.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_settings(config, environ={})
+
+
+def test_missing_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings(tmp_path / "absent.toml", environ={})
+
+
+def _keys(instance: Any, prefix: str = "") -> set[str]:
+    keys = set()
+    for field in dataclasses.fields(instance):
+        if field.name == "source":
+            continue
+        value = getattr(instance, field.name)
+        if dataclasses.is_dataclass(value):
+            keys |= _keys(value, f"{field.name}.")
+        else:
+            keys.add(prefix + field.name)
+    return keys
+
+
+def test_example_file_loads_and_documents_every_key() -> None:
+    settings = load_settings(EXAMPLE, environ={})
+    assert settings.mail.domain == "tnde.banyumaskab.go.id"
+    raw = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
+    present = {f"{section}.{key}" for section, table in raw.items() for key in table}
+    missing = _keys(Settings()) - present
+    assert not missing, f"keys not documented in deploy/tnde.example.toml: {sorted(missing)}"

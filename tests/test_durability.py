@@ -1,0 +1,160 @@
+"""Faults during DATA: 451 and nothing half-written; after recovery, registered once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import smtplib
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from gateway.app import App
+from gateway.db.models import Blob, Inbound, Naskah
+from tests.support.databases import PG_HOST, PG_PORT, PostgresRun
+from tests.support.gateway import RunningGateway, gateway_settings, wait_for
+from tests.support.mail import DOMAIN, letter
+from tests.support.queries import count, naskah_rows, settled
+from tests.support.tcpproxy import TcpProxy
+
+SENDER = "tu@dinkes.jatengprov.go.id"
+
+
+def send(gateway: RunningGateway, raw: bytes) -> tuple[int, bytes]:
+    with gateway.smtp() as client:
+        client.ehlo()
+        client.mail(SENDER)
+        assert client.rcpt(f"setda@{DOMAIN}")[0] == 250
+        return client.data(raw)
+
+
+@pytest.fixture
+def proxied_pg(pg_url: str, postgres_run: PostgresRun) -> Iterator[tuple[RunningGateway, TcpProxy]]:
+    proxy = TcpProxy((PG_HOST, PG_PORT)).start()
+    url = pg_url.replace(f"{PG_HOST}:{PG_PORT}", f"127.0.0.1:{proxy.port}")
+    gateway = RunningGateway(App.build(gateway_settings(url))).start()
+    try:
+        yield gateway, proxy
+    finally:
+        gateway.stop()
+        proxy.cut()
+
+
+def test_postgres_down_during_data_gives_451_then_registers_once(
+    proxied_pg: tuple[RunningGateway, TcpProxy], pg_url: str
+) -> None:
+    gateway, proxy = proxied_pg
+    assert send(gateway, letter(subject="sebelum"))[0] == 250
+    wait_for(lambda: count(gateway.app, Naskah) == 1, what="first letter registered")
+    outage_letter = letter(subject="saat gangguan")
+    proxy.cut()
+    code, reply = send(gateway, outage_letter)
+    assert code == 451 and reply.startswith(b"4.3.0 "), reply
+    proxy.restore()
+    # Nothing of the refused message exists: one inbound row, one raw blob.
+    assert count(gateway.app, Inbound) == 1
+    assert count(gateway.app, Blob) == 1
+    # The client keeps the message and retries after recovery.
+    assert send(gateway, outage_letter)[0] == 250
+    wait_for(lambda: settled(gateway.app) and count(gateway.app, Naskah) == 2)
+    subjects = sorted(n.subject for n in naskah_rows(gateway.app))
+    assert subjects == ["saat gangguan", "sebelum"]
+    assert [n.seq for n in naskah_rows(gateway.app)] == [1, 2]
+
+
+def test_sqlite_locked_during_data_gives_451_then_registers_once(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'tnde.db'}"
+    (tmp_path / "tnde.db").write_bytes(sqlite_template.read_bytes())
+    settings = gateway_settings(url, database={"busy_timeout": 1.0})
+    gateway = RunningGateway(App.build(settings)).start()
+    try:
+        # Another process holds the write lock longer than our busy timeout.
+        blocker = sqlite3.connect(tmp_path / "tnde.db", isolation_level=None)
+        blocker.execute("BEGIN EXCLUSIVE")
+        code, reply = send(gateway, letter())
+        blocker.execute("ROLLBACK")
+        blocker.close()
+        assert code == 451 and reply.startswith(b"4.3.0 "), reply
+        assert count(gateway.app, Inbound) == 0
+        assert send(gateway, letter(message_id="<sama@dinkes.jatengprov.go.id>"))[0] == 250
+        wait_for(lambda: count(gateway.app, Naskah) == 1 and settled(gateway.app))
+    finally:
+        gateway.stop()
+
+
+def test_a_dead_workers_claim_is_taken_over_after_the_lease(sqlite_gateway: RunningGateway) -> None:
+    app = sqlite_gateway.app
+    # Stop the background workers from taking the row: pretend a crashed worker holds it.
+    with app.db.write() as session:
+        session.execute(update(Inbound).values(state="processing"))
+    assert send(sqlite_gateway, letter())[0] == 250
+    with app.db.write() as session:
+        stale = app.clock() - dt.timedelta(seconds=app.settings.worker.lease_seconds + 1)
+        session.execute(
+            update(Inbound).values(state="processing", claim_token="dead-worker", claimed_at=stale)
+        )
+    wait_for(lambda: count(app, Naskah) == 1, what="lease expiry and takeover")
+    (naskah,) = naskah_rows(app)
+    assert naskah.seq == 1
+
+
+def test_disk_full_during_data_gives_451_and_loses_nothing(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    """A file-size limit (RLIMIT_FSIZE) makes SQLite's writes fail as on a full disk."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.fixtures.ports import free_port, wait_for_port
+
+    database = tmp_path / "tnde.db"
+    database.write_bytes(sqlite_template.read_bytes())
+    port = free_port()
+    env = {
+        **os.environ,
+        "TNDE_DATABASE__URL": f"sqlite:///{database}",
+        "TNDE_SMTP__LISTEN": f"127.0.0.1:{port}",
+        "TNDE_LMTP__LISTEN": "",
+        "TNDE_WEB__LISTEN": "",
+    }
+    limit = database.stat().st_size + 256 * 1024
+
+    tnde = str(Path(sys.executable).with_name("tnde"))
+    big = letter(
+        attachments=[
+            ("lampiran.pdf", "application/pdf", b"%PDF-1.4\n" + os.urandom(2 * 1024 * 1024))
+        ]
+    )
+    log = tmp_path / "serve.log"
+    with log.open("wb") as output:
+        # prlimit (util-linux) caps the size of every file the server writes.
+        server = subprocess.Popen(
+            ["prlimit", f"--fsize={limit}", tnde, "serve"], env=env, stdout=output, stderr=output
+        )
+    try:
+        wait_for_port("127.0.0.1", port, 30)
+        with smtplib.SMTP("127.0.0.1", port, timeout=60) as client:
+            client.ehlo()
+            client.mail(SENDER)
+            client.rcpt(f"setda@{DOMAIN}")
+            code, reply = client.data(big)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(30)
+    assert code == 451 and reply.startswith(b"4.3.0 "), reply
+    assert b"disk I/O error" in log.read_bytes() or b"full" in log.read_bytes()
+    # Space is back: the sender's retry is stored and registered exactly once.
+    app = App.build(gateway_settings(f"sqlite:///{database}"))
+    gateway = RunningGateway(app).start()
+    try:
+        assert count(app, Inbound) == 0 and count(app, Blob) == 0
+        assert send(gateway, big)[0] == 250
+        wait_for(lambda: settled(app) and count(app, Naskah) == 1, timeout=30)
+    finally:
+        gateway.stop()

@@ -1,0 +1,34 @@
+"""The panel's register view in a real headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+
+from tests.support.browser import chromium_page
+from tests.support.gateway import RunningGateway, wait_for
+from tests.support.mail import DOMAIN, letter
+from tests.support.queries import naskah_rows
+
+
+def test_register_page_lists_the_letter_and_opens_its_timeline(
+    sqlite_gateway: RunningGateway,
+) -> None:
+    with sqlite_gateway.smtp() as client:
+        client.sendmail("tu@kemkes.go.id", [f"dinkes@{DOMAIN}"], letter())
+    wait_for(lambda: naskah_rows(sqlite_gateway.app))
+    with chromium_page() as page:
+        page.goto(sqlite_gateway.web_url)
+        assert page.title() == "Buku Agenda Surat Masuk"
+        row = page.locator("tbody tr").first
+        assert "Undangan Rapat Koordinasi Penanganan Stunting" in row.inner_text()
+        row.get_by_role("link", name="00001/SM/DINKES/2026").click()
+        page.wait_for_url("**/naskah/1")
+        assert page.locator("h1").inner_text() == "00001/SM/DINKES/2026"
+        assert "registered" in page.locator("table").last.inner_text()
+
+
+def test_health_endpoint_reports_queue_depths(sqlite_gateway: RunningGateway) -> None:
+    with urllib.request.urlopen(sqlite_gateway.web_url + "healthz", timeout=10) as response:
+        body = json.load(response)
+    assert body["status"] == "ok" and body["inbound"] == {}
