@@ -1,0 +1,116 @@
+"""Rule documents (YAML/JSON data) to compiled rule sets, refusing invalid rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rules.actions import parse_action
+from rules.conditions import compile_condition
+from rules.index import RuleIndex, guard_of
+from rules.model import Action, Rule, RuleError
+from rules.vocabulary import Vocabulary
+
+RULE_KEYS = ("name", "priority", "enabled", "continue", "description", "when", "then")
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Compiled rules in evaluation order, their index, and the document they came from."""
+
+    rules: tuple[Rule, ...]
+    document: dict[str, Any]
+    version: int | None = None
+    index: RuleIndex = field(default_factory=lambda: RuleIndex([]))
+    # Rules skipped when compiling leniently (stored rules the organisation outgrew).
+    errors: tuple[dict[str, str], ...] = ()
+
+
+def compile_document(
+    document: Any,
+    vocabulary: Vocabulary,
+    version: int | None = None,
+    builtin: bool = False,
+    lenient: bool = False,
+) -> RuleSet:
+    """Validate and compile; the first problem raises RuleError naming rule and field.
+
+    `lenient` (used at run time) skips a rule that no longer compiles - e.g. it names a
+    position that was removed since it was saved - and records why, instead of failing.
+    """
+    if document is None:
+        document = {"rules": []}
+    if not isinstance(document, dict) or not isinstance(document.get("rules", []), list):
+        raise RuleError("the document must be a mapping with a 'rules' list")
+    unknown = set(document) - {"rules", "comment"}
+    if unknown:
+        raise RuleError(f"unknown top-level key(s): {', '.join(sorted(unknown))}")
+    compiled: list[Rule] = []
+    errors = []
+    for i, item in enumerate(document.get("rules") or []):
+        try:
+            rule = compile_rule(item, f"rules[{i}]", vocabulary, builtin)
+            _check_unique([*compiled, rule])
+            compiled.append(rule)
+        except RuleError as err:
+            if not lenient:
+                raise
+            name = str(item.get("name", f"rules[{i}]")) if isinstance(item, dict) else f"rules[{i}]"
+            errors.append({"rule": name, "error": str(err)})
+    ordered = tuple(sorted(compiled, key=lambda rule: rule.priority))
+    index = RuleIndex([rule.guard for rule in ordered])
+    return RuleSet(ordered, document, version, index, tuple(errors))
+
+
+def compile_rule(node: Any, where: str, vocabulary: Vocabulary, builtin: bool = False) -> Rule:
+    if not isinstance(node, dict):
+        raise RuleError(f"{where}: a rule is a mapping with name, priority, when, then")
+    name = str(node.get("name") or "").strip()
+    if not name:
+        raise RuleError(f"{where}.name is required")
+    where = f'{where} "{name}"'
+    unknown = set(node) - set(RULE_KEYS)
+    if unknown:
+        keys = ", ".join(RULE_KEYS)
+        raise RuleError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; rule keys: {keys}")
+    for flag in ("enabled", "continue"):
+        if flag in node and not isinstance(node[flag], bool):
+            raise RuleError(f"{where}.{flag}: write true or false")
+    priority = node.get("priority")
+    if isinstance(priority, bool) or not isinstance(priority, int):
+        raise RuleError(f"{where}.priority: an integer is required (lower runs first)")
+    then = node.get("then")
+    if not isinstance(then, list) or not then:
+        raise RuleError(f"{where}.then: a non-empty list of actions is required")
+    parsed = [parse_action(item, f"{where}.then[{i}]", vocabulary) for i, item in enumerate(then)]
+    actions: tuple[Action, ...] = tuple(a for a in parsed if a is not None)
+    explicit_stop = len(actions) < len(parsed)
+    keep_going = bool(node.get("continue", False))
+    if explicit_stop and keep_going:
+        raise RuleError(f"{where}: 'continue: true' and a 'stop' action contradict each other")
+    return Rule(
+        name=name,
+        priority=priority,
+        enabled=bool(node.get("enabled", True)),
+        stop=not keep_going,
+        condition=compile_condition(node.get("when", "always"), f"{where}.when"),
+        actions=actions,
+        description=str(node.get("description") or ""),
+        builtin=builtin,
+        guard=guard_of(node.get("when")),
+    )
+
+
+def _check_unique(rules: list[Rule]) -> None:
+    names: dict[str, int] = {}
+    priorities: dict[int, str] = {}
+    for rule in rules:
+        if rule.name in names:
+            raise RuleError(f'rule name "{rule.name}" is used twice')
+        names[rule.name] = rule.priority
+        if rule.priority in priorities:
+            raise RuleError(
+                f'rules "{priorities[rule.priority]}" and "{rule.name}" both have priority '
+                f"{rule.priority}; give each rule its own place in the order"
+            )
+        priorities[rule.priority] = rule.name
