@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
@@ -15,6 +15,7 @@ from gateway.intake.directory_loader import DirectoryCache, database_loader, loa
 from gateway.outbound.sender import OutboxSender
 from gateway.pipeline.context import PipelineContext, make_context
 from gateway.pipeline.worker import Worker
+from gateway.routing.cache import RoutingCache
 from gateway.timefmt import utcnow
 
 
@@ -27,6 +28,7 @@ class App:
     clock: Callable[[], dt.datetime]
     ctx: PipelineContext
     directory: DirectoryCache
+    routing: RoutingCache = field(default_factory=RoutingCache)
 
     @classmethod
     def build(cls, settings: Settings, clock: Callable[[], dt.datetime] = utcnow) -> App:
@@ -41,7 +43,7 @@ class App:
         return load_directory(session, mail.domain, mail.gateway_addresses)
 
     def worker(self) -> Worker:
-        return Worker(self.db, self.ctx, self.directory_for)
+        return Worker(self.db, self.ctx, self.directory_for, self.routing)
 
     def outbox_sender(self) -> OutboxSender:
         return OutboxSender(self.db, self.settings, self.clock)

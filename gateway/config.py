@@ -119,6 +119,27 @@ class NumberingSettings:
 
 
 @dataclass(frozen=True)
+class WorkflowSettings:
+    # Due time of a disposition whose rule names none, by the letter's kecepatan.
+    due_sangat_segera: str = "same day"
+    due_segera: str = "1 workday"
+    due_biasa: str = "5 workdays"
+    # When a Plt/Plh covers a position, whether the definitif holder gets the mail too.
+    notify_definitif_when_acting: bool = False
+    # Attachments of a letter travel with its notices up to this many bytes in total;
+    # beyond it the notice lists them and points to the panel.
+    notice_max_attachment_bytes: int = 10 * 1024 * 1024
+
+    def sla(self) -> dict[str, str]:
+        """Due spec per kecepatan."""
+        return {
+            "SANGAT_SEGERA": self.due_sangat_segera,
+            "SEGERA": self.due_segera,
+            "BIASA": self.due_biasa,
+        }
+
+
+@dataclass(frozen=True)
 class TemplatesSettings:
     # A directory whose files override the built-in templates of the same name.
     directory: str = ""
@@ -135,6 +156,7 @@ class Settings:
     worker: WorkerSettings = field(default_factory=WorkerSettings)
     numbering: NumberingSettings = field(default_factory=NumberingSettings)
     templates: TemplatesSettings = field(default_factory=TemplatesSettings)
+    workflow: WorkflowSettings = field(default_factory=WorkflowSettings)
     source: str = "defaults"
 
 

@@ -10,7 +10,16 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from gateway.db.engine import Database
-from gateway.db.models import Attachment, Event, Naskah, NaskahSource, Outbox, Unit
+from gateway.db.models import (
+    Attachment,
+    Disposition,
+    Event,
+    Naskah,
+    NaskahSource,
+    Outbox,
+    Position,
+    Unit,
+)
 
 
 def iso(value: dt.datetime | dt.date | None) -> str | None:
@@ -133,6 +142,29 @@ def find_naskah(session: Session, key: str) -> tuple[Naskah, str] | None:
     return (row[0], row[1]) if row else None
 
 
+def _dispositions(session: Session, naskah_id: int) -> list[dict[str, Any]]:
+    """The disposition tree of a naskah, oldest first, with position handles."""
+    handles = dict(session.execute(select(Position.id, Position.handle)).all())
+    rows = session.scalars(
+        select(Disposition).where(Disposition.naskah_id == naskah_id).order_by(Disposition.id)
+    )
+    return [
+        {
+            "id": d.id,
+            "parent_id": d.parent_id,
+            "kind": d.kind,
+            "from": handles.get(d.from_position_id) if d.from_position_id else None,
+            "to": handles.get(d.to_position_id),
+            "instructions": list(d.instructions),
+            "note": d.note,
+            "due_at": iso(d.due_at),
+            "status": d.status,
+            "channel": d.channel,
+        }
+        for d in rows
+    ]
+
+
 def naskah_detail(db: Database, key: str) -> dict[str, Any] | None:
     """One naskah with its sources, decision, outgoing mail and timeline."""
     with db.read() as session:
@@ -158,6 +190,7 @@ def naskah_detail(db: Database, key: str) -> dict[str, Any] | None:
                 select(Outbox).where(Outbox.naskah_id == naskah.id).order_by(Outbox.id)
             )
         ]
+        item["dispositions"] = _dispositions(session, naskah.id)
         item["timeline"] = [
             {
                 "at": iso(e.created_at),

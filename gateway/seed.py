@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from importlib import resources
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from gateway.db.models import Instruction, Klasifikasi, Unit
 from gateway.org.document import parse_org
 from gateway.org.store import ImportReport, import_org
+from gateway.routing.store import latest_version, save_version
 
 
 def data_file(name: str) -> str:
@@ -44,7 +46,21 @@ def has_organisation(session: Session) -> bool:
     return session.scalars(select(Unit.id).limit(1)).first() is not None
 
 
-def seed_demo(session: Session, domain: str) -> ImportReport:
-    """Import the Banyumas demo organisation (idempotent: a second run changes nothing)."""
+def seed_demo(session: Session, domain: str, now: dt.datetime | None = None) -> ImportReport:
+    """Import the Banyumas demo organisation and, if there are no rules yet, the demo rules.
+
+    Idempotent: a second run changes nothing.
+    """
     document = parse_org(load_yaml("demo-org.yaml"), domain)
-    return import_org(session, document, deactivate_missing=False)
+    report = import_org(session, document, deactivate_missing=False)
+    session.flush()
+    if latest_version(session) is None:
+        save_version(
+            session,
+            load_yaml("demo-rules.yaml"),
+            "demo",
+            "aturan contoh Banyumas",
+            now or dt.datetime.now(dt.UTC),
+        )
+        report.bump(report.created, "rule set")
+    return report

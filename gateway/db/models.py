@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -204,6 +205,9 @@ class Inbound(Base):
     claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     processed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     message_id: Mapped[str | None] = mapped_column(String(998))
+    # Set by an operator's release (`tnde requeue --release`): a rule's quarantine no
+    # longer holds this message on its next pass.
+    release_quarantine: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     __table_args__ = (
         Index("ix_inbound_state", "state", "id"),
         Index("ix_inbound_message_id", "message_id"),

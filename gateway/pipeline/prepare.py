@@ -12,6 +12,7 @@ from gateway.parsing.automatic import Automatic, classify_automatic
 from gateway.parsing.message import Limits, ParsedMessage, parse_message
 from gateway.parsing.naskah import Metadata, extract_metadata
 from gateway.parsing.pdftext import pdf_texts
+from rules.model import Decision
 
 
 class RecipientGone(Exception):
@@ -24,6 +25,7 @@ class LetterForUnit:
 
     unit_code: str
     recipients: list[Recipient]
+    decision: Decision | None = None
 
 
 @dataclass

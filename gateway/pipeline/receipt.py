@@ -54,7 +54,7 @@ def queue_receipt(
         kind="receipt",
         to_address=address,
         to_name=naskah.sender_name if address == naskah.sender else "",
-        subject=f"[{naskah.agenda_number}] Tanda terima: {naskah.perihal or naskah.subject}",
+        subject=receipt_subject(naskah),
         text=text,
         html=html,
         in_reply_to=prepared.parsed.message_id,
@@ -64,9 +64,15 @@ def queue_receipt(
     )
     message = compose(mail, ctx.identity, now)
     row = enqueue(
-        session, message, kind="receipt", rcpt_to=address, identity=ctx.identity, now=now,
-        naskah_id=naskah.id, inbound_id=inbound.id,
-    )  # fmt: skip
+        session,
+        message,
+        kind="receipt",
+        rcpt_to=address,
+        identity=ctx.identity,
+        now=now,
+        naskah_id=naskah.id,
+        inbound_id=inbound.id,
+    )
     record_event(
         session,
         type="receipt_queued",
@@ -76,6 +82,17 @@ def queue_receipt(
         naskah_id=naskah.id,
         payload={"outbox_id": row.id, "to": address},
     )
+
+
+def is_secret(naskah: Naskah) -> bool:
+    """SR and R letters never travel as content, not even back to their sender."""
+    return naskah.sifat_keamanan in ("SR", "R")
+
+
+def receipt_subject(naskah: Naskah) -> str:
+    if is_secret(naskah):
+        return f"[{naskah.agenda_number}] Tanda terima surat"
+    return f"[{naskah.agenda_number}] Tanda terima: {naskah.perihal or naskah.subject}"
 
 
 def unit_reply_address(unit: Unit, ctx: PipelineContext) -> str | None:
@@ -98,7 +115,7 @@ def receipt_context(ctx: PipelineContext, naskah: Naskah, unit: Unit) -> dict[st
         "received_at": naskah.received_at,
         "nomor_surat": naskah.nomor_surat,
         "tanggal_surat": naskah.tanggal_surat,
-        "perihal": naskah.perihal,
+        "perihal": "(dirahasiakan)" if is_secret(naskah) else naskah.perihal,
         "lampiran_count": naskah.lampiran_count,
         "gateway_name": mail.sender_name,
         "domain": mail.domain,

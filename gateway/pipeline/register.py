@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +17,7 @@ from gateway.pipeline.context import PipelineContext
 from gateway.pipeline.counter import next_value
 from gateway.pipeline.prepare import LetterForUnit, Prepared
 from gateway.pipeline.receipt import queue_receipt
+from gateway.routing.apply import apply_decision
 from gateway.timefmt import local
 
 KIND_SERIES = {"surat_masuk": "SM", "nota_dinas": "ND", "surat_keluar": "SK"}
@@ -74,7 +76,37 @@ def register_letter(
         },
     )
     queue_receipt(session, ctx, prepared, naskah, unit, inbound, now)
+    if letter.decision is not None:
+        apply_decision(session, ctx, naskah, unit, letter.decision, prepared, letter, now)
     return Registered(naskah.id, naskah.agenda_number, unit.code, is_copy=False)
+
+
+def _classification(prepared: Prepared, letter: LetterForUnit) -> dict[str, Any]:
+    """Extracted sifat/jenis/klasifikasi, overridden by what the rules set (and why)."""
+    meta = prepared.metadata
+    values: dict[str, Any] = {
+        "jenis": meta.jenis,
+        "sifat_keamanan": meta.keamanan,
+        "kecepatan": meta.kecepatan,
+        "klasifikasi": meta.klasifikasi,
+    }
+    sources = dict(meta.sources)
+    decision = letter.decision
+    if decision is None:
+        return {**values, "field_sources": sources}
+    rules = ", ".join(hit["rule"] for hit in decision.hits)
+    decided = {
+        "jenis": decision.jenis or None,
+        "sifat_keamanan": decision.sifat_keamanan,
+        "kecepatan": decision.kecepatan,
+        "klasifikasi": decision.klasifikasi or None,
+    }
+    for name, value in decided.items():
+        if value != values[name]:
+            values[name] = value
+            source_name = {"sifat_keamanan": "keamanan"}.get(name, name)
+            sources[source_name] = {"source": f"rule:{rules}", "text": str(value)}
+    return {**values, "field_sources": sources}
 
 
 def _store_files(session: Session, prepared: Prepared) -> list[Attachment]:
@@ -109,6 +141,7 @@ def _new_naskah(
 ) -> Naskah:
     """Take the next number and insert the register row (the counter lock starts here)."""
     parsed, meta = prepared.parsed, prepared.metadata
+    fields = _classification(prepared, letter)
     local_now = local(now, ctx.settings.mail.timezone)
     series = KIND_SERIES[kind]
     seq = next_value(session, unit.id, series, local_now.year)
@@ -119,9 +152,9 @@ def _new_naskah(
         year=local_now.year,
         month=local_now.month,
         series=series,
-        kka=meta.klasifikasi or "",
-        jenis=meta.jenis or "",
-        derajat=meta.keamanan,
+        kka=fields["klasifikasi"] or "",
+        jenis=fields["jenis"] or "",
+        derajat=fields["sifat_keamanan"],
     )
     naskah = Naskah(
         kind=kind,
@@ -145,20 +178,21 @@ def _new_naskah(
         isi_ringkas=meta.isi_ringkas,
         nomor_surat=meta.nomor_surat,
         tanggal_surat=meta.tanggal_surat,
-        sifat_keamanan=meta.keamanan,
-        kecepatan=meta.kecepatan,
-        jenis=meta.jenis,
-        klasifikasi=meta.klasifikasi,
+        sifat_keamanan=fields["sifat_keamanan"],
+        kecepatan=fields["kecepatan"],
+        jenis=fields["jenis"],
+        klasifikasi=fields["klasifikasi"],
         lampiran_count=meta.lampiran_count,
         body_text=parsed.text,
         body_html=parsed.html,
-        field_sources=meta.sources,
+        field_sources=fields["field_sources"],
         auth_results=prepared.auth,
         parse_defects=parsed.defects,
         status="tercatat",
         received_at=inbound.received_at,
         registered_at=now,
-        decision={},
+        rule_set_version=letter.decision.version if letter.decision else None,
+        decision=letter.decision.to_dict() if letter.decision else {},
         copies=1,
     )
     session.add(naskah)

@@ -27,6 +27,8 @@ from gateway.parsing.message import MessageTooComplex
 from gateway.pipeline.context import PipelineContext
 from gateway.pipeline.prepare import Prepared, RecipientGone, prepare
 from gateway.pipeline.register import Registered, register_letter
+from gateway.routing.cache import RoutingCache
+from gateway.routing.route import quarantine_reason, route_all
 
 log = logging.getLogger("tnde.worker")
 
@@ -49,11 +51,13 @@ class Worker:
         db: Database,
         ctx: PipelineContext,
         directory: Callable[[Session], RecipientDirectory],
+        routing: RoutingCache,
         on_registered: Callable[[Outcome], None] | None = None,
     ) -> None:
         self.db = db
         self.ctx = ctx
         self.directory = directory
+        self.routing = routing
         self.on_registered = on_registered
 
     def claim(self) -> tuple[int, str] | None:
@@ -97,15 +101,21 @@ class Worker:
         return outcome
 
     def _prepare(self, inbound_id: int) -> Prepared:
+        """Parse, classify, extract and route: everything that needs no write lock."""
         with self.db.read() as session:
             inbound = session.get_one(Inbound, inbound_id)
             raw = get_blob(session, inbound.raw_sha256)
             directory = self.directory(session)
+            routing = self.routing.get(session)
             mail_from, rcpt_tos = inbound.mail_from, list(inbound.rcpt_tos)
+            received_at = inbound.received_at
+            released = inbound.release_quarantine
         settings = self.ctx.settings
-        return prepare(
+        prepared = prepare(
             raw, mail_from, rcpt_tos, directory, self.ctx.limits, settings.mail.trusted_authserv_ids
         )
+        route_all(routing, prepared, received_at, settings.mail.timezone, released)
+        return prepared
 
     def _finish(self, session: Session, inbound_id: int, token: str, prepared: Prepared) -> Outcome:
         if not holds_claim(session, Inbound, inbound_id, token, "processing"):
@@ -123,6 +133,9 @@ class Worker:
             addresses = ", ".join(r.address for r in prepared.gateway_recipients)
             reason = f"addressed only to the gateway's own mailbox ({addresses}), not to a unit"
             return self._ignore(session, inbound, "gateway", reason, now)
+        held = quarantine_reason(prepared)
+        if held:
+            return self._hold(session, inbound, held, now)
         results = tuple(
             register_letter(session, self.ctx, prepared, letter, inbound, now)
             for letter in prepared.letters
@@ -138,10 +151,29 @@ class Worker:
         """Machine mail and mail to the gateway itself: recorded, never answered."""
         inbound.kind, inbound.state, inbound.reason = kind, "ignored", reason
         record_event(
-            session, type="ignored", actor="system", channel="system", now=now,
-            inbound_id=inbound.id, payload={"kind": kind, "reason": reason},
-        )  # fmt: skip
+            session,
+            type="ignored",
+            actor="system",
+            channel="system",
+            now=now,
+            inbound_id=inbound.id,
+            payload={"kind": kind, "reason": reason},
+        )
         return Outcome(inbound.id, "ignored", reason=reason)
+
+    def _hold(self, session: Session, inbound: Inbound, reason: str, now: dt.datetime) -> Outcome:
+        """A rule asked for an operator's look before registration."""
+        inbound.kind, inbound.state, inbound.reason = "letter", "quarantined", reason
+        record_event(
+            session,
+            type="quarantined",
+            actor="rules",
+            channel="rule",
+            now=now,
+            inbound_id=inbound.id,
+            payload={"reason": reason, "by_rule": True},
+        )
+        return Outcome(inbound.id, "quarantined", reason=reason)
 
     def _retry_or_quarantine(self, inbound_id: int, token: str, err: Exception) -> Outcome:
         with self.db.write() as session:
@@ -166,9 +198,14 @@ class Worker:
             inbound.traceback, inbound.claim_token = trace or None, None
             inbound.processed_at = now
             record_event(
-                session, type="quarantined", actor="system", channel="system", now=now,
-                inbound_id=inbound_id, payload={"reason": reason[:2000]},
-            )  # fmt: skip
+                session,
+                type="quarantined",
+                actor="system",
+                channel="system",
+                now=now,
+                inbound_id=inbound_id,
+                payload={"reason": reason[:2000]},
+            )
         return Outcome(inbound_id, "quarantined", reason=reason)
 
     def run_once(self) -> Outcome | None:
@@ -198,8 +235,17 @@ def _describe(err: BaseException) -> str:
     return f"{type(err).__name__}: {err}"
 
 
-def requeue(db: Database, inbound_ids: list[int] | None, now: dt.datetime, actor: str) -> list[int]:
-    """Send quarantined messages through the pipeline again (all when ids is None)."""
+def requeue(
+    db: Database,
+    inbound_ids: list[int] | None,
+    now: dt.datetime,
+    actor: str,
+    release: bool = False,
+) -> list[int]:
+    """Send quarantined messages through the pipeline again (all when ids is None).
+
+    `release` is the operator's verdict that a rule's quarantine does not apply.
+    """
     from sqlalchemy import select
 
     with db.write() as session:
@@ -209,8 +255,14 @@ def requeue(db: Database, inbound_ids: list[int] | None, now: dt.datetime, actor
         rows = list(session.scalars(query.order_by(Inbound.id)))
         for row in rows:
             row.state, row.claim_token, row.claimed_at = "received", None, None
+            row.release_quarantine = row.release_quarantine or release
             record_event(
-                session, type="requeued", actor=actor, channel="cli", now=now,
-                inbound_id=row.id, payload={"previous_reason": row.reason},
-            )  # fmt: skip
+                session,
+                type="released" if release else "requeued",
+                actor=actor,
+                channel="cli",
+                now=now,
+                inbound_id=row.id,
+                payload={"previous_reason": row.reason},
+            )
         return [row.id for row in rows]

@@ -1,0 +1,45 @@
+"""The facts rules see, built from a prepared letter (the same for real and dry runs)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from gateway.pipeline.prepare import LetterForUnit, Prepared
+from gateway.timefmt import local
+from rules.model import WEEKDAYS, AttachmentFact, Facts
+
+
+def build_facts(
+    prepared: Prepared, letter: LetterForUnit, received_at: dt.datetime, zone: str
+) -> Facts:
+    parsed, meta = prepared.parsed, prepared.metadata
+    sender = parsed.sender.address if parsed.sender else ""
+    received = local(received_at, zone)
+    return Facts(
+        sender=sender,
+        sender_domain=sender.rpartition("@")[2],
+        sender_agency=meta.sender_agency,
+        recipients=tuple(r.address for r in letter.recipients),
+        recipient_units=tuple(sorted({r.unit_code for r in letter.recipients if r.unit_code})),
+        recipient_positions=tuple(
+            r.position_handle for r in letter.recipients if r.position_handle
+        ),
+        unit=letter.unit_code,
+        subject=parsed.subject,
+        body=parsed.text,
+        perihal=meta.perihal,
+        nomor_surat=meta.nomor_surat or "",
+        attachments=tuple(
+            AttachmentFact(a.filename, a.sniffed_type or a.declared_type) for a in parsed.files
+        ),
+        spf=str(prepared.auth.get("spf", "none")),
+        dkim=str(prepared.auth.get("dkim", "none")),
+        dmarc=str(prepared.auth.get("dmarc", "none")),
+        sifat_keamanan=meta.keamanan,
+        kecepatan=meta.kecepatan,
+        jenis=meta.jenis or "",
+        klasifikasi=meta.klasifikasi or "",
+        size=parsed.size,
+        weekday=WEEKDAYS[received.weekday()],
+        hour=received.hour,
+    )

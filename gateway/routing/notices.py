@@ -1,0 +1,230 @@
+"""Notices to the holders of a disposed position: summary card, files, how to act.
+
+Letters marked SR or R never travel as content: their notice carries the agenda number,
+the sender and a link to the panel only - no body text, no perihal, no attachments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.audit import record_event
+from gateway.db.models import Disposition, Instruction, Naskah, Position, Unit
+from gateway.org.holders import Holder, holders
+from gateway.outbound.compose import OutgoingMail, compose
+from gateway.outbound.outbox import enqueue
+from gateway.pipeline.context import PipelineContext
+from gateway.pipeline.prepare import Prepared
+from gateway.timefmt import local
+
+SECRET = ("SR", "R")
+KEAMANAN_LABEL = {"SR": "Sangat Rahasia", "R": "Rahasia", "T": "Terbatas", "B": "Biasa"}
+KECEPATAN_LABEL = {"SANGAT_SEGERA": "Sangat Segera", "SEGERA": "Segera", "BIASA": "Biasa"}
+ACTING_PREFIX = {"plt": "Plt. ", "plh": "Plh. ", "definitif": ""}
+
+
+def subject_tag(naskah: Naskah) -> str:
+    """[TNDE <agenda>]: replies are matched by it when nothing better is left."""
+    return f"[TNDE {naskah.agenda_number}]"
+
+
+def notice_subject(naskah: Naskah, kind: str) -> str:
+    if naskah.sifat_keamanan in SECRET:
+        label = KEAMANAN_LABEL[naskah.sifat_keamanan].upper()
+        return f"{subject_tag(naskah)} Surat {label} dari {naskah.sender_agency or naskah.sender}"
+    word = "Tembusan" if kind == "tembusan" else "Disposisi"
+    return f"{subject_tag(naskah)} {word}: {naskah.perihal or naskah.subject}"
+
+
+def queue_notices(
+    session: Session,
+    ctx: PipelineContext,
+    naskah: Naskah,
+    unit: Unit,
+    disposition: Disposition,
+    position: Position,
+    registrar: Position | None,
+    prepared: Prepared,
+    rule_names: list[str],
+    now: dt.datetime,
+) -> None:
+    """One notice per holder of `position` today; an alert when nobody holds it."""
+    today = local(now, ctx.settings.mail.timezone).date()
+    found = holders(session, position, today, ctx.settings.workflow.notify_definitif_when_acting)
+    if not found:
+        _no_holder(session, ctx, naskah, disposition, position, registrar, now)
+        return
+    context = notice_context(
+        session, ctx, naskah, unit, disposition, position, registrar, rule_names
+    )
+    for holder in found:
+        if holder.email is None:
+            record_event(
+                session,
+                type="no_email",
+                actor="system",
+                channel="system",
+                now=now,
+                naskah_id=naskah.id,
+                disposition_id=disposition.id,
+                payload={"person": holder.name, "position": position.handle},
+            )
+            continue
+        _queue_one(session, ctx, naskah, disposition, holder, context, prepared, now)
+
+
+def _queue_one(
+    session: Session,
+    ctx: PipelineContext,
+    naskah: Naskah,
+    disposition: Disposition,
+    holder: Holder,
+    context: dict[str, Any],
+    prepared: Prepared,
+    now: dt.datetime,
+) -> None:
+    secret = naskah.sifat_keamanan in SECRET
+    template = "notice_rahasia" if secret else "notice"
+    text, html = ctx.renderer.render(
+        template, {**context, "holder": holder, "holder_prefix": ACTING_PREFIX[holder.kind]}
+    )
+    mail = OutgoingMail(
+        kind="notice",
+        to_address=holder.email or "",
+        to_name=holder.name,
+        subject=notice_subject(naskah, disposition.kind),
+        text=text,
+        html=html,
+        attachments=[] if secret else _attachments(ctx, prepared),
+        extra_headers={"X-TNDE-Agenda": naskah.agenda_number},
+    )
+    row = enqueue(
+        session,
+        compose(mail, ctx.identity, now),
+        kind="notice",
+        rcpt_to=mail.to_address,
+        identity=ctx.identity,
+        now=now,
+        naskah_id=naskah.id,
+        disposition_id=disposition.id,
+        person_id=holder.person_id,
+    )
+    record_event(
+        session,
+        type="notice_queued",
+        actor="system",
+        channel="system",
+        now=now,
+        naskah_id=naskah.id,
+        disposition_id=disposition.id,
+        payload={
+            "to": mail.to_address,
+            "person": holder.name,
+            "as": holder.kind,
+            "outbox_id": row.id,
+            "secret": secret,
+        },
+    )
+
+
+def _attachments(ctx: PipelineContext, prepared: Prepared) -> list[tuple[str, str, bytes]]:
+    """The letter's files, if together they fit the configured notice size."""
+    files = prepared.parsed.files
+    total = sum(len(a.data) for a in files)
+    if total > ctx.settings.workflow.notice_max_attachment_bytes:
+        return []
+    return [(a.filename, a.sniffed_type or a.declared_type, a.data) for a in files]
+
+
+def notice_context(
+    session: Session,
+    ctx: PipelineContext,
+    naskah: Naskah,
+    unit: Unit,
+    disposition: Disposition,
+    position: Position,
+    registrar: Position | None,
+    rule_names: list[str],
+) -> dict[str, Any]:
+    """Template variables shared by every holder's notice."""
+    settings = ctx.settings
+    labels = dict(session.execute(select(Instruction.code, Instruction.label)).all())
+    base = settings.web.public_url.rstrip("/")
+    files = [a for a in naskah.attachments if a.role == "file"]
+    fits = sum(a.size for a in files) <= settings.workflow.notice_max_attachment_bytes
+    return {
+        "naskah": naskah,
+        "unit_name": unit.name,
+        "kind": disposition.kind,
+        "position_title": position.title,
+        "instructions": [labels.get(code, code) for code in disposition.instructions],
+        "note": disposition.note,
+        "due_at": disposition.due_at,
+        "disposed_by": registrar.title if registrar else unit.name,
+        "rules": rule_names,
+        "keamanan": KEAMANAN_LABEL.get(naskah.sifat_keamanan, naskah.sifat_keamanan),
+        "kecepatan": KECEPATAN_LABEL.get(naskah.kecepatan, naskah.kecepatan),
+        "files": files,
+        "files_attached": fits,
+        "panel_url": f"{base}/naskah/{naskah.id}" if base else "",
+        "gateway_name": settings.mail.sender_name,
+        "domain": settings.mail.domain,
+        "helpdesk": settings.mail.helpdesk,
+    }
+
+
+def _no_holder(
+    session: Session,
+    ctx: PipelineContext,
+    naskah: Naskah,
+    disposition: Disposition,
+    position: Position,
+    registrar: Position | None,
+    now: dt.datetime,
+) -> None:
+    """Nobody holds the position today: tell the unit's TU desk, and record it."""
+    record_event(
+        session,
+        type="no_holder",
+        actor="system",
+        channel="system",
+        now=now,
+        naskah_id=naskah.id,
+        disposition_id=disposition.id,
+        payload={"position": position.handle},
+    )
+    if registrar is None or registrar.id == position.id:
+        return
+    today = local(now, ctx.settings.mail.timezone).date()
+    for holder in holders(session, registrar, today):
+        if holder.email is None:
+            continue
+        text = (
+            f"Yth. {holder.name},\n\nDisposisi surat {naskah.agenda_number} ditujukan kepada "
+            f"jabatan {position.title} ({position.handle}), tetapi hari ini jabatan itu tidak "
+            "memiliki pejabat definitif, Plt, maupun Plh yang tercatat.\n"
+            "Mohon teruskan surat ini secara manual atau perbarui data organisasi "
+            "(tnde org import).\n\n--\n" + ctx.settings.mail.helpdesk + "\n"
+        )
+        mail = OutgoingMail(
+            kind="alert",
+            to_address=holder.email,
+            to_name=holder.name,
+            subject=f"{subject_tag(naskah)} Jabatan kosong: {position.title}",
+            text=text,
+        )
+        enqueue(
+            session,
+            compose(mail, ctx.identity, now),
+            kind="alert",
+            rcpt_to=holder.email,
+            identity=ctx.identity,
+            now=now,
+            naskah_id=naskah.id,
+            disposition_id=disposition.id,
+            person_id=holder.person_id,
+        )

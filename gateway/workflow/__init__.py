@@ -1,0 +1,1 @@
+"""The disposition workflow: business calendar, states, replies, reminders."""
