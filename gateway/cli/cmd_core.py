@@ -38,6 +38,11 @@ def add_commands(commands: Any) -> None:
     requeue_parser = commands.add_parser("requeue", help="send quarantined mail through again")
     requeue_parser.add_argument("ids", nargs="*", type=int, metavar="ID")
     requeue_parser.add_argument("--all", action="store_true", help="every quarantined message")
+    requeue_parser.add_argument(
+        "--release",
+        action="store_true",
+        help="the operator checked it: a rule's quarantine no longer applies",
+    )
     requeue_parser.set_defaults(handler=cmd_requeue)
     check = commands.add_parser("check", help="check configuration, database and ports")
     check.set_defaults(handler=cmd_check)
@@ -82,7 +87,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             if args.if_empty and has_organisation(session):
                 print("organisation already present; demo not loaded")
                 return 0
-            report = seed_demo(session, app.settings.mail.domain)
+            report = seed_demo(session, app.settings.mail.domain, app.clock())
     finally:
         app.close()
     created, updated = report.created or "nothing", report.updated or "nothing"
@@ -169,7 +174,8 @@ def cmd_requeue(args: argparse.Namespace) -> int:
     app = open_app(args)
     require_schema(app)
     try:
-        done = requeue(app.db, None if args.all else list(args.ids), app.clock(), actor="cli")
+        ids = None if args.all else list(args.ids)
+        done = requeue(app.db, ids, app.clock(), actor="cli", release=args.release)
     finally:
         app.close()
     missing = sorted(set(args.ids) - set(done)) if not args.all else []

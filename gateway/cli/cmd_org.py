@@ -96,8 +96,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.json:
         dump_json(items)
     else:
-        table([[i["unit"], i["handle"], i["title"], "*" if i["head"] else ""] for i in items],
-              ["UNIT", "HANDLE", "TITLE", "HEAD"])  # fmt: skip
+        table(
+            [[i["unit"], i["handle"], i["title"], "*" if i["head"] else ""] for i in items],
+            ["UNIT", "HANDLE", "TITLE", "HEAD"],
+        )
     return 0
 
 

@@ -126,10 +126,16 @@ def cmd_naskah_show(args: argparse.Namespace) -> int:
 def _print_detail(detail: dict[str, Any]) -> None:
     out = sys.stdout
     for label, key in (
-        ("Agenda", "agenda_number"), ("Unit", "unit"), ("Received", "received_at"),
-        ("Sender", "sender"), ("Nomor surat", "nomor_surat"), ("Tanggal surat", "tanggal_surat"),
-        ("Perihal", "perihal"), ("Lampiran", "lampiran_count"), ("Status", "status"),
-    ):  # fmt: skip
+        ("Agenda", "agenda_number"),
+        ("Unit", "unit"),
+        ("Received", "received_at"),
+        ("Sender", "sender"),
+        ("Nomor surat", "nomor_surat"),
+        ("Tanggal surat", "tanggal_surat"),
+        ("Perihal", "perihal"),
+        ("Lampiran", "lampiran_count"),
+        ("Status", "status"),
+    ):
         out.write(f"{label:14}: {detail.get(key) if detail.get(key) is not None else '-'}\n")
     out.write(f"{'Sifat':14}: {detail['sifat']['keamanan']} / {detail['sifat']['kecepatan']}\n")
     for attachment in detail["attachments"]:
@@ -138,12 +144,32 @@ def _print_detail(detail: dict[str, Any]) -> None:
     for field, source in detail["field_sources"].items():
         where = source.get("source", "?") + (f" line {source['line']}" if "line" in source else "")
         out.write(f"  {field:14} from {where}: {source.get('text', '')!r}\n")
-    if detail.get("decision"):
-        out.write("Routing decision:\n")
-        out.write(json.dumps(detail["decision"], ensure_ascii=False, indent=2) + "\n")
+    _print_routing(detail, out)
     out.write("Timeline:\n")
     for event in detail["timeline"]:
         out.write(f"  {event['at']}  {event['type']:20} {event['actor']}\n")
+
+
+def _print_routing(detail: dict[str, Any], out: TextIO) -> None:
+    """Which rules routed the letter and why, then the dispositions that resulted."""
+    decision = detail.get("decision") or {}
+    if decision:
+        out.write(f"Routing (rule set version {decision.get('rule_set_version') or '-'}):\n")
+        for hit in decision.get("hits", []):
+            out.write(f"  HIT   {hit['rule']}: {hit['reason']}\n")
+        for miss in decision.get("misses", []):
+            out.write(f"  miss  {miss['rule']}: {miss['reason']}\n")
+        for error in decision.get("errors", []):
+            out.write(f"  ERROR {error['rule']}: {error['error']}\n")
+        if decision.get("ignore"):
+            out.write("  -> ignored: registered, nobody notified\n")
+    for item in detail.get("dispositions", []):
+        due = f", due {item['due_at']}" if item["due_at"] else ""
+        instructions = ", ".join(item["instructions"]) or "-"
+        out.write(
+            f"  {item['kind']:10} {item['from'] or '-'} -> {item['to']} [{instructions}]"
+            f"{due} ({item['status']})\n"
+        )
 
 
 def cmd_agenda_export(args: argparse.Namespace) -> int:
