@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from gateway.app import App
+from tests.support.clock import OFFICE_HOURS, FakeClock
 from tests.support.databases import (
     PG_HOST,
     PG_PORT,
@@ -61,7 +62,8 @@ def pg_url(postgres_run: PostgresRun) -> str:
 
 @pytest.fixture
 def gateway(db_url: str) -> Iterator[RunningGateway]:
-    running = RunningGateway(App.build(gateway_settings(db_url))).start()
+    app = App.build(gateway_settings(db_url), clock=FakeClock(OFFICE_HOURS))
+    running = RunningGateway(app).start()
     try:
         yield running
     finally:
@@ -70,7 +72,8 @@ def gateway(db_url: str) -> Iterator[RunningGateway]:
 
 @pytest.fixture
 def sqlite_gateway(sqlite_url: str) -> Iterator[RunningGateway]:
-    running = RunningGateway(App.build(gateway_settings(sqlite_url))).start()
+    app = App.build(gateway_settings(sqlite_url), clock=FakeClock(OFFICE_HOURS))
+    running = RunningGateway(app).start()
     try:
         yield running
     finally:

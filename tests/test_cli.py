@@ -170,10 +170,13 @@ def test_outbox_list_and_show(
     capsys: pytest.CaptureFixture[str], with_letters: RunningGateway
 ) -> None:
     code, out, _ = run(capsys, "outbox", "list", "--json")
-    receipts = json.loads(out)
-    assert {r["kind"] for r in receipts} == {"receipt"} and len(receipts) == 2
-    code, out, _ = run(capsys, "outbox", "show", str(receipts[0]["id"]))
+    rows = json.loads(out)
+    assert sorted(r["kind"] for r in rows) == ["notice", "notice", "receipt", "receipt"]
+    receipt = next(r for r in rows if r["kind"] == "receipt")
+    code, out, _ = run(capsys, "outbox", "show", str(receipt["id"]))
     assert code == 0 and "Auto-Submitted: auto-replied" in out
+    code, out, _ = run(capsys, "outbox", "list", "--state", "sent", "--json")
+    assert json.loads(out) == []
 
 
 def test_audit_verify_detects_tampering(

@@ -97,7 +97,7 @@ def test_no_receipt_to_machines_or_no_reply_senders(
     wait_for(lambda: settled(sqlite_gateway.app))
     (inbound,) = inbound_rows(sqlite_gateway.app)
     assert inbound.kind == expect_kind
-    assert outbox_rows(sqlite_gateway.app) == []
+    assert outbox_rows(sqlite_gateway.app, "receipt") == []
     with sqlite_gateway.app.db.read() as session:
         types = set(session.scalars(select(Event.type)))
     if expect_kind == "letter":

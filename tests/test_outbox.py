@@ -47,7 +47,7 @@ def _sender(db_url: str, clock: FakeClock, smarthost: str) -> OutboxSender:
 def test_without_smarthost_mail_stays_in_the_local_outbox(db_url: str) -> None:
     clock = FakeClock(START)
     app = _register_one(db_url, clock)
-    (row,) = outbox_rows(app)
+    (row,) = outbox_rows(app, "receipt")
     assert row.state == "queued" and row.attempts == 0
 
 
@@ -55,10 +55,10 @@ def test_delivered_to_the_smarthost_with_the_verp_envelope(db_url: str, sink: Si
     clock = FakeClock(START)
     app = _register_one(db_url, clock)
     sender = _sender(db_url, clock, f"127.0.0.1:{sink.port}")
-    assert sender.run_once() == 1
-    (row,) = outbox_rows(app)
+    assert sender.run_once() == 2  # the receipt and the notice to Kepala Dinas Kesehatan
+    (row,) = outbox_rows(app, "receipt")
     assert row.state == "sent" and row.sent_at == START and row.attempts == 1
-    (message,) = sink.messages
+    (message,) = [m for m in sink.messages if m.rcpt_tos == ["tu@kemkes.go.id"]]
     assert message.mail_from == f"tnde+bounce-{row.id}@{DOMAIN}"
     assert message.rcpt_tos == ["tu@kemkes.go.id"]
     assert b"Tanda terima" in message.data or b"Tanda_terima" in message.data
@@ -68,20 +68,21 @@ def test_4xx_is_retried_with_backoff_then_sent(sqlite_url: str, sink: Sink) -> N
     clock = FakeClock(START)
     app = _register_one(sqlite_url, clock)
     sender = _sender(sqlite_url, clock, f"127.0.0.1:{sink.port}")
-    sink.script.extend(["451 4.3.0 try later", "452 4.2.2 mailbox full"])
+    # Receipt first (lower outbox id), then the notice: each gets one scripted reply per pass.
+    sink.script.extend(["451 4.3.0 try later", "250 ok", "452 4.2.2 mailbox full"])
     sender.run_once()
-    (row,) = outbox_rows(app)
+    (row,) = outbox_rows(app, "receipt")
     assert (row.state, row.attempts, row.last_error) == ("queued", 1, "451 4.3.0 try later")
     assert row.next_attempt_at == START + dt.timedelta(seconds=60)
     assert sender.run_once() == 0  # not due yet
     clock.advance(seconds=61)
     sender.run_once()
-    (row,) = outbox_rows(app)
+    (row,) = outbox_rows(app, "receipt")
     assert row.attempts == 2 and row.next_attempt_at == clock() + dt.timedelta(seconds=120)
     clock.advance(seconds=121)
     sender.run_once()
-    (row,) = outbox_rows(app)
-    assert row.state == "sent" and len(sink.messages) == 1
+    (row,) = outbox_rows(app, "receipt")
+    assert row.state == "sent" and len(sink.messages) == 2
 
 
 def test_5xx_is_permanent_and_recorded(sqlite_url: str, sink: Sink) -> None:
@@ -89,7 +90,7 @@ def test_5xx_is_permanent_and_recorded(sqlite_url: str, sink: Sink) -> None:
     app = _register_one(sqlite_url, clock)
     sink.script.append("550 5.1.1 <tu@kemkes.go.id>: mailbox unknown")
     _sender(sqlite_url, clock, f"127.0.0.1:{sink.port}").run_once()
-    (row,) = outbox_rows(app)
+    (row,) = outbox_rows(app, "receipt")
     assert (
         row.state == "failed" and row.last_error == "550 5.1.1 <tu@kemkes.go.id>: mailbox unknown"
     )
@@ -100,24 +101,27 @@ def test_unreachable_smarthost_is_temporary_and_gives_up_after_the_limit(sqlite_
     app = _register_one(sqlite_url, clock)
     sender = _sender(sqlite_url, clock, f"127.0.0.1:{free_port()}")
     sender.run_once()
-    (row,) = outbox_rows(app)
+    (row,) = outbox_rows(app, "receipt")
     assert row.state == "queued" and "ConnectionRefusedError" in (row.last_error or "")
     clock.advance(days=6)
     sender.run_once()
-    (row,) = outbox_rows(app)
+    (row,) = outbox_rows(app, "receipt")
     assert row.state == "failed"
 
 
 def test_serve_relays_receipts_on_its_own(sqlite_url: str, sink: Sink) -> None:
     settings = gateway_settings(sqlite_url, outbound={"smarthost": f"127.0.0.1:{sink.port}"})
-    gateway = RunningGateway(App.build(settings)).start()
+    gateway = RunningGateway(App.build(settings, clock=FakeClock(START))).start()
     try:
         with gateway.smtp() as client:
             client.sendmail("tu@kemkes.go.id", [f"bappeda@{DOMAIN}"], letter())
-        wait_for(lambda: sink.messages, what="receipt relayed by the running outbox sender")
+        wait_for(lambda: len(sink.messages) == 2, what="receipt and notice relayed by serve")
     finally:
         gateway.stop()
-    assert sink.messages[0].rcpt_tos == ["tu@kemkes.go.id"]
+    assert sorted(m.rcpt_tos[0] for m in sink.messages) == [
+        "suryanto@banyumaskab.go.id",  # Kepala Bappedalitbang, the unit's head
+        "tu@kemkes.go.id",
+    ]
 
 
 def test_smtplib_is_available() -> None:

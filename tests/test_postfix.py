@@ -11,6 +11,7 @@ import pytest
 
 from gateway.app import App
 from tests.fixtures.postfix import PostfixInstance
+from tests.support.clock import OFFICE_HOURS, FakeClock
 from tests.support.gateway import RunningGateway, gateway_settings, wait_for
 from tests.support.mail import DOMAIN, letter
 from tests.support.queries import inbound_rows, naskah_rows, outbox_rows, settled
@@ -68,17 +69,16 @@ def test_receipts_relay_through_postfix_as_smarthost(sqlite_url: str, short_tmp:
         settings = gateway_settings(
             sqlite_url, outbound={"smarthost": f"{postfix.host}:{postfix.port}"}
         )
-        gateway = RunningGateway(App.build(settings)).start()
+        gateway = RunningGateway(App.build(settings, clock=FakeClock(OFFICE_HOURS))).start()
         try:
             with gateway.smtp() as client:
                 client.sendmail("tu@kemkes.go.id", [f"setda@{DOMAIN}"], letter())
-            wait_for(lambda: settled(gateway.app) and mx.messages, timeout=30, what="relay")
-            (row,) = outbox_rows(gateway.app)
+            wait_for(lambda: settled(gateway.app) and len(mx.messages) == 2, timeout=30)
+            (row,) = outbox_rows(gateway.app, "receipt")
             assert row.state == "sent"
         finally:
             gateway.stop()
-    (received,) = mx.messages
-    assert received.rcpt_tos == ["tu@kemkes.go.id"]
+    (received,) = [m for m in mx.messages if m.rcpt_tos == ["tu@kemkes.go.id"]]
     assert received.mail_from == f"tnde+bounce-{row.id}@{DOMAIN}"
     msg = message_from_bytes(received.data, policy=policy.default)
     assert msg["Auto-Submitted"] == "auto-replied"

@@ -5,6 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
+# Tuesday 1 December 2026, 10:00 WIB: a working day inside office hours. Gateways in tests
+# run on this clock unless a test sets another, so routing does not depend on when CI runs.
+OFFICE_HOURS = dt.datetime(2026, 12, 1, 3, 0, tzinfo=dt.UTC)
+
 
 class FakeClock:
     """Returns `now` until told otherwise; safe to read from worker threads."""
