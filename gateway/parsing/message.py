@@ -101,6 +101,8 @@ class ParsedMessage:
     text: str
     html: str | None
     text_source: str  # plain | html | tnef | none
+    # The HTML as sent (unsanitised), for reading replies; never shown to anyone.
+    html_raw: str | None = None
     attachments: list[AttachmentData] = field(default_factory=list)
     forwarded: list[ParsedMessage] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
@@ -259,7 +261,8 @@ class _Walker:
         """Pick the display body: plain text first, else text derived from HTML or TNEF."""
         parsed = self.parsed
         if self.html:
-            parsed.html = sanitise_html("\n".join(self.html))
+            parsed.html_raw = "\n".join(self.html)
+            parsed.html = sanitise_html(parsed.html_raw)
         if self.plain and any(p.strip() for p in self.plain):
             parsed.text, parsed.text_source = "\n\n".join(self.plain).strip(), "plain"
         elif self.html:
