@@ -17,6 +17,7 @@ from gateway.pipeline.context import PipelineContext, make_context
 from gateway.pipeline.worker import Worker
 from gateway.routing.cache import RoutingCache
 from gateway.timefmt import utcnow
+from gateway.workflow.scheduler import Scheduler
 
 
 @dataclass
@@ -46,7 +47,10 @@ class App:
         return Worker(self.db, self.ctx, self.directory_for, self.routing)
 
     def outbox_sender(self) -> OutboxSender:
-        return OutboxSender(self.db, self.settings, self.clock)
+        return OutboxSender(self.db, self.settings, self.clock, self.ctx)
+
+    def scheduler(self) -> Scheduler:
+        return Scheduler(self.db, self.ctx, self.clock)
 
     def close(self) -> None:
         self.db.dispose()

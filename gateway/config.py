@@ -66,6 +66,11 @@ class MailSettings:
     sender_name: str = "TNDE Gateway"
     # Local part that carries reply tokens: balasan+<token>@domain.
     reply_local: str = "balasan"
+    # Secret for reply tokens (HMAC). Empty: a random secret kept in the database, made by
+    # `tnde init` and shared by every node. Changing it invalidates all reply addresses.
+    reply_secret: str = ""
+    # Days a reply address in a notice keeps working.
+    reply_token_days: int = 90
     # authserv-ids whose Authentication-Results headers we trust (our own MTA).
     trusted_authserv_ids: tuple[str, ...] = ()
     # Stamped in X-TNDE-Loop on outgoing mail; mail carrying it back is ours.
@@ -129,6 +134,19 @@ class WorkflowSettings:
     # Attachments of a letter travel with its notices up to this many bytes in total;
     # beyond it the notice lists them and points to the panel.
     notice_max_attachment_bytes: int = 10 * 1024 * 1024
+    # Whether DISPOSISI by reply may go to any position, not only those below the sender's.
+    dispose_to_anyone: bool = False
+    # Reminder this many hours before a disposition is due; 0 disables reminders.
+    remind_before_hours: float = 24.0
+    # Overdue dispositions are escalated to the holder's superior (once).
+    escalate_overdue: bool = True
+    # Hour (local time) of the daily digest of open items; -1 disables digests.
+    digest_hour: int = 7
+    # At most this many automatic mails (reminders, escalations, digests, command
+    # receipts) per recipient per day; notices of new dispositions are never held back.
+    max_auto_mails_per_day: int = 40
+    # Seconds between scheduler passes.
+    scheduler_interval: float = 60.0
 
     def sla(self) -> dict[str, str]:
         """Due spec per kecepatan."""

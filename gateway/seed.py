@@ -10,10 +10,11 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.db.models import Instruction, Klasifikasi, Unit
+from gateway.db.models import Holiday, Instruction, Klasifikasi, Unit
 from gateway.org.document import parse_org
 from gateway.org.store import ImportReport, import_org
 from gateway.routing.store import latest_version, save_version
+from gateway.workflow.secret import ensure_secret
 
 
 def data_file(name: str) -> str:
@@ -27,7 +28,7 @@ def load_yaml(name: str) -> Any:
 
 def seed_reference(session: Session) -> dict[str, int]:
     """Insert missing instruction codes and klasifikasi codes; never overwrite edits."""
-    added = {"instructions": 0, "klasifikasi": 0}
+    added = {"instructions": 0, "klasifikasi": 0, "holidays": 0}
     known = set(session.scalars(select(Instruction.code)))
     for code, label in load_yaml("instructions.yaml").items():
         if code not in known:
@@ -39,6 +40,24 @@ def seed_reference(session: Session) -> dict[str, int]:
             parent = code.rsplit(".", 1)[0] if "." in code else None
             session.add(Klasifikasi(code=code, name=name, parent_code=parent))
             added["klasifikasi"] += 1
+    added["holidays"] = seed_holidays(session)
+    ensure_secret(session)
+    return added
+
+
+def seed_holidays(session: Session) -> int:
+    """National holidays and cuti bersama shipped with the release (local ones are added
+    with `tnde holidays add`); existing days are left as they are."""
+    known = set(session.scalars(select(Holiday.day)))
+    added = 0
+    for row in load_yaml("holidays.yaml"):
+        day = (
+            row["date"] if isinstance(row["date"], dt.date) else dt.date.fromisoformat(row["date"])
+        )
+        if day not in known:
+            session.add(Holiday(day=day, name=row["name"], kind=row["kind"]))
+            known.add(day)
+            added += 1
     return added
 
 

@@ -75,6 +75,7 @@ async def start(app: App, stop: asyncio.Event) -> Running:
     for _ in range(max(1, settings.worker.concurrency)):
         running.tasks.append(asyncio.create_task(app.worker().run(stop, wake)))
     running.tasks.append(asyncio.create_task(app.outbox_sender().run(stop)))
+    running.tasks.append(asyncio.create_task(app.scheduler().run(stop)))
     return running
 
 

@@ -122,6 +122,14 @@ class Assignment(Base):
     __table_args__ = (Index("ix_assignment_position", "position_id", "kind"),)
 
 
+class AppSetting(Base):
+    """Installation-wide values made at `tnde init` (e.g. the reply-token secret)."""
+
+    __tablename__ = "app_setting"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
 class WebUser(Base):
     """A login of the web panel (operator or administrator)."""
 

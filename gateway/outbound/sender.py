@@ -15,6 +15,8 @@ from gateway.db.claims import claim_rows, holds_claim, new_token
 from gateway.db.engine import Database
 from gateway.db.models import Outbox
 from gateway.outbound.relay import DeliveryResult, deliver
+from gateway.pipeline.context import PipelineContext
+from gateway.workflow.bounces import record_undeliverable
 
 log = logging.getLogger("tnde.outbox")
 
@@ -24,10 +26,18 @@ Deliver = Callable[[str, str, bytes], DeliveryResult]
 class OutboxSender:
     """Relays queued outbox rows; does nothing while no smarthost is configured."""
 
-    def __init__(self, db: Database, settings: Settings, clock: Callable[[], dt.datetime]) -> None:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        clock: Callable[[], dt.datetime],
+        ctx: PipelineContext | None = None,
+    ) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock
+        # With a pipeline context, a permanent failure also alerts the unit's TU desk.
+        self.ctx = ctx
         self.helo = settings.smtp.hostname or settings.mail.domain
 
     @property
@@ -79,8 +89,11 @@ class OutboxSender:
             elif result.outcome == "permanent" or now - row.created_at > dt.timedelta(
                 seconds=out.give_up_after
             ):
-                row.state = "failed"
                 log.warning("outbox %s failed permanently: %s", outbox_id, result.detail)
+                if result.outcome == "permanent" and self.ctx is not None:
+                    # A 5xx for a notice is a bounce: mark the address, alert the TU desk.
+                    record_undeliverable(session, self.ctx, row, result.detail, now)
+                row.state = "failed"
             else:
                 row.state = "queued"
                 delay = min(out.first_retry_delay * 2 ** (row.attempts - 1), out.max_retry_delay)

@@ -21,7 +21,7 @@ from gateway.audit import record_event
 from gateway.db.blobs import get_blob
 from gateway.db.claims import claim_rows, holds_claim, new_token
 from gateway.db.engine import Database
-from gateway.db.models import Inbound
+from gateway.db.models import Disposition, Inbound
 from gateway.intake.directory import RecipientDirectory
 from gateway.parsing.message import MessageTooComplex
 from gateway.pipeline.context import PipelineContext
@@ -29,6 +29,11 @@ from gateway.pipeline.prepare import Prepared, RecipientGone, prepare
 from gateway.pipeline.register import Registered, register_letter
 from gateway.routing.cache import RoutingCache
 from gateway.routing.route import quarantine_reason, route_all
+from gateway.timefmt import local
+from gateway.workflow.bounces import bounced_outbox_id, handle_bounce
+from gateway.workflow.matching import match_reply
+from gateway.workflow.replies import handle_reply
+from gateway.workflow.secret import reply_secret
 
 log = logging.getLogger("tnde.worker")
 
@@ -128,10 +133,19 @@ class Worker:
         inbound.processed_at = now
         automatic = prepared.automatic
         if automatic is not None and automatic.kind in ("loop", "bounce", "auto"):
-            return self._ignore(session, inbound, automatic.kind, automatic.reason, now)
+            return self._machine_mail(
+                session, inbound, prepared, automatic.kind, automatic.reason, now
+            )
+        reply = None
+        if prepared.gateway_recipients:
+            reply = handle_reply(session, self.ctx, prepared, inbound.id, now)
         if not prepared.letters:
+            if reply is not None and reply.state != "unmatched":
+                inbound.kind, inbound.state = "reply", "reply"
+                inbound.reason = f"{reply.state}: {reply.reason}" if reply.reason else reply.state
+                return Outcome(inbound_id, "reply", reason=inbound.reason)
             addresses = ", ".join(r.address for r in prepared.gateway_recipients)
-            reason = f"addressed only to the gateway's own mailbox ({addresses}), not to a unit"
+            reason = f"addressed only to the gateway ({addresses}) and answers nothing of ours"
             return self._ignore(session, inbound, "gateway", reason, now)
         held = quarantine_reason(prepared)
         if held:
@@ -144,6 +158,42 @@ class Worker:
         inbound.state = "duplicate" if all(r.is_copy for r in results) else "registered"
         inbound.reason = None
         return Outcome(inbound_id, inbound.state, results)
+
+    def _machine_mail(
+        self,
+        session: Session,
+        inbound: Inbound,
+        prepared: Prepared,
+        kind: str,
+        reason: str,
+        now: dt.datetime,
+    ) -> Outcome:
+        """Bounces mark our message undeliverable; auto-replies to notices are noted.
+
+        Neither ever runs a command, sends a receipt or changes a disposition's state.
+        """
+        settings = self.ctx.settings
+        bounced = bounced_outbox_id(prepared, settings.mail.sender_local)
+        if kind == "bounce" and bounced is not None:
+            raw = get_blob(session, inbound.raw_sha256)
+            reason = handle_bounce(session, self.ctx, bounced, raw, now)
+        elif kind == "auto" and prepared.gateway_recipients:
+            today = local(now, settings.mail.timezone).date()
+            secret = reply_secret(session, settings)
+            match = match_reply(session, prepared, secret, settings.mail.reply_local, today)
+            if match is not None:
+                disposition = session.get(Disposition, match.disposition_id)
+                record_event(
+                    session,
+                    type="auto_reply",
+                    actor=prepared.parsed.sender.address if prepared.parsed.sender else "system",
+                    channel="email",
+                    now=now,
+                    naskah_id=disposition.naskah_id if disposition else None,
+                    disposition_id=match.disposition_id,
+                    payload={"subject": prepared.parsed.subject[:300], "reason": reason},
+                )
+        return self._ignore(session, inbound, kind, reason, now)
 
     def _ignore(
         self, session: Session, inbound: Inbound, kind: str, reason: str, now: dt.datetime

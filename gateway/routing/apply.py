@@ -12,7 +12,7 @@ from gateway.audit import record_event
 from gateway.db.models import Disposition, Holiday, Naskah, Position, Unit
 from gateway.pipeline.context import PipelineContext
 from gateway.pipeline.prepare import LetterForUnit, Prepared
-from gateway.routing.notices import queue_notices
+from gateway.routing.notices import NoticeSource, queue_notices
 from gateway.workflow.calendar import BusinessCalendar, resolve_spec
 from rules.model import Decision
 
@@ -109,6 +109,14 @@ def apply_decision(
     calendar = calendar_for(session, settings.mail.timezone)
     registrar = registrar_of(session, unit)
     rule_names = [hit["rule"] for hit in decision.hits]
+    source = NoticeSource(
+        disposed_by=registrar.title if registrar else unit.name,
+        registrar=registrar,
+        files=lambda: [
+            (a.filename, a.sniffed_type or a.declared_type, a.data) for a in prepared.parsed.files
+        ],
+        rules=rule_names,
+    )
     created = []
     for target in resolve_targets(session, decision, unit, letter):
         due_at = None
@@ -146,18 +154,7 @@ def apply_decision(
                 "due_at": due_at.isoformat() if due_at else None,
             },
         )
-        queue_notices(
-            session,
-            ctx,
-            naskah,
-            unit,
-            disposition,
-            target.position,
-            registrar,
-            prepared,
-            rule_names,
-            now,
-        )
+        queue_notices(session, ctx, naskah, unit, disposition, target.position, source, now)
     if created:
         naskah.status = "didisposisikan"
     return created

@@ -1,5 +1,7 @@
-"""Notices to the holders of a disposed position: summary card, files, how to act.
+"""Notices to the holders of a disposed position: summary card, files, how to act by reply.
 
+Each notice carries Reply-To: balasan+<token>@domain, where the token binds this
+disposition to this holder, and mailto: links that pre-fill the common commands.
 Letters marked SR or R never travel as content: their notice carries the agenda number,
 the sender and a link to the panel only - no body text, no perihal, no attachments.
 """
@@ -7,7 +9,10 @@ the sender and a link to the panel only - no body text, no perihal, no attachmen
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,13 +23,25 @@ from gateway.org.holders import Holder, holders
 from gateway.outbound.compose import OutgoingMail, compose
 from gateway.outbound.outbox import enqueue
 from gateway.pipeline.context import PipelineContext
-from gateway.pipeline.prepare import Prepared
 from gateway.timefmt import local
+from gateway.workflow.secret import reply_secret
+from gateway.workflow.tokens import make_token
 
 SECRET = ("SR", "R")
 KEAMANAN_LABEL = {"SR": "Sangat Rahasia", "R": "Rahasia", "T": "Terbatas", "B": "Biasa"}
 KECEPATAN_LABEL = {"SANGAT_SEGERA": "Sangat Segera", "SEGERA": "Segera", "BIASA": "Biasa"}
 ACTING_PREFIX = {"plt": "Plt. ", "plh": "Plh. ", "definitif": ""}
+Files = list[tuple[str, str, bytes]]
+
+
+@dataclass
+class NoticeSource:
+    """Who gave the disposition and where the letter's files come from."""
+
+    disposed_by: str
+    registrar: Position | None
+    files: Callable[[], Files]
+    rules: list[str] = field(default_factory=list)
 
 
 def subject_tag(naskah: Naskah) -> str:
@@ -47,20 +64,17 @@ def queue_notices(
     unit: Unit,
     disposition: Disposition,
     position: Position,
-    registrar: Position | None,
-    prepared: Prepared,
-    rule_names: list[str],
+    source: NoticeSource,
     now: dt.datetime,
-) -> None:
-    """One notice per holder of `position` today; an alert when nobody holds it."""
+) -> int:
+    """One notice per holder of `position` today (an alert when nobody holds it)."""
     today = local(now, ctx.settings.mail.timezone).date()
     found = holders(session, position, today, ctx.settings.workflow.notify_definitif_when_acting)
     if not found:
-        _no_holder(session, ctx, naskah, disposition, position, registrar, now)
-        return
-    context = notice_context(
-        session, ctx, naskah, unit, disposition, position, registrar, rule_names
-    )
+        _no_holder(session, ctx, naskah, disposition, position, source.registrar, now)
+        return 0
+    context = notice_context(session, ctx, naskah, unit, disposition, position, source)
+    queued = 0
     for holder in found:
         if holder.email is None:
             record_event(
@@ -74,7 +88,36 @@ def queue_notices(
                 payload={"person": holder.name, "position": position.handle},
             )
             continue
-        _queue_one(session, ctx, naskah, disposition, holder, context, prepared, now)
+        _queue_one(session, ctx, naskah, disposition, holder, context, source, now)
+        queued += 1
+    return queued
+
+
+def reply_address(
+    session: Session, ctx: PipelineContext, disposition_id: int, person_id: int, now: dt.datetime
+) -> str:
+    """balasan+<token>@domain for one holder of one disposition."""
+    mail = ctx.settings.mail
+    expires = local(now, mail.timezone).date() + dt.timedelta(days=mail.reply_token_days)
+    token = make_token(reply_secret(session, ctx.settings), disposition_id, person_id, expires)
+    return f"{mail.reply_local}+{token}@{mail.domain}"
+
+
+def mailto_links(address: str, subject: str) -> list[tuple[str, str]]:
+    """(label, mailto URL) for the commands a phone user needs most."""
+    commands = [
+        ("Terima", "TERIMA"),
+        ("Selesai", "SELESAI "),
+        ("Tanggapan", "TANGGAPAN "),
+        ("Teruskan ke …", "DISPOSISI \nINSTRUKSI: \nBATAS: \nCATATAN: "),
+        ("Status", "STATUS"),
+        ("Bantuan", "BANTUAN"),
+    ]
+    reply_subject = quote(f"Re: {subject}", safe="")
+    return [
+        (label, f"mailto:{address}?subject={reply_subject}&body={quote(body, safe='')}")
+        for label, body in commands
+    ]
 
 
 def _queue_one(
@@ -84,22 +127,29 @@ def _queue_one(
     disposition: Disposition,
     holder: Holder,
     context: dict[str, Any],
-    prepared: Prepared,
+    source: NoticeSource,
     now: dt.datetime,
 ) -> None:
     secret = naskah.sifat_keamanan in SECRET
-    template = "notice_rahasia" if secret else "notice"
-    text, html = ctx.renderer.render(
-        template, {**context, "holder": holder, "holder_prefix": ACTING_PREFIX[holder.kind]}
-    )
+    address = reply_address(session, ctx, disposition.id, holder.person_id, now)
+    subject = notice_subject(naskah, disposition.kind)
+    variables = {
+        **context,
+        "holder": holder,
+        "holder_prefix": ACTING_PREFIX[holder.kind],
+        "reply_address": address,
+        "links": mailto_links(address, subject),
+    }
+    text, html = ctx.renderer.render("notice_rahasia" if secret else "notice", variables)
     mail = OutgoingMail(
         kind="notice",
         to_address=holder.email or "",
         to_name=holder.name,
-        subject=notice_subject(naskah, disposition.kind),
+        subject=subject,
         text=text,
         html=html,
-        attachments=[] if secret else _attachments(ctx, prepared),
+        reply_to=address,
+        attachments=[] if secret else _attachments(ctx, source),
         extra_headers={"X-TNDE-Agenda": naskah.agenda_number},
     )
     row = enqueue(
@@ -131,13 +181,12 @@ def _queue_one(
     )
 
 
-def _attachments(ctx: PipelineContext, prepared: Prepared) -> list[tuple[str, str, bytes]]:
+def _attachments(ctx: PipelineContext, source: NoticeSource) -> Files:
     """The letter's files, if together they fit the configured notice size."""
-    files = prepared.parsed.files
-    total = sum(len(a.data) for a in files)
-    if total > ctx.settings.workflow.notice_max_attachment_bytes:
+    files = source.files()
+    if sum(len(data) for _, _, data in files) > ctx.settings.workflow.notice_max_attachment_bytes:
         return []
-    return [(a.filename, a.sniffed_type or a.declared_type, a.data) for a in files]
+    return files
 
 
 def notice_context(
@@ -147,8 +196,7 @@ def notice_context(
     unit: Unit,
     disposition: Disposition,
     position: Position,
-    registrar: Position | None,
-    rule_names: list[str],
+    source: NoticeSource,
 ) -> dict[str, Any]:
     """Template variables shared by every holder's notice."""
     settings = ctx.settings
@@ -164,8 +212,8 @@ def notice_context(
         "instructions": [labels.get(code, code) for code in disposition.instructions],
         "note": disposition.note,
         "due_at": disposition.due_at,
-        "disposed_by": registrar.title if registrar else unit.name,
-        "rules": rule_names,
+        "disposed_by": source.disposed_by,
+        "rules": source.rules,
         "keamanan": KEAMANAN_LABEL.get(naskah.sifat_keamanan, naskah.sifat_keamanan),
         "kecepatan": KECEPATAN_LABEL.get(naskah.kecepatan, naskah.kecepatan),
         "files": files,

@@ -1,0 +1,35 @@
+"""BATAS in a reply: a date (12-01-2027, 12 Januari 2027) or a span (3 hari, 3 hari kerja)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from gateway.parsing.naskah import parse_indonesian_date
+from gateway.timefmt import local
+from gateway.workflow.calendar import BusinessCalendar
+from rules.due import DueSpec, parse_due
+from rules.model import RuleError
+
+_RELATIVE_DAYS = {"besok": 1, "lusa": 2, "tomorrow": 1}
+
+
+def parse_batas(text: str, now: dt.datetime, calendar: BusinessCalendar) -> dt.datetime | None:
+    """The due instant, or None when the text is not a date or span we understand."""
+    value = " ".join(text.lower().split()).rstrip(".")
+    if value in _RELATIVE_DAYS:
+        return calendar.due(DueSpec("days", _RELATIVE_DAYS[value]), now)
+    date = parse_indonesian_date(value)
+    if date is not None:
+        return calendar.end_of(date)
+    try:
+        spec = parse_due(value)
+    except RuleError:
+        return None
+    if spec.kind == "kecepatan":
+        return None
+    return calendar.due(spec, now)
+
+
+def in_the_past(due: dt.datetime, now: dt.datetime, zone: str) -> bool:
+    """A due day before today is a typo, not a deadline."""
+    return local(due, zone).date() < local(now, zone).date()

@@ -1,0 +1,122 @@
+"""Bounces of our own mail: mark the message undeliverable and alert the unit's TU desk.
+
+They arrive at the VERP address tnde+bounce-<outbox id>@domain (a delivery status
+notification), or as a 5xx from the smarthost. A bounce never triggers a reply, so two
+gateways cannot ping-pong; an alert that itself bounces is only recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.audit import record_event
+from gateway.db.models import Naskah, Outbox, PersonEmail, Unit
+from gateway.org.holders import holders
+from gateway.outbound.compose import OutgoingMail
+from gateway.pipeline.context import PipelineContext
+from gateway.pipeline.prepare import Prepared
+from gateway.routing.apply import registrar_of
+from gateway.timefmt import local
+from gateway.workflow.messages import queue_mail
+
+_STATUS = re.compile(rb"^Status:\s*([245]\.\d{1,3}\.\d{1,3})", re.IGNORECASE | re.MULTILINE)
+_DIAGNOSTIC = re.compile(rb"^Diagnostic-Code:\s*(.+)$", re.IGNORECASE | re.MULTILINE)
+
+
+def bounced_outbox_id(prepared: Prepared, sender_local: str) -> int | None:
+    """The outbox id named by a VERP recipient (tnde+bounce-<id>@domain)."""
+    for recipient in prepared.gateway_recipients:
+        if recipient.local == sender_local.lower() and recipient.tag.startswith("bounce-"):
+            number = recipient.tag.removeprefix("bounce-")
+            if number.isdigit():
+                return int(number)
+    return None
+
+
+def dsn_details(raw: bytes) -> tuple[str, str]:
+    """(enhanced status code, diagnostic text) from a delivery status notification."""
+    status = _STATUS.search(raw)
+    diagnostic = _DIAGNOSTIC.search(raw)
+    return (
+        status.group(1).decode() if status else "",
+        diagnostic.group(1).decode("utf-8", "replace").strip()[:500] if diagnostic else "",
+    )
+
+
+def handle_bounce(
+    session: Session, ctx: PipelineContext, outbox_id: int, raw: bytes, now: dt.datetime
+) -> str:
+    """Record a DSN for one of our messages; returns what was done."""
+    row = session.get(Outbox, outbox_id)
+    if row is None:
+        return f"bounce for unknown outbox message {outbox_id}"
+    status, diagnostic = dsn_details(raw)
+    if status.startswith("4"):
+        record_event(
+            session,
+            type="delivery_delayed",
+            actor="system",
+            channel="system",
+            now=now,
+            naskah_id=row.naskah_id,
+            disposition_id=row.disposition_id,
+            payload={"outbox_id": row.id, "status": status, "diagnostic": diagnostic},
+        )
+        return f"delivery of outbox {row.id} delayed ({status})"
+    detail = f"{status or 'bounce'}: {diagnostic or 'undeliverable'}"
+    record_undeliverable(session, ctx, row, detail, now)
+    return f"outbox {row.id} bounced ({detail})"
+
+
+def record_undeliverable(
+    session: Session, ctx: PipelineContext, row: Outbox, detail: str, now: dt.datetime
+) -> None:
+    """The message will never arrive: mark it, mark the address, tell the TU desk."""
+    row.state, row.last_error = "bounced", detail
+    email = session.scalars(select(PersonEmail).where(PersonEmail.address == row.rcpt_to)).first()
+    if email is not None and email.undeliverable_since is None:
+        email.undeliverable_since = now
+    record_event(
+        session,
+        type="bounced",
+        actor="system",
+        channel="system",
+        now=now,
+        naskah_id=row.naskah_id,
+        disposition_id=row.disposition_id,
+        payload={"outbox_id": row.id, "to": row.rcpt_to, "kind": row.kind, "detail": detail},
+    )
+    if row.kind == "alert" or row.naskah_id is None:
+        return  # An alert about an alert would loop; mail without a letter has no desk.
+    _alert_desk(session, ctx, row, detail, now)
+
+
+def _alert_desk(
+    session: Session, ctx: PipelineContext, row: Outbox, detail: str, now: dt.datetime
+) -> None:
+    naskah = session.get_one(Naskah, row.naskah_id)
+    unit = session.get_one(Unit, naskah.unit_id)
+    registrar = registrar_of(session, unit)
+    if registrar is None:
+        return
+    for holder in holders(session, registrar, local(now, ctx.settings.mail.timezone).date()):
+        if holder.email is None or holder.email == row.rcpt_to:
+            continue
+        text = (
+            f"Yth. {holder.name},\n\nEmail '{row.subject}' kepada {row.rcpt_to} tidak dapat "
+            f"dikirim ({detail}).\nPejabat tersebut belum menerima pemberitahuan surat "
+            f"{naskah.agenda_number}. Mohon sampaikan secara langsung dan perbaiki alamat "
+            "emailnya pada data organisasi.\n\n--\n" + ctx.settings.mail.helpdesk + "\n"
+        )
+        mail = OutgoingMail(
+            kind="alert",
+            to_address=holder.email,
+            to_name=holder.name,
+            subject=f"[TNDE {naskah.agenda_number}] Email tidak terkirim: {row.rcpt_to}",
+            text=text,
+        )
+        queue_mail(session, ctx, mail, now, naskah_id=naskah.id, person_id=holder.person_id)

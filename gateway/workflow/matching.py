@@ -1,0 +1,130 @@
+"""Match a reply to the disposition and person it answers, and decide if it may act.
+
+Order: the token in the recipient address, then In-Reply-To/References against the
+Message-IDs of notices we sent, then the [TNDE <agenda>] subject tag. A match may change
+state only if the From address (strict addr-spec) belongs to the person the notice went
+to, and DMARC (when our MTA reported it) did not fail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.db.models import Disposition, Naskah, Outbox, PersonEmail
+from gateway.pipeline.prepare import Prepared
+from gateway.workflow.tokens import TokenError, read_token
+
+_TAG = re.compile(r"\[TNDE\s+([^\]\s]+)\]", re.IGNORECASE)
+OPEN = ("sent", "read", "forwarded", "answered")
+
+
+@dataclass(frozen=True)
+class Match:
+    """Which disposition a reply is about, whose notice it answers, and how we know."""
+
+    disposition_id: int
+    owner_person_id: int
+    method: str  # token | references | subject
+    verified: bool
+    reason: str  # why it is not verified ("" when verified)
+
+
+def find_token(prepared: Prepared, reply_local: str) -> str | None:
+    for recipient in prepared.gateway_recipients:
+        if recipient.local == reply_local.lower() and recipient.tag:
+            return recipient.tag
+    return None
+
+
+def sender_person(session: Session, prepared: Prepared) -> int | None:
+    sender = prepared.parsed.sender
+    if sender is None:
+        return None
+    return session.scalars(
+        select(PersonEmail.person_id).where(PersonEmail.address == sender.address)
+    ).first()
+
+
+def match_reply(
+    session: Session, prepared: Prepared, secret: bytes, reply_local: str, today: dt.date
+) -> Match | None:
+    """The best match, verified or not; None when the mail answers nothing of ours."""
+    sender_id = sender_person(session, prepared)
+    token = find_token(prepared, reply_local)
+    token_problem = ""
+    if token:
+        try:
+            claim = read_token(secret, token, today)
+            return _verify(prepared, claim.disposition_id, claim.person_id, "token", sender_id)
+        except TokenError as err:
+            token_problem = {"expired": "alamat balasan sudah kedaluwarsa"}.get(
+                str(err), "alamat balasan tidak sah"
+            )
+    found = _by_references(session, prepared)
+    if found:
+        return _verify(prepared, found[0], found[1], "references", sender_id, token_problem)
+    found = _by_subject(session, prepared, sender_id)
+    if found:
+        return _verify(prepared, found[0], found[1], "subject", sender_id, token_problem)
+    return None
+
+
+def _verify(
+    prepared: Prepared,
+    disposition_id: int,
+    owner_id: int,
+    method: str,
+    sender_id: int | None,
+    problem: str = "",
+) -> Match:
+    reason = problem
+    if not reason and sender_id != owner_id:
+        reason = "pengirim bukan penerima pemberitahuan disposisi ini"
+    auth = prepared.auth
+    if not reason and auth.get("trusted") and auth.get("dmarc") == "fail":
+        reason = "verifikasi DMARC alamat pengirim gagal"
+    return Match(disposition_id, owner_id, method, verified=not reason, reason=reason)
+
+
+def _by_references(session: Session, prepared: Prepared) -> tuple[int, int] | None:
+    ids = [f"<{m}>" for m in [*prepared.parsed.in_reply_to, *reversed(prepared.parsed.references)]]
+    for message_id in ids:
+        row = session.execute(
+            select(Outbox.disposition_id, Outbox.person_id).where(
+                Outbox.message_id == message_id, Outbox.kind.in_(("notice", "update"))
+            )
+        ).first()
+        if row and row[0] is not None and row[1] is not None:
+            return int(row[0]), int(row[1])
+    return None
+
+
+def _by_subject(
+    session: Session, prepared: Prepared, sender_id: int | None
+) -> tuple[int, int] | None:
+    """The subject tag names the letter; the sender's own notice on it names the disposition."""
+    match = _TAG.search(prepared.parsed.subject)
+    if match is None:
+        return None
+    naskah_id = session.scalars(
+        select(Naskah.id).where(Naskah.agenda_number == match.group(1))
+    ).first()
+    if naskah_id is None:
+        return None
+    rows = session.execute(
+        select(Outbox.disposition_id, Outbox.person_id)
+        .join(Disposition, Outbox.disposition_id == Disposition.id)
+        .where(Outbox.naskah_id == naskah_id, Outbox.kind == "notice")
+        .order_by(Disposition.status.in_(OPEN).desc(), Outbox.id.desc())
+    ).all()
+    pairs = [(int(d), int(p)) for d, p in rows if d is not None and p is not None]
+    for disposition_id, person_id in pairs:
+        if person_id == sender_id:
+            return disposition_id, person_id
+    # Someone else answering by subject: it matches the first notice, unverified.
+    return pairs[0] if pairs else None

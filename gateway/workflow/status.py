@@ -1,0 +1,66 @@
+"""Disposition and letter states: the letter follows its tree; overdue is derived."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.db.models import Disposition, Naskah
+
+OPEN = ("sent", "read", "forwarded", "answered")
+CLOSED = ("done", "rejected", "cancelled")
+STATUS_LABEL = {
+    "sent": "terkirim (belum dibaca)",
+    "read": "dibaca",
+    "forwarded": "diteruskan",
+    "answered": "ditanggapi",
+    "done": "selesai",
+    "rejected": "ditolak",
+    "cancelled": "dibatalkan",
+}
+
+
+def is_overdue(disposition: Disposition, now: dt.datetime) -> bool:
+    return (
+        disposition.kind == "disposisi"
+        and disposition.status in OPEN
+        and disposition.due_at is not None
+        and disposition.due_at < now
+    )
+
+
+def letter_status(dispositions: Iterable[Disposition]) -> str:
+    """selesai when every top-level branch is closed (a done top official closes his own);
+    ditindaklanjuti once someone answered or finished; dibaca once someone read it."""
+    items = [d for d in dispositions if d.kind == "disposisi"]
+    if not items:
+        return "tercatat"
+    children: dict[int | None, list[Disposition]] = defaultdict(list)
+    for item in items:
+        children[item.parent_id].append(item)
+
+    def closed(node: Disposition) -> bool:
+        if node.status in CLOSED:
+            return True
+        kids = children.get(node.id, [])
+        return node.status == "forwarded" and bool(kids) and all(closed(k) for k in kids)
+
+    if all(closed(top) for top in children[None]) and any(d.status == "done" for d in items):
+        return "selesai"
+    if any(d.status in ("done", "answered") for d in items):
+        return "ditindaklanjuti"
+    if any(d.read_at is not None for d in items):
+        return "dibaca"
+    return "didisposisikan"
+
+
+def refresh_letter_status(session: Session, naskah: Naskah) -> str:
+    """Recompute and store the letter's status from its disposition tree."""
+    session.flush()
+    dispositions = session.scalars(select(Disposition).where(Disposition.naskah_id == naskah.id))
+    naskah.status = letter_status(dispositions)
+    return naskah.status
