@@ -74,7 +74,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     finally:
         app.close()
     print(f"database ready: {app.settings.database.url}")
-    counts = f"{added['instructions']} instructions, {added['klasifikasi']} klasifikasi"
+    counts = (
+        f"{added['instructions']} instructions, {added['klasifikasi']} klasifikasi,"
+        f" {added['holidays']} holidays"
+    )
     print(f"reference data added: {counts}")
     return 0
 

@@ -1,0 +1,120 @@
+"""`tnde holidays list|add|remove|import`: the business calendar's non-working days."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import extract, select
+
+from gateway.cli.cmd_core import CommandError, open_app, require_schema
+from gateway.cli.output import dump_json, table
+from gateway.db.models import Holiday
+
+KINDS = ("nasional", "cuti_bersama", "lokal")
+
+
+def add_commands(commands: Any) -> None:
+    holidays = commands.add_parser("holidays", help="national, cuti bersama and local holidays")
+    sub = holidays.add_subparsers(dest="holidays_command", required=True)
+    listing = sub.add_parser("list")
+    listing.add_argument("--year", type=int)
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=cmd_list)
+    adder = sub.add_parser("add", help="add a local holiday (e.g. Hari Jadi Kabupaten)")
+    adder.add_argument("date", type=dt.date.fromisoformat, metavar="YYYY-MM-DD")
+    adder.add_argument("name")
+    adder.add_argument("--kind", choices=KINDS, default="lokal")
+    adder.set_defaults(handler=cmd_add)
+    remover = sub.add_parser("remove")
+    remover.add_argument("date", type=dt.date.fromisoformat, metavar="YYYY-MM-DD")
+    remover.set_defaults(handler=cmd_remove)
+    importer = sub.add_parser("import", help="YAML list of {date, name, kind}")
+    importer.add_argument("file")
+    importer.set_defaults(handler=cmd_import)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    app = open_app(args)
+    require_schema(app)
+    try:
+        with app.db.read() as session:
+            query = select(Holiday).order_by(Holiday.day)
+            if args.year:
+                query = query.where(extract("year", Holiday.day) == args.year)
+            rows = [
+                {"date": h.day.isoformat(), "name": h.name, "kind": h.kind}
+                for h in session.scalars(query)
+            ]
+    finally:
+        app.close()
+    if args.json:
+        dump_json(rows)
+    else:
+        table([[r["date"], r["kind"], r["name"]] for r in rows], ["DATE", "KIND", "NAME"])
+    return 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    app = open_app(args)
+    require_schema(app)
+    try:
+        with app.db.write() as session:
+            existing = session.get(Holiday, args.date)
+            if existing is not None:
+                existing.name, existing.kind = args.name, args.kind
+            else:
+                session.add(Holiday(day=args.date, name=args.name, kind=args.kind))
+    finally:
+        app.close()
+    print(f"{args.date.isoformat()} {args.name} ({args.kind}) is a non-working day")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    app = open_app(args)
+    require_schema(app)
+    try:
+        with app.db.write() as session:
+            existing = session.get(Holiday, args.date)
+            if existing is None:
+                raise CommandError(f"{args.date.isoformat()} is not in the holiday list")
+            session.delete(existing)
+    finally:
+        app.close()
+    print(f"{args.date.isoformat()} is a working day again (unless it is a weekend)")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    try:
+        rows = yaml.safe_load(Path(args.file).read_text(encoding="utf-8")) or []
+    except (OSError, yaml.YAMLError) as err:
+        raise CommandError(f"cannot read {args.file}: {err}") from err
+    parsed = []
+    for index, row in enumerate(rows):
+        try:
+            day = (
+                row["date"]
+                if isinstance(row["date"], dt.date)
+                else dt.date.fromisoformat(str(row["date"]))
+            )
+            kind = str(row.get("kind", "lokal"))
+            if kind not in KINDS:
+                raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+            parsed.append((day, str(row["name"]), kind))
+        except (KeyError, TypeError, ValueError) as err:
+            raise CommandError(f"{args.file}: entry {index}: {err}") from err
+    app = open_app(args)
+    require_schema(app)
+    try:
+        with app.db.write() as session:
+            for day, name, kind in parsed:
+                session.merge(Holiday(day=day, name=name, kind=kind))
+    finally:
+        app.close()
+    print(f"imported {len(parsed)} holidays from {args.file}")
+    return 0
