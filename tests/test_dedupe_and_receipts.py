@@ -113,5 +113,5 @@ def test_mail_to_the_gateway_mailbox_alone_is_recorded_not_registered(
     wait_for(lambda: settled(sqlite_gateway.app))
     with sqlite_gateway.app.db.read() as session:
         inbound = session.scalars(select(Inbound)).one()
-    assert inbound.state == "ignored" and "gateway's own mailbox" in (inbound.reason or "")
+    assert inbound.state == "ignored" and "answers nothing of ours" in (inbound.reason or "")
     assert naskah_rows(sqlite_gateway.app) == []

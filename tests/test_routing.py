@@ -166,10 +166,15 @@ def test_notice_is_a_summary_card_in_bahasa_indonesia(office: RunningGateway) ->
         "Instruksi     : Teliti dan pelajari, Proses lebih lanjut",
         "Batas waktu   : Selasa, 8 Desember 2026 23.59 WIB",
         "Didisposisikan oleh: Kepala Subbagian Umum Dinas Kesehatan (aturan: kemkes ke kadinkes)",
-        "belum aktif pada versi ini",
+        "Menindaklanjuti surat ini: BALAS email ini",
     ):
         assert expected in text, expected
     assert [p.get_filename() for p in msg.iter_attachments()] == ["surat.pdf"]
+    assert str(msg["Reply-To"]).startswith("balasan+") and str(msg["Reply-To"]).endswith(
+        f"@{DOMAIN}"
+    )
+    html = msg.get_body(("html",)).get_content()
+    assert "mailto:balasan%2B" in html or "mailto:balasan+" in html
     assert msg.get_body(("html",)) is not None
 
 

@@ -26,6 +26,8 @@ def gateway_settings(db_url: str, **sections: dict[str, Any]) -> Settings:
         "lmtp": {"listen": "127.0.0.1:0"},
         "web": {"listen": "127.0.0.1:0"},
         "worker": {"poll_interval": 0.05},
+        # Tests drive the scheduler by hand (run_once) with a fake clock.
+        "workflow": {"scheduler_interval": 3600.0},
         "outbound": {"poll_interval": 0.05},
         "mail": {"instance_id": "test-instance"},
     }
