@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from gateway.config import Settings
+from gateway.config import ImapAccount, Settings
 from gateway.db.engine import Database, make_engine
+from gateway.imap.poller import AccountPoller, PollerDeps
+from gateway.imap.report import report_too_big
 from gateway.intake.directory import RecipientDirectory
 from gateway.intake.directory_loader import DirectoryCache, database_loader, load_directory
 from gateway.outbound.sender import OutboxSender
@@ -48,6 +50,18 @@ class App:
 
     def outbox_sender(self) -> OutboxSender:
         return OutboxSender(self.db, self.settings, self.clock, self.ctx)
+
+    def imap_poller(self, account: ImapAccount, on_stored: Callable[[int], None]) -> AccountPoller:
+        """A poller for one account, storing through the same path as SMTP."""
+
+        def too_big(account: ImapAccount, folder: str, uid: int, size: int) -> None:
+            with self.db.write() as session:
+                report_too_big(session, self.ctx, account, folder, uid, size, self.clock())
+
+        deps = PollerDeps(
+            self.db, self.settings, self.clock, self.directory.snapshot, on_stored, too_big
+        )
+        return AccountPoller(deps, account)
 
     def scheduler(self) -> Scheduler:
         return Scheduler(self.db, self.ctx, self.clock)

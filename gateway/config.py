@@ -99,7 +99,7 @@ class OutboundSettings:
 class WorkerSettings:
     poll_interval: float = 0.5
     # A claimed row whose worker died is claimed again after this many seconds.
-    lease_seconds: float = 300.0
+    lease_seconds: float = 120.0
     concurrency: int = 1
     max_mime_depth: int = 50
     max_mime_parts: int = 1000
@@ -164,6 +164,52 @@ class TemplatesSettings:
 
 
 @dataclass(frozen=True)
+class ImapAccount:
+    """One mailbox the gateway reads ([[imap]] table)."""
+
+    name: str = ""
+    host: str = ""
+    # 0 = the default for the TLS mode (993 implicit, 143 otherwise).
+    port: int = 0
+    # implicit (IMAPS) | starttls | none (plain: only to localhost, and only when allowed)
+    tls: str = "implicit"
+    allow_plaintext: bool = False
+    # Verify the server certificate (turn off only for a test server with a private CA).
+    verify_certificate: bool = True
+    username: str = ""
+    # login (password) | xoauth2 (Microsoft 365, Google Workspace)
+    auth: str = "login"
+    password: str = ""
+    # A command that prints the password (e.g. "pass show tnde/imap"); wins over password.
+    password_command: str = ""
+    # XOAUTH2: a command that prints a fresh access token (the administrator's tool
+    # refreshes and stores the refresh token).
+    token_command: str = ""
+    folders: tuple[str, ...] = ("INBOX",)
+    # The address at our domain mail counts as addressed to when its headers name none
+    # of ours, e.g. "setda@tnde.banyumaskab.go.id".
+    deliver_to: str = ""
+    # move (default) or flag: what to do with a message once it is stored.
+    after: str = "move"
+    move_to: str = "Teregistrasi"
+    flag: str = "$Teregistrasi"
+    # Messages over the size limit are not downloaded; moved here if set.
+    too_big_folder: str = ""
+    # 0 = [mail] max_message_size.
+    max_message_size: int = 0
+    idle: bool = True
+    # IDLE is re-issued at most this often (RFC 2177 says < 29 minutes; Gmail drops ~10).
+    idle_restart: float = 540.0
+    # Without IDLE: poll this often. With IDLE: a full reconcile pass this often anyway.
+    poll_interval: float = 60.0
+    reconcile_interval: float = 300.0
+    # Socket timeout; a dead connection is detected within about this long.
+    timeout: float = 60.0
+    fetch_chunk: int = 50
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
 class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
@@ -175,6 +221,7 @@ class Settings:
     numbering: NumberingSettings = field(default_factory=NumberingSettings)
     templates: TemplatesSettings = field(default_factory=TemplatesSettings)
     workflow: WorkflowSettings = field(default_factory=WorkflowSettings)
+    imap: tuple[ImapAccount, ...] = ()
     source: str = "defaults"
 
 
@@ -194,7 +241,43 @@ def load_settings(
             raise ConfigError(f"configuration file {chosen}: {err}") from err
     _apply_environment(raw, environ)
     settings: Settings = _build(Settings, dict(raw), "")
+    for index, account in enumerate(settings.imap):
+        validate_imap(account, f"imap[{index}]")
+    names = [a.name for a in settings.imap]
+    if len(names) != len(set(names)):
+        raise ConfigError("two [[imap]] accounts have the same name")
     return dataclasses.replace(settings, source=str(chosen) if chosen else "defaults")
+
+
+def validate_imap(account: ImapAccount, where: str) -> None:
+    """Refuse IMAP settings that would fail later or weaken security silently."""
+    if not account.name or not account.host or not account.username:
+        raise ConfigError(f"{where}: name, host and username are required")
+    if "@" not in account.deliver_to:
+        raise ConfigError(
+            f"{where}.deliver_to: give the unit address mail from this mailbox "
+            "counts as addressed to, e.g. setda@<[mail] domain>"
+        )
+    if account.tls not in ("implicit", "starttls", "none"):
+        raise ConfigError(f"{where}.tls must be implicit, starttls or none")
+    if account.tls == "none" and not (
+        account.allow_plaintext and account.host in ("localhost", "127.0.0.1", "::1")
+    ):
+        raise ConfigError(
+            f"{where}.tls = none sends the password in clear: only to localhost, "
+            "and only with allow_plaintext = true"
+        )
+    if account.auth not in ("login", "xoauth2"):
+        raise ConfigError(f"{where}.auth must be login or xoauth2")
+    if account.auth == "xoauth2" and not account.token_command:
+        raise ConfigError(f"{where}: auth = xoauth2 needs token_command")
+    if account.after not in ("move", "flag"):
+        raise ConfigError(f"{where}.after must be move or flag")
+    if not 30 <= account.idle_restart <= 29 * 60:
+        raise ConfigError(f"{where}.idle_restart must be between 30 and 1740 seconds (RFC 2177)")
+    for folder in (*account.folders, account.move_to, account.too_big_folder):
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in folder):
+            raise ConfigError(f"{where}: folder name {folder!r} contains control characters")
 
 
 def _apply_environment(raw: dict[str, Any], environ: Mapping[str, str]) -> None:
@@ -203,12 +286,27 @@ def _apply_environment(raw: dict[str, Any], environ: Mapping[str, str]) -> None:
         if not name.startswith(ENV_PREFIX) or name == CONFIG_ENV or "__" not in name:
             continue
         path = [part.lower() for part in name[len(ENV_PREFIX) :].split("__")]
-        target = raw
-        for part in path[:-1]:
-            target = target.setdefault(part, {})
-            if not isinstance(target, dict):
-                raise ConfigError(f"{name}: {part} is not a table")
-        target[path[-1]] = _parse_env_value(value)
+        target: Any = raw
+        for index, part in enumerate(path[:-1]):
+            target = _step(target, part, path[index + 1], name)
+        if isinstance(target, list):
+            target[int(path[-1])] = _parse_env_value(value)
+        else:
+            target[path[-1]] = _parse_env_value(value)
+
+
+def _step(target: Any, part: str, following: str, name: str) -> Any:
+    """One level down a TNDE_A__B__C path; digits index [[arrays]] (TNDE_IMAP__0__HOST)."""
+    if isinstance(target, list):
+        if not part.isdigit():
+            raise ConfigError(f"{name}: {part} must be an index into the list")
+        while len(target) <= int(part):
+            target.append({})
+        return target[int(part)]
+    if not isinstance(target, dict):
+        raise ConfigError(f"{name}: {part} is not a table")
+    default: Any = [] if following.isdigit() else {}
+    return target.setdefault(part, default)
 
 
 def _parse_env_value(value: str) -> Any:
@@ -241,6 +339,11 @@ def _coerce(hint: Any, value: Any, key: str) -> Any:
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return _build(hint, value, key)
     origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin is tuple and args and isinstance(args[0], type) and dataclasses.is_dataclass(args[0]):
+        if not isinstance(value, list):
+            raise ConfigError(f"{key} must be a list of tables ([[{key}]])")
+        return tuple(_build(args[0], item, f"{key}[{i}]") for i, item in enumerate(value))
     if origin is tuple:
         if isinstance(value, str):
             value = [item.strip() for item in value.split(",") if item.strip()]

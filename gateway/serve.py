@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -25,6 +26,8 @@ class Running:
 
     servers: list[asyncio.Server] = field(default_factory=list)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    # IMAP pollers are blocking threads; they watch this event to stop.
+    thread_stop: threading.Event = field(default_factory=threading.Event)
     web_runner: web.AppRunner | None = None
     addresses: dict[str, str] = field(default_factory=dict)
 
@@ -76,7 +79,26 @@ async def start(app: App, stop: asyncio.Event) -> Running:
         running.tasks.append(asyncio.create_task(app.worker().run(stop, wake)))
     running.tasks.append(asyncio.create_task(app.outbox_sender().run(stop)))
     running.tasks.append(asyncio.create_task(app.scheduler().run(stop)))
+    _start_imap(app, running, wake)
     return running
+
+
+def _start_imap(app: App, running: Running, wake: asyncio.Event) -> None:
+    """One thread per enabled [[imap]] account; each fails and recovers on its own."""
+    loop = asyncio.get_running_loop()
+
+    def stored(_inbound_id: int) -> None:
+        loop.call_soon_threadsafe(wake.set)
+
+    for account in app.settings.imap:
+        if account.enabled:
+            poller = app.imap_poller(account, stored)
+            running.tasks.append(
+                asyncio.create_task(asyncio.to_thread(poller.run, running.thread_stop))
+            )
+            running.addresses[f"imap:{account.name}"] = (
+                f"{account.host} {','.join(account.folders)}"
+            )
 
 
 async def _start_web(app: App, running: Running) -> None:
@@ -106,6 +128,7 @@ async def shutdown(running: Running) -> None:
         await server.wait_closed()
     if running.web_runner is not None:
         await running.web_runner.cleanup()
+    running.thread_stop.set()
     for task in running.tasks:
         task.cancel()
     await asyncio.gather(*running.tasks, return_exceptions=True)

@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from gateway.cli import cmd_core, cmd_holidays, cmd_org, cmd_register, cmd_rules
+from gateway.cli import cmd_core, cmd_holidays, cmd_imap, cmd_org, cmd_register, cmd_rules
 from gateway.config import ConfigError, load_settings
 
 Handler = Callable[[argparse.Namespace], int]
@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     cmd_org.add_commands(commands)
     cmd_rules.add_commands(commands)
     cmd_holidays.add_commands(commands)
+    cmd_imap.add_commands(commands)
     return parser
 
 

@@ -1,0 +1,123 @@
+"""`tnde imap test ACCOUNT` and `tnde imap status`: check and watch the IMAP accounts."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from sqlalchemy import select
+
+from gateway.cli.cmd_core import CommandError, open_app, require_schema
+from gateway.cli.output import dump_json, table
+from gateway.config import ImapAccount, Settings
+from gateway.db.models import ImapAccountState
+from gateway.imap import ledger
+from gateway.imap.connection import ImapAccountError, connect
+from gateway.imap.poller import describe
+from gateway.register import iso
+
+
+def add_commands(commands: Any) -> None:
+    imap = commands.add_parser("imap", help="IMAP mailboxes read by the gateway")
+    sub = imap.add_subparsers(dest="imap_command", required=True)
+    test = sub.add_parser("test", help="connect, log in, list folders and capabilities")
+    test.add_argument("account")
+    test.set_defaults(handler=cmd_test)
+    status = sub.add_parser("status", help="last success, last error and ledger counts")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(handler=cmd_status)
+
+
+def _account(settings: Settings, name: str) -> ImapAccount:
+    for account in settings.imap:
+        if account.name == name:
+            return account
+    known = ", ".join(a.name for a in settings.imap) or "none configured"
+    raise CommandError(f"no [[imap]] account named {name!r} ({known})")
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    account = _account(args.settings, args.account)
+    print(f"account {account.name}: {account.username} at {account.host} ({account.tls})")
+    try:
+        client = connect(account)
+    except ImapAccountError as err:
+        print(f"FAILED: {err}")
+        return 1
+    try:
+        print("login: ok")
+        capabilities = sorted(c.decode() for c in client.capabilities())
+        print(f"capabilities: {' '.join(capabilities)}")
+        for flag, meaning in (("IDLE", "push (IDLE)"), ("MOVE", "MOVE"), ("UIDPLUS", "UIDPLUS")):
+            state = "yes" if flag in capabilities else "no"
+            print(f"  {meaning:12} {state}")
+        folders = [name for _, _, name in client.list_folders()]
+        print(f"folders ({len(folders)}): {', '.join(folders)}")
+        problems = 0
+        for folder in account.folders:
+            if not client.folder_exists(folder):
+                print(f"watched folder {folder!r}: MISSING")
+                problems += 1
+                continue
+            info = describe(client.select_folder(folder, readonly=True))
+            print(
+                f"watched folder {folder!r}: {info.get('EXISTS', 0)} messages, "
+                f"UIDVALIDITY {info.get('UIDVALIDITY')}, UIDNEXT {info.get('UIDNEXT')}"
+            )
+        target = account.move_to if account.after == "move" else f"flag {account.flag}"
+        exists = account.after != "move" or client.folder_exists(account.move_to)
+        print(f"after registration: {target}{'' if exists else ' (folder will be created)'}")
+    finally:
+        client.logout()
+    return 1 if problems else 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    app = open_app(args)
+    require_schema(app)
+    try:
+        with app.db.read() as session:
+            states = {s.account: s for s in session.scalars(select(ImapAccountState))}
+            items = [
+                _status(a, states.get(a.name), ledger.counts(session, a.name))
+                for a in app.settings.imap
+            ]
+    finally:
+        app.close()
+    if args.json:
+        dump_json(items)
+        return 0
+    table(
+        [
+            [
+                i["account"],
+                i["last_success_at"] or "-",
+                i["last_error_at"] or "-",
+                i["consecutive_failures"],
+                " ".join(f"{k}={v}" for k, v in i["ledger"].items()) or "-",
+            ]
+            for i in items
+        ],
+        ["ACCOUNT", "LAST SUCCESS (UTC)", "LAST ERROR (UTC)", "FAILURES", "LEDGER"],
+    )
+    for item in items:
+        if item["last_error"]:
+            print(f"{item['account']}: {item['last_error']}")
+    return 0
+
+
+def _status(
+    account: ImapAccount, state: ImapAccountState | None, counts: dict[str, int]
+) -> dict[str, Any]:
+    return {
+        "account": account.name,
+        "host": account.host,
+        "folders": list(account.folders),
+        "enabled": account.enabled,
+        "last_success_at": iso(state.last_success_at) if state else None,
+        "last_error_at": iso(state.last_error_at) if state else None,
+        "last_error": state.last_error if state else None,
+        "consecutive_failures": state.consecutive_failures if state else 0,
+        "capabilities": state.capabilities if state else None,
+        "ledger": counts,
+    }

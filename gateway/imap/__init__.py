@@ -1,0 +1,1 @@
+"""IMAP intake: read existing mailboxes exactly once into the same storage path as SMTP."""
