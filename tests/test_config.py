@@ -87,6 +87,42 @@ def test_example_file_loads_and_documents_every_key() -> None:
     settings = load_settings(EXAMPLE, environ={})
     assert settings.mail.domain == "tnde.banyumaskab.go.id"
     raw = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
-    present = {f"{section}.{key}" for section, table in raw.items() for key in table}
-    missing = _keys(Settings()) - present
+    present = {
+        f"{section}.{key}"
+        for section, table in raw.items()
+        if isinstance(table, dict)
+        for key in table
+    }
+    missing = _keys(Settings()) - present - {"imap"}
+    assert missing == set(), f"keys not documented in deploy/tnde.example.toml: {sorted(missing)}"
+    (example_account,) = settings.imap
+    documented = set(raw["imap"][0])
+    every = {f.name for f in dataclasses.fields(example_account)}
+    assert every == documented, every ^ documented
     assert not missing, f"keys not documented in deploy/tnde.example.toml: {sorted(missing)}"
+
+
+def test_imap_accounts_from_the_environment_and_their_validation() -> None:
+    base = {
+        "TNDE_IMAP__0__NAME": "a",
+        "TNDE_IMAP__0__HOST": "mail.x.go.id",
+        "TNDE_IMAP__0__USERNAME": "u",
+        "TNDE_IMAP__0__DELIVER_TO": "setda@tnde.banyumaskab.go.id",
+        "TNDE_IMAP__0__FOLDERS": '["INBOX", "Surat Masuk"]',
+    }
+    (account,) = load_settings(None, environ=base).imap
+    assert account.folders == ("INBOX", "Surat Masuk") and account.tls == "implicit"
+    bad = {
+        "TNDE_IMAP__0__TLS": "none",
+        "TNDE_IMAP__0__IDLE_RESTART": "1800",
+        "TNDE_IMAP__0__AFTER": "delete",
+        "TNDE_IMAP__0__AUTH": "xoauth2",
+        "TNDE_IMAP__0__FOLDERS": '["IN\\u0001BOX"]',
+        "TNDE_IMAP__0__DELIVER_TO": "setda",
+    }
+    for key, value in bad.items():
+        with pytest.raises(ConfigError, match=r"imap\[0\]"):
+            load_settings(None, environ={**base, key: value})
+    twice = {**base, **{k.replace("__0__", "__1__"): v for k, v in base.items()}}
+    with pytest.raises(ConfigError, match="same name"):
+        load_settings(None, environ=twice)
