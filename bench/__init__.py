@@ -1,0 +1,1 @@
+"""Benchmarks for tnde-gateway (run them as scripts from the repository root)."""
