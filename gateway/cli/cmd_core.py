@@ -6,8 +6,10 @@ import argparse
 import asyncio
 import socket
 import sys
+from pathlib import Path
 from typing import Any
 
+import yaml
 from sqlalchemy import select, text
 
 from gateway.app import App
@@ -46,6 +48,14 @@ def add_commands(commands: Any) -> None:
     requeue_parser.set_defaults(handler=cmd_requeue)
     check = commands.add_parser("check", help="check configuration, database and ports")
     check.set_defaults(handler=cmd_check)
+
+
+def read_yaml(path: str) -> Any:
+    """A YAML file an administrator wrote; a clear error instead of a traceback."""
+    try:
+        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as err:
+        raise CommandError(f"cannot read {path}: {err}") from err
 
 
 def open_app(args: argparse.Namespace) -> App:

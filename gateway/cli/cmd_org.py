@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from sqlalchemy import select
 
-from gateway.cli.cmd_core import CommandError, open_app, require_schema
+from gateway.cli.cmd_core import CommandError, open_app, read_yaml, require_schema
 from gateway.cli.output import dump_json, table
 from gateway.db.models import Position, Unit
 from gateway.org.document import OrgError, parse_org
@@ -41,10 +41,7 @@ def add_commands(commands: Any) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    try:
-        data = yaml.safe_load(Path(args.file).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
-        raise CommandError(f"cannot read {args.file}: {err}") from err
+    data = read_yaml(args.file)
     app = open_app(args)
     require_schema(app)
     try:

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from gateway.cli.cmd_core import CommandError, open_app, require_schema
+from gateway.cli.cmd_core import CommandError, open_app, read_yaml, require_schema
 from gateway.cli.output import Progress, dump_json, table
 from gateway.register import iso
 from gateway.routing.cache import compile_routing
@@ -49,15 +49,8 @@ def add_commands(commands: Any) -> None:
     test.set_defaults(handler=cmd_test)
 
 
-def _read(path: str) -> Any:
-    try:
-        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
-        raise CommandError(f"cannot read {path}: {err}") from err
-
-
 def cmd_import(args: argparse.Namespace) -> int:
-    document = _read(args.file)
+    document = read_yaml(args.file)
     app = open_app(args)
     require_schema(app)
     try:
@@ -138,7 +131,7 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    candidate_document = _read(args.rules) if args.rules else None
+    candidate_document = read_yaml(args.rules) if args.rules else None
     app = open_app(args)
     require_schema(app)
     settings = app.settings

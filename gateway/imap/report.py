@@ -10,12 +10,9 @@ from sqlalchemy.orm import Session
 from gateway.audit import record_event
 from gateway.config import ImapAccount
 from gateway.db.models import Unit, UnitAddress
-from gateway.org.holders import holders
-from gateway.outbound.compose import OutgoingMail
 from gateway.pipeline.context import PipelineContext
 from gateway.routing.apply import registrar_of
-from gateway.timefmt import local
-from gateway.workflow.messages import queue_mail
+from gateway.workflow.alerts import alert_desk
 
 
 def report_too_big(
@@ -50,23 +47,11 @@ def report_too_big(
     registrar = registrar_of(session, unit) if unit else None
     if registrar is None:
         return
-    moved = (
-        f" dan dipindahkan ke folder '{account.too_big_folder}'" if account.too_big_folder else ""
+    folder_note = account.too_big_folder
+    moved = f" dan dipindahkan ke folder '{folder_note}'" if folder_note else ""
+    body = (
+        f"Sebuah email di kotak surat {where} berukuran {size / 1048576:.1f} MB, melebihi batas "
+        f"{limit / 1048576:.1f} MB. Email itu tidak diunduh{moved}; mohon dicatat secara manual "
+        "atau minta pengirim mengirim ulang dengan lampiran lebih kecil."
     )
-    for holder in holders(session, registrar, local(now, ctx.settings.mail.timezone).date()):
-        if holder.email is None:
-            continue
-        text = (
-            f"Yth. {holder.name},\n\nSebuah email di kotak surat {where} berukuran "
-            f"{size / 1048576:.1f} MB, melebihi batas {limit / 1048576:.1f} MB. Email itu tidak "
-            f"diunduh{moved}; mohon dicatat secara manual atau minta pengirim mengirim ulang "
-            f"dengan lampiran lebih kecil.\n\n--\n{ctx.settings.mail.helpdesk}\n"
-        )
-        mail = OutgoingMail(
-            kind="alert",
-            to_address=holder.email,
-            to_name=holder.name,
-            subject=f"Email terlalu besar di {account.name}",
-            text=text,
-        )
-        queue_mail(session, ctx, mail, now, person_id=holder.person_id)
+    alert_desk(session, ctx, registrar, f"Email terlalu besar di {account.name}", body, now)

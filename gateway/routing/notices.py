@@ -23,9 +23,9 @@ from gateway.org.holders import Holder, holders
 from gateway.outbound.compose import OutgoingMail, compose
 from gateway.outbound.outbox import enqueue
 from gateway.pipeline.context import PipelineContext
+from gateway.routing.tags import reply_address, subject_tag
 from gateway.timefmt import local
-from gateway.workflow.secret import reply_secret
-from gateway.workflow.tokens import make_token
+from gateway.workflow.alerts import alert_desk
 
 SECRET = ("SR", "R")
 KEAMANAN_LABEL = {"SR": "Sangat Rahasia", "R": "Rahasia", "T": "Terbatas", "B": "Biasa"}
@@ -42,11 +42,6 @@ class NoticeSource:
     registrar: Position | None
     files: Callable[[], Files]
     rules: list[str] = field(default_factory=list)
-
-
-def subject_tag(naskah: Naskah) -> str:
-    """[TNDE <agenda>]: replies are matched by it when nothing better is left."""
-    return f"[TNDE {naskah.agenda_number}]"
 
 
 def notice_subject(naskah: Naskah, kind: str) -> str:
@@ -91,16 +86,6 @@ def queue_notices(
         _queue_one(session, ctx, naskah, disposition, holder, context, source, now)
         queued += 1
     return queued
-
-
-def reply_address(
-    session: Session, ctx: PipelineContext, disposition_id: int, person_id: int, now: dt.datetime
-) -> str:
-    """balasan+<token>@domain for one holder of one disposition."""
-    mail = ctx.settings.mail
-    expires = local(now, mail.timezone).date() + dt.timedelta(days=mail.reply_token_days)
-    token = make_token(reply_secret(session, ctx.settings), disposition_id, person_id, expires)
-    return f"{mail.reply_local}+{token}@{mail.domain}"
 
 
 def mailto_links(address: str, subject: str) -> list[tuple[str, str]]:
@@ -247,32 +232,11 @@ def _no_holder(
     )
     if registrar is None or registrar.id == position.id:
         return
-    today = local(now, ctx.settings.mail.timezone).date()
-    for holder in holders(session, registrar, today):
-        if holder.email is None:
-            continue
-        text = (
-            f"Yth. {holder.name},\n\nDisposisi surat {naskah.agenda_number} ditujukan kepada "
-            f"jabatan {position.title} ({position.handle}), tetapi hari ini jabatan itu tidak "
-            "memiliki pejabat definitif, Plt, maupun Plh yang tercatat.\n"
-            "Mohon teruskan surat ini secara manual atau perbarui data organisasi "
-            "(tnde org import).\n\n--\n" + ctx.settings.mail.helpdesk + "\n"
-        )
-        mail = OutgoingMail(
-            kind="alert",
-            to_address=holder.email,
-            to_name=holder.name,
-            subject=f"{subject_tag(naskah)} Jabatan kosong: {position.title}",
-            text=text,
-        )
-        enqueue(
-            session,
-            compose(mail, ctx.identity, now),
-            kind="alert",
-            rcpt_to=holder.email,
-            identity=ctx.identity,
-            now=now,
-            naskah_id=naskah.id,
-            disposition_id=disposition.id,
-            person_id=holder.person_id,
-        )
+    body = (
+        f"Disposisi surat {naskah.agenda_number} ditujukan kepada jabatan {position.title} "
+        f"({position.handle}), tetapi hari ini jabatan itu tidak memiliki pejabat definitif, "
+        "Plt, maupun Plh yang tercatat.\nMohon teruskan surat ini secara manual atau perbarui "
+        "data organisasi (tnde org import)."
+    )
+    subject = f"{subject_tag(naskah)} Jabatan kosong: {position.title}"
+    alert_desk(session, ctx, registrar, subject, body, now, naskah.id, disposition.id)

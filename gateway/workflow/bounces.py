@@ -15,13 +15,11 @@ from sqlalchemy.orm import Session
 
 from gateway.audit import record_event
 from gateway.db.models import Naskah, Outbox, PersonEmail, Unit
-from gateway.org.holders import holders
-from gateway.outbound.compose import OutgoingMail
 from gateway.pipeline.context import PipelineContext
 from gateway.pipeline.prepare import Prepared
 from gateway.routing.apply import registrar_of
-from gateway.timefmt import local
-from gateway.workflow.messages import queue_mail
+from gateway.routing.tags import subject_tag
+from gateway.workflow.alerts import alert_desk
 
 _STATUS = re.compile(rb"^Status:\s*([245]\.\d{1,3}\.\d{1,3})", re.IGNORECASE | re.MULTILINE)
 _DIAGNOSTIC = re.compile(rb"^Diagnostic-Code:\s*(.+)$", re.IGNORECASE | re.MULTILINE)
@@ -99,24 +97,13 @@ def _alert_desk(
     session: Session, ctx: PipelineContext, row: Outbox, detail: str, now: dt.datetime
 ) -> None:
     naskah = session.get_one(Naskah, row.naskah_id)
-    unit = session.get_one(Unit, naskah.unit_id)
-    registrar = registrar_of(session, unit)
+    registrar = registrar_of(session, session.get_one(Unit, naskah.unit_id))
     if registrar is None:
         return
-    for holder in holders(session, registrar, local(now, ctx.settings.mail.timezone).date()):
-        if holder.email is None or holder.email == row.rcpt_to:
-            continue
-        text = (
-            f"Yth. {holder.name},\n\nEmail '{row.subject}' kepada {row.rcpt_to} tidak dapat "
-            f"dikirim ({detail}).\nPejabat tersebut belum menerima pemberitahuan surat "
-            f"{naskah.agenda_number}. Mohon sampaikan secara langsung dan perbaiki alamat "
-            "emailnya pada data organisasi.\n\n--\n" + ctx.settings.mail.helpdesk + "\n"
-        )
-        mail = OutgoingMail(
-            kind="alert",
-            to_address=holder.email,
-            to_name=holder.name,
-            subject=f"[TNDE {naskah.agenda_number}] Email tidak terkirim: {row.rcpt_to}",
-            text=text,
-        )
-        queue_mail(session, ctx, mail, now, naskah_id=naskah.id, person_id=holder.person_id)
+    body = (
+        f"Email '{row.subject}' kepada {row.rcpt_to} tidak dapat dikirim ({detail}).\n"
+        f"Pejabat tersebut belum menerima pemberitahuan surat {naskah.agenda_number}. Mohon "
+        "sampaikan secara langsung dan perbaiki alamat emailnya pada data organisasi."
+    )
+    subject = f"{subject_tag(naskah)} Email tidak terkirim: {row.rcpt_to}"
+    alert_desk(session, ctx, registrar, subject, body, now, naskah.id, skip_address=row.rcpt_to)

@@ -14,7 +14,7 @@ from gateway.org.holders import Holder, holders
 from gateway.outbound.compose import OutgoingMail, compose
 from gateway.outbound.outbox import enqueue
 from gateway.pipeline.context import PipelineContext
-from gateway.routing.notices import reply_address, subject_tag
+from gateway.routing.tags import reply_address, subject_tag
 from gateway.timefmt import local
 
 # Kinds that count against the per-recipient daily cap; notices and updates never do.

@@ -22,7 +22,7 @@ from gateway.parsing.html import html_to_text
 from gateway.parsing.message import ParsedMessage
 from gateway.pipeline.context import PipelineContext
 from gateway.pipeline.prepare import Prepared
-from gateway.routing.notices import subject_tag
+from gateway.routing.tags import subject_tag
 from gateway.timefmt import local
 from gateway.workflow.commands import ParsedReply, parse_reply
 from gateway.workflow.execute import Actor, Execution, Results, execute_all, mark_read

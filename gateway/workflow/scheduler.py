@@ -24,7 +24,7 @@ from gateway.db.models import AppSetting, Disposition, Naskah, Person, Position
 from gateway.org.holders import holders, positions_of, primary_email
 from gateway.outbound.compose import OutgoingMail
 from gateway.pipeline.context import PipelineContext
-from gateway.routing.notices import reply_address, subject_tag
+from gateway.routing.tags import reply_address, subject_tag
 from gateway.timefmt import local, waktu
 from gateway.workflow.messages import queue_mail
 from gateway.workflow.status import OPEN, STATUS_LABEL, is_overdue
