@@ -19,6 +19,7 @@ from gateway.pipeline.context import PipelineContext, make_context
 from gateway.pipeline.worker import Worker
 from gateway.routing.cache import RoutingCache
 from gateway.timefmt import utcnow
+from gateway.ttl import Reused
 from gateway.workflow.scheduler import Scheduler
 
 
@@ -32,6 +33,12 @@ class App:
     ctx: PipelineContext
     directory: DirectoryCache
     routing: RoutingCache = field(default_factory=RoutingCache)
+    _worker_directory: Reused[RecipientDirectory] = field(default_factory=lambda: Reused(0.0))
+
+    def __post_init__(self) -> None:
+        refresh = self.settings.worker.refresh_interval
+        self.routing = RoutingCache(refresh)
+        self._worker_directory = Reused(refresh)
 
     @classmethod
     def build(cls, settings: Settings, clock: Callable[[], dt.datetime] = utcnow) -> App:
@@ -41,9 +48,11 @@ class App:
         return cls(settings, db, clock, make_context(settings, clock), cache)
 
     def directory_for(self, session: Session) -> RecipientDirectory:
-        """A fresh directory read inside the caller's transaction (the worker's view)."""
+        """The directory as the worker sees it (reloaded after worker.refresh_interval)."""
         mail = self.settings.mail
-        return load_directory(session, mail.domain, mail.gateway_addresses)
+        return self._worker_directory.get(
+            lambda: load_directory(session, mail.domain, mail.gateway_addresses)
+        )
 
     def worker(self) -> Worker:
         return Worker(self.db, self.ctx, self.directory_for, self.routing)

@@ -40,12 +40,19 @@ def record_event(
 ) -> Event:
     """Append one event to its chain inside the caller's transaction."""
     chain = chain_for(naskah_id, inbound_id)
-    last = session.execute(
-        select(Event.chain_seq, Event.hash)
-        .where(Event.chain == chain)
-        .order_by(Event.chain_seq.desc())
-        .limit(1)
-    ).first()
+    # Within one transaction the chain head is remembered, so a letter's several events
+    # cost one lookup; a concurrent writer would still be caught by the unique key.
+    heads: dict[str, tuple[int, str]] = session.info.setdefault("event_chain_heads", {})
+    if chain in heads:
+        last: tuple[int, str] | None = heads[chain]
+    else:
+        row = session.execute(
+            select(Event.chain_seq, Event.hash)
+            .where(Event.chain == chain)
+            .order_by(Event.chain_seq.desc())
+            .limit(1)
+        ).first()
+        last = (row[0], row[1]) if row else None
     seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
     event = Event(
         naskah_id=naskah_id,
@@ -63,7 +70,7 @@ def record_event(
     )
     event.hash = event_hash(event)
     session.add(event)
-    session.flush()
+    heads[chain] = (seq, event.hash)
     return event
 
 

@@ -105,6 +105,9 @@ class WorkerSettings:
     max_mime_parts: int = 1000
     # Attempts before an integrity conflict (a concurrent duplicate) becomes a quarantine.
     max_conflict_retries: int = 3
+    # Seconds a worker reuses the organisation directory and the compiled rules before
+    # checking the database for changes (an org or rules import shows after this long).
+    refresh_interval: float = 2.0
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from email import policy
-from email.message import EmailMessage
+from email.message import Message
 
 from sqlalchemy.orm import Session
 
 from gateway.db.models import Outbox
-from gateway.outbound.compose import Identity
+from gateway.outbound.compose import Identity, as_bytes
 
 
 def bounce_address(identity: Identity, outbox_id: int) -> str:
@@ -19,7 +18,7 @@ def bounce_address(identity: Identity, outbox_id: int) -> str:
 
 def enqueue(
     session: Session,
-    msg: EmailMessage,
+    msg: Message,
     *,
     kind: str,
     rcpt_to: str,
@@ -37,7 +36,7 @@ def enqueue(
         rcpt_to=rcpt_to,
         message_id=str(msg["Message-ID"]),
         subject=str(msg["Subject"]),
-        message=msg.as_bytes(policy=policy.SMTP),
+        message=as_bytes(msg),
         state="queued",
         attempts=0,
         next_attempt_at=now,

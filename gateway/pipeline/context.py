@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from gateway.config import Settings
 from gateway.outbound.compose import Identity
@@ -21,6 +22,8 @@ class PipelineContext:
     renderer: Renderer
     identity: Identity
     clock: Callable[[], dt.datetime]
+    # Values that never change while the process runs (e.g. the reply-token secret).
+    memo: dict[str, Any] = field(default_factory=dict)
 
     @property
     def limits(self) -> Limits:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from gateway.routing.store import current_document, latest_version
 from gateway.routing.vocab import vocabulary_from_db
+from gateway.ttl import Reused
 from rules.builtin import FALLBACK_DOCUMENT
 from rules.loader import RuleSet, compile_document
 from rules.vocabulary import Vocabulary
@@ -38,12 +39,17 @@ def compile_routing(
 class RoutingCache:
     """Compile once per (rule version, organisation vocabulary); thread-safe."""
 
-    def __init__(self) -> None:
+    def __init__(self, refresh_interval: float = 0.0) -> None:
         self._key: tuple[object, ...] | None = None
         self._routing: Routing | None = None
         self._lock = threading.Lock()
+        self._checked = Reused[Routing](refresh_interval)
 
     def get(self, session: Session) -> Routing:
+        """The compiled routing; the database is asked for changes at most every interval."""
+        return self._checked.get(lambda: self._current(session))
+
+    def _current(self, session: Session) -> Routing:
         version = latest_version(session)
         vocabulary = vocabulary_from_db(session)
         key = (

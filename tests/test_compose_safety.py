@@ -1,0 +1,55 @@
+"""Outgoing mail cannot carry injected headers, whatever a sender put in a field we echo."""
+
+from __future__ import annotations
+
+import datetime as dt
+from email import message_from_bytes, policy
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gateway.outbound.compose import Identity, OutgoingMail, as_bytes, compose
+
+IDENTITY = Identity("tnde.banyumaskab.go.id", "tnde", "TNDE Gateway", "test")
+NOW = dt.datetime(2026, 12, 1, 3, 0, tzinfo=dt.UTC)
+NASTY = st.text(
+    alphabet=st.sampled_from(list("abc XYZ:é—\r\n\x00\t\u2028\u2029\x85\x0b<>@\"'=?")), max_size=80
+)
+EXPECTED = {
+    "content-type",
+    "mime-version",
+    "from",
+    "to",
+    "subject",
+    "date",
+    "message-id",
+    "reply-to",
+    "auto-submitted",
+    "x-auto-response-suppress",
+    "x-tnde-loop",
+    "x-tnde-agenda",
+}
+
+
+@settings(max_examples=300)
+@given(subject=NASTY, name=NASTY, filename=NASTY, agenda=NASTY)
+def test_no_field_can_inject_a_header(subject: str, name: str, filename: str, agenda: str) -> None:
+    mail = OutgoingMail(
+        kind="notice",
+        to_address="a@b.go.id",
+        to_name=name,
+        subject=subject,
+        text="isi\n",
+        html="<p>isi</p>",
+        reply_to="balasan+x@tnde.banyumaskab.go.id",
+        attachments=[(filename, "application/pdf", b"%PDF-1.4\n")],
+        extra_headers={"X-TNDE-Agenda": agenda},
+    )
+    raw = as_bytes(compose(mail, IDENTITY, NOW))
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert {key.lower() for key in parsed.keys()} == EXPECTED
+    assert parsed["To"].addresses[0].addr_spec == "a@b.go.id"
+    for line in raw.split(b"\r\n"):
+        assert b"\n" not in line and b"\r" not in line and b"\x00" not in line
+    (attachment,) = list(parsed.iter_attachments())
+    assert attachment.get_content() == b"%PDF-1.4\n"
