@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 import tomllib
 import types
@@ -150,6 +151,13 @@ class WorkflowSettings:
     max_auto_mails_per_day: int = 40
     # Seconds between scheduler passes.
     scheduler_interval: float = 60.0
+    # Local non-working days on top of the national holidays and cuti bersama in the
+    # database: "YYYY-MM-DD Name", e.g. "2026-04-22 Hari Jadi Kabupaten Banyumas".
+    local_holidays: tuple[str, ...] = ()
+
+    def local_holiday_dates(self) -> frozenset[dt.date]:
+        """The dates of local_holidays (validated when the settings load)."""
+        return frozenset(dt.date.fromisoformat(item.split()[0]) for item in self.local_holidays)
 
     def sla(self) -> dict[str, str]:
         """Due spec per kecepatan."""
@@ -244,6 +252,13 @@ def load_settings(
             raise ConfigError(f"configuration file {chosen}: {err}") from err
     _apply_environment(raw, environ)
     settings: Settings = _build(Settings, dict(raw), "")
+    for item in settings.workflow.local_holidays:
+        try:
+            dt.date.fromisoformat(item.split()[0])
+        except (ValueError, IndexError) as err:
+            raise ConfigError(
+                f"workflow.local_holidays: {item!r} must look like '2026-04-22 Name'"
+            ) from err
     for index, account in enumerate(settings.imap):
         validate_imap(account, f"imap[{index}]")
     names = [a.name for a in settings.imap]

@@ -401,3 +401,19 @@ def test_threads_stop_with_the_gateway(dovecot: DovecotInstance, sqlite_url: str
     wait_for(lambda: _ledger_account_seen(gateway.app))
     gateway.stop()
     wait_for(lambda: threading.active_count() <= before + 1, timeout=15, what="poller thread exit")
+
+
+def test_non_ascii_folder_names_use_modified_utf7(
+    dovecot: DovecotInstance, sqlite_url: str
+) -> None:
+    """Folder names with non-ASCII characters travel in modified UTF-7 (RFC 3501 5.1.3)."""
+    folder, target = "Surat Dinas – Penting", "Sudah Dicatat é"
+    append(dovecot, 1, folder=folder)
+    watched = account(dovecot, folders=(folder,), move_to=target, idle=False)
+    gateway = running(sqlite_url, watched)
+    try:
+        wait_for(lambda: len(naskah_subjects(gateway.app)) == 1, timeout=20)
+        wait_for(lambda: folder_counts(dovecot).get(target) == 1, timeout=20)
+    finally:
+        gateway.stop()
+    assert folder_counts(dovecot)[folder] == 0

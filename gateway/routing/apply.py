@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.audit import record_event
+from gateway.config import Settings
 from gateway.db.models import Disposition, Holiday, Naskah, Position, Unit
 from gateway.pipeline.context import PipelineContext
 from gateway.pipeline.prepare import LetterForUnit, Prepared
@@ -28,10 +29,11 @@ class Target:
     due_spec: str
 
 
-def calendar_for(session: Session, zone: str) -> BusinessCalendar:
-    """Weekends plus the holidays in the database."""
+def calendar_for(session: Session, settings: Settings) -> BusinessCalendar:
+    """Weekends, the holidays in the database and the configured local ones."""
     days = frozenset(session.scalars(select(Holiday.day)))
-    return BusinessCalendar(days, zone)
+    local_days = settings.workflow.local_holiday_dates()
+    return BusinessCalendar(days | local_days, settings.mail.timezone)
 
 
 def resolve_handles(
@@ -106,7 +108,7 @@ def apply_decision(
         )
         return []
     settings = ctx.settings
-    calendar = calendar_for(session, settings.mail.timezone)
+    calendar = calendar_for(session, settings)
     registrar = registrar_of(session, unit)
     rule_names = [hit["rule"] for hit in decision.hits]
     source = NoticeSource(
