@@ -58,6 +58,16 @@ def read_yaml(path: str) -> Any:
         raise CommandError(f"cannot read {path}: {err}") from err
 
 
+def write_yaml(document: Any, path: str | None, header: str = "") -> None:
+    """A document as YAML an administrator can edit, to a file or standard output."""
+    text = header + yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
+    if path:
+        Path(path).write_text(text, encoding="utf-8")
+        print(f"wrote {path}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+
 def open_app(args: argparse.Namespace) -> App:
     settings: Settings = args.settings
     return App.build(settings)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 import yaml
 from sqlalchemy import select
 
-from gateway.cli.cmd_core import CommandError, open_app, read_yaml, require_schema
+from gateway.cli.cmd_core import CommandError, open_app, read_yaml, require_schema, write_yaml
 from gateway.cli.output import dump_json, table
 from gateway.db.models import Position, Unit
 from gateway.org.document import OrgError, parse_org
@@ -67,12 +66,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             document = export_org(session, app.settings.mail.domain)
     finally:
         app.close()
-    text = yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
-    if args.file:
-        Path(args.file).write_text(text, encoding="utf-8")
-        print(f"wrote {args.file}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    write_yaml(document, args.file)
     return 0
 
 

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import sys
-from pathlib import Path
 from typing import Any
 
-import yaml
-
-from gateway.cli.cmd_core import CommandError, open_app, read_yaml, require_schema
+from gateway.cli.cmd_core import CommandError, open_app, read_yaml, require_schema, write_yaml
 from gateway.cli.output import Progress, dump_json, table
 from gateway.register import iso
 from gateway.routing.cache import compile_routing
@@ -77,13 +73,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise CommandError(str(err)) from err
     finally:
         app.close()
-    text = f"# rule set version {version}\n" + yaml.safe_dump(
-        document, allow_unicode=True, sort_keys=False, width=100
-    )
-    if args.file:
-        Path(args.file).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
+    write_yaml(document, args.file, header=f"# rule set version {version}\n")
     return 0
 
 
