@@ -6,6 +6,8 @@ import argparse
 import asyncio
 import socket
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +75,17 @@ def open_app(args: argparse.Namespace) -> App:
     return App.build(settings)
 
 
+@contextmanager
+def ready_app(args: argparse.Namespace) -> Iterator[App]:
+    """An App on an initialised database, closed when the command ends."""
+    app = open_app(args)
+    try:
+        require_schema(app)
+        yield app
+    finally:
+        app.close()
+
+
 def require_schema(app: App) -> None:
     """Refuse to run against a database `tnde init` never prepared."""
     try:
@@ -103,16 +116,11 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    app = open_app(args)
-    require_schema(app)
-    try:
-        with app.db.write() as session:
-            if args.if_empty and has_organisation(session):
-                print("organisation already present; demo not loaded")
-                return 0
-            report = seed_demo(session, app.settings.mail.domain, app.clock())
-    finally:
-        app.close()
+    with ready_app(args) as app, app.db.write() as session:
+        if args.if_empty and has_organisation(session):
+            print("organisation already present; demo not loaded")
+            return 0
+        report = seed_demo(session, app.settings.mail.domain, app.clock())
     created, updated = report.created or "nothing", report.updated or "nothing"
     print(f"demo organisation loaded: created {created}, updated {updated}")
     return 0
@@ -121,16 +129,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from gateway.serve import Running, serve  # aiohttp and friends: only when serving
 
-    app = open_app(args)
-    require_schema(app)
+    with ready_app(args) as app:
 
-    def started(running: Running) -> None:
-        print(banner(app, running) if args.banner else _short_banner(running), flush=True)
+        def started(running: Running) -> None:
+            print(banner(app, running) if args.banner else _short_banner(running), flush=True)
 
-    try:
         asyncio.run(serve(app, started))
-    finally:
-        app.close()
     return 0
 
 
@@ -194,13 +198,9 @@ def banner(app: App, running: Any) -> str:
 def cmd_requeue(args: argparse.Namespace) -> int:
     if not args.ids and not args.all:
         raise CommandError("give message IDs or --all", exit_code=2)
-    app = open_app(args)
-    require_schema(app)
-    try:
+    with ready_app(args) as app:
         ids = None if args.all else list(args.ids)
         done = requeue(app.db, ids, app.clock(), actor="cli", release=args.release)
-    finally:
-        app.close()
     missing = sorted(set(args.ids) - set(done)) if not args.all else []
     print(f"requeued {len(done)} message(s): {', '.join(map(str, done)) or '-'}")
     if missing:

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from sqlalchemy import extract, select
 
-from gateway.cli.cmd_core import CommandError, open_app, require_schema
+from gateway.cli.cmd_core import CommandError, ready_app
 from gateway.cli.output import dump_json, table
 from gateway.db.models import Holiday
 
@@ -38,19 +38,14 @@ def add_commands(commands: Any) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    app = open_app(args)
-    require_schema(app)
-    try:
-        with app.db.read() as session:
-            query = select(Holiday).order_by(Holiday.day)
-            if args.year:
-                query = query.where(extract("year", Holiday.day) == args.year)
-            rows = [
-                {"date": h.day.isoformat(), "name": h.name, "kind": h.kind}
-                for h in session.scalars(query)
-            ]
-    finally:
-        app.close()
+    with ready_app(args) as app, app.db.read() as session:
+        query = select(Holiday).order_by(Holiday.day)
+        if args.year:
+            query = query.where(extract("year", Holiday.day) == args.year)
+        rows = [
+            {"date": h.day.isoformat(), "name": h.name, "kind": h.kind}
+            for h in session.scalars(query)
+        ]
     if args.json:
         dump_json(rows)
     else:
@@ -59,32 +54,22 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    app = open_app(args)
-    require_schema(app)
-    try:
-        with app.db.write() as session:
-            existing = session.get(Holiday, args.date)
-            if existing is not None:
-                existing.name, existing.kind = args.name, args.kind
-            else:
-                session.add(Holiday(day=args.date, name=args.name, kind=args.kind))
-    finally:
-        app.close()
+    with ready_app(args) as app, app.db.write() as session:
+        existing = session.get(Holiday, args.date)
+        if existing is not None:
+            existing.name, existing.kind = args.name, args.kind
+        else:
+            session.add(Holiday(day=args.date, name=args.name, kind=args.kind))
     print(f"{args.date.isoformat()} {args.name} ({args.kind}) is a non-working day")
     return 0
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    app = open_app(args)
-    require_schema(app)
-    try:
-        with app.db.write() as session:
-            existing = session.get(Holiday, args.date)
-            if existing is None:
-                raise CommandError(f"{args.date.isoformat()} is not in the holiday list")
-            session.delete(existing)
-    finally:
-        app.close()
+    with ready_app(args) as app, app.db.write() as session:
+        existing = session.get(Holiday, args.date)
+        if existing is None:
+            raise CommandError(f"{args.date.isoformat()} is not in the holiday list")
+        session.delete(existing)
     print(f"{args.date.isoformat()} is a working day again (unless it is a weekend)")
     return 0
 
@@ -108,13 +93,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             parsed.append((day, str(row["name"]), kind))
         except (KeyError, TypeError, ValueError) as err:
             raise CommandError(f"{args.file}: entry {index}: {err}") from err
-    app = open_app(args)
-    require_schema(app)
-    try:
-        with app.db.write() as session:
-            for day, name, kind in parsed:
-                session.merge(Holiday(day=day, name=name, kind=kind))
-    finally:
-        app.close()
+    with ready_app(args) as app, app.db.write() as session:
+        for day, name, kind in parsed:
+            session.merge(Holiday(day=day, name=name, kind=kind))
     print(f"imported {len(parsed)} holidays from {args.file}")
     return 0

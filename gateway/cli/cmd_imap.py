@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from gateway.cli.cmd_core import CommandError, open_app, require_schema
+from gateway.cli.cmd_core import CommandError, ready_app
 from gateway.cli.output import dump_json, table
 from gateway.config import ImapAccount, Settings
 from gateway.db.models import ImapAccountState
@@ -73,17 +73,12 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    app = open_app(args)
-    require_schema(app)
-    try:
-        with app.db.read() as session:
-            states = {s.account: s for s in session.scalars(select(ImapAccountState))}
-            items = [
-                _status(a, states.get(a.name), ledger.counts(session, a.name))
-                for a in app.settings.imap
-            ]
-    finally:
-        app.close()
+    with ready_app(args) as app, app.db.read() as session:
+        states = {s.account: s for s in session.scalars(select(ImapAccountState))}
+        items = [
+            _status(a, states.get(a.name), ledger.counts(session, a.name))
+            for a in app.settings.imap
+        ]
     if args.json:
         dump_json(items)
         return 0

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from sqlalchemy import select
 
-from gateway.cli.cmd_core import CommandError, open_app, read_yaml, require_schema, write_yaml
+from gateway.cli.cmd_core import CommandError, read_yaml, ready_app, write_yaml
 from gateway.cli.output import dump_json, table
 from gateway.db.models import Position, Unit
 from gateway.org.document import OrgError, parse_org
@@ -41,16 +41,13 @@ def add_commands(commands: Any) -> None:
 
 def cmd_import(args: argparse.Namespace) -> int:
     data = read_yaml(args.file)
-    app = open_app(args)
-    require_schema(app)
     try:
-        document = parse_org(data, app.settings.mail.domain)
-        with app.db.write() as session:
-            report = import_org(session, document, deactivate_missing=not args.keep_missing)
+        with ready_app(args) as app:
+            document = parse_org(data, app.settings.mail.domain)
+            with app.db.write() as session:
+                report = import_org(session, document, deactivate_missing=not args.keep_missing)
     except OrgError as err:
         raise CommandError(f"{args.file}: {err}") from err
-    finally:
-        app.close()
     print(
         f"imported {args.file}: created {report.created or '-'}, updated {report.updated or '-'},"
         f" deactivated {report.deactivated or '-'}"
@@ -59,30 +56,20 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    app = open_app(args)
-    require_schema(app)
-    try:
-        with app.db.read() as session:
-            document = export_org(session, app.settings.mail.domain)
-    finally:
-        app.close()
+    with ready_app(args) as app, app.db.read() as session:
+        document = export_org(session, app.settings.mail.domain)
     write_yaml(document, args.file)
     return 0
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    app = open_app(args)
-    require_schema(app)
-    try:
-        with app.db.read() as session:
-            rows = session.execute(
-                select(Unit.code, Position.handle, Position.title, Position.is_head)
-                .join(Position, Position.unit_id == Unit.id)
-                .where(Unit.active.is_(True), Position.active.is_(True))
-                .order_by(Unit.id, Position.id)
-            ).all()
-    finally:
-        app.close()
+    with ready_app(args) as app, app.db.read() as session:
+        rows = session.execute(
+            select(Unit.code, Position.handle, Position.title, Position.is_head)
+            .join(Position, Position.unit_id == Unit.id)
+            .where(Unit.active.is_(True), Position.active.is_(True))
+            .order_by(Unit.id, Position.id)
+        ).all()
     items = [{"unit": r[0], "handle": r[1], "title": r[2], "head": r[3]} for r in rows]
     if args.json:
         dump_json(items)
@@ -95,13 +82,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    app = open_app(args)
-    require_schema(app)
-    try:
-        with app.db.read() as session:
-            detail = describe_position(session, args.key, app.clock(), app.settings.mail.domain)
-    finally:
-        app.close()
+    with ready_app(args) as app, app.db.read() as session:
+        detail = describe_position(session, args.key, app.clock(), app.settings.mail.domain)
     if detail is None:
         raise CommandError(f"no unit or position {args.key!r}")
     if args.json:

@@ -12,7 +12,7 @@ from typing import Any, TextIO
 from sqlalchemy import select
 
 from gateway.audit import verify_chain
-from gateway.cli.cmd_core import CommandError, open_app, require_schema
+from gateway.cli.cmd_core import CommandError, ready_app
 from gateway.cli.output import Progress, dump_json, table
 from gateway.db.models import Event, Inbound, Outbox
 from gateway.register import count_naskah, iso, iter_naskah, load_naskah_list, naskah_detail
@@ -87,12 +87,8 @@ def add_commands(commands: Any) -> None:
 
 
 def cmd_naskah_list(args: argparse.Namespace) -> int:
-    app = open_app(args)
-    require_schema(app)
-    try:
+    with ready_app(args) as app:
         items = load_naskah_list(app.db, args.limit)
-    finally:
-        app.close()
     for item in items:
         item.pop("received_at_dt", None)
     if args.json:
@@ -107,12 +103,8 @@ def cmd_naskah_list(args: argparse.Namespace) -> int:
 
 
 def cmd_naskah_show(args: argparse.Namespace) -> int:
-    app = open_app(args)
-    require_schema(app)
-    try:
+    with ready_app(args) as app:
         detail = naskah_detail(app.db, args.key)
-    finally:
-        app.close()
     if detail is None:
         raise CommandError(f"no naskah with agenda number or id {args.key!r}")
     detail.pop("received_at_dt", None)
@@ -173,20 +165,16 @@ def _print_routing(detail: dict[str, Any], out: TextIO) -> None:
 
 
 def cmd_agenda_export(args: argparse.Namespace) -> int:
-    app = open_app(args)
-    require_schema(app)
-    target: Any = nullcontext(sys.stdout)
-    if args.output:
-        target = open(args.output, "w", encoding="utf-8", newline="")  # noqa: SIM115 - with below
-    try:
+    with ready_app(args) as app:
+        target: Any = nullcontext(sys.stdout)
+        if args.output:
+            target = open(args.output, "w", encoding="utf-8", newline="")  # noqa: SIM115 - with below
         with app.db.read() as session, target as stream:
             total = count_naskah(session, args.year, args.unit)
             progress = Progress(total, "export")
             rows = iter_naskah(session, args.year, args.unit)
             written = _write_export(stream, args.format, rows, progress)
             progress.finish()
-    finally:
-        app.close()
     print(f"exported {written} naskah", file=sys.stderr)
     return 0
 
@@ -218,16 +206,11 @@ def _pick(item: dict[str, Any], path: str) -> Any:
 
 
 def cmd_inbound_list(args: argparse.Namespace) -> int:
-    app = open_app(args)
-    require_schema(app)
-    try:
-        with app.db.read() as session:
-            query = select(Inbound).order_by(Inbound.id.desc()).limit(args.limit)
-            if args.state:
-                query = query.where(Inbound.state == args.state)
-            items = [_inbound_dict(r) for r in session.scalars(query)]
-    finally:
-        app.close()
+    with ready_app(args) as app, app.db.read() as session:
+        query = select(Inbound).order_by(Inbound.id.desc()).limit(args.limit)
+        if args.state:
+            query = query.where(Inbound.state == args.state)
+        items = [_inbound_dict(r) for r in session.scalars(query)]
     if args.json:
         dump_json(items)
         return 0
@@ -272,16 +255,11 @@ def _outbox_dict(row: Outbox) -> dict[str, Any]:
 
 
 def cmd_outbox_list(args: argparse.Namespace) -> int:
-    app = open_app(args)
-    require_schema(app)
-    try:
-        with app.db.read() as session:
-            query = select(Outbox).order_by(Outbox.id.desc()).limit(args.limit)
-            if args.state:
-                query = query.where(Outbox.state == args.state)
-            items = [_outbox_dict(o) for o in session.scalars(query)]
-    finally:
-        app.close()
+    with ready_app(args) as app, app.db.read() as session:
+        query = select(Outbox).order_by(Outbox.id.desc()).limit(args.limit)
+        if args.state:
+            query = query.where(Outbox.state == args.state)
+        items = [_outbox_dict(o) for o in session.scalars(query)]
     if args.json:
         dump_json(items)
         return 0
@@ -293,30 +271,20 @@ def cmd_outbox_list(args: argparse.Namespace) -> int:
 
 
 def cmd_outbox_show(args: argparse.Namespace) -> int:
-    app = open_app(args)
-    require_schema(app)
-    try:
-        with app.db.read() as session:
-            row = session.get(Outbox, args.id)
-            if row is None:
-                raise CommandError(f"no outbox message {args.id}")
-            state = f"state={row.state} attempts={row.attempts}"
-            print(f"# {state} envelope-from={row.mail_from} to={row.rcpt_to}")
-            sys.stdout.write(bytes(row.message).decode("utf-8", "replace"))
-    finally:
-        app.close()
+    with ready_app(args) as app, app.db.read() as session:
+        row = session.get(Outbox, args.id)
+        if row is None:
+            raise CommandError(f"no outbox message {args.id}")
+        state = f"state={row.state} attempts={row.attempts}"
+        print(f"# {state} envelope-from={row.mail_from} to={row.rcpt_to}")
+        sys.stdout.write(bytes(row.message).decode("utf-8", "replace"))
     return 0
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    app = open_app(args)
-    require_schema(app)
-    try:
-        with app.db.read() as session:
-            chains = list(session.scalars(select(Event.chain).distinct()))
-            problems = [p for chain in chains for p in verify_chain(session, chain)]
-    finally:
-        app.close()
+    with ready_app(args) as app, app.db.read() as session:
+        chains = list(session.scalars(select(Event.chain).distinct()))
+        problems = [p for chain in chains for p in verify_chain(session, chain)]
     for problem in problems:
         print(f"{problem.chain} #{problem.seq}: {problem.problem}")
     print(

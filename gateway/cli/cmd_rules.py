@@ -6,7 +6,7 @@ import argparse
 import getpass
 from typing import Any
 
-from gateway.cli.cmd_core import CommandError, open_app, read_yaml, require_schema, write_yaml
+from gateway.cli.cmd_core import CommandError, read_yaml, ready_app, write_yaml
 from gateway.cli.output import Progress, dump_json, table
 from gateway.register import iso
 from gateway.routing.cache import compile_routing
@@ -47,44 +47,31 @@ def add_commands(commands: Any) -> None:
 
 def cmd_import(args: argparse.Namespace) -> int:
     document = read_yaml(args.file)
-    app = open_app(args)
-    require_schema(app)
     try:
-        with app.db.write() as session:
+        with ready_app(args) as app, app.db.write() as session:
             version = save_version(session, document, args.author, args.comment, app.clock())
     except RuleError as err:
         raise CommandError(f"{args.file}: refused, nothing saved: {err}") from err
-    finally:
-        app.close()
     print(f"saved rule set version {version} ({len(document.get('rules') or [])} rules)")
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    app = open_app(args)
-    require_schema(app)
     try:
-        with app.db.read() as session:
+        with ready_app(args) as app, app.db.read() as session:
             if args.version:
                 document, version = document_of(session, args.version), args.version
             else:
                 version, document = current_document(session)
     except LookupError as err:
         raise CommandError(str(err)) from err
-    finally:
-        app.close()
     write_yaml(document, args.file, header=f"# rule set version {version}\n")
     return 0
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    app = open_app(args)
-    require_schema(app)
-    try:
-        with app.db.read() as session:
-            versions = history(session)
-    finally:
-        app.close()
+    with ready_app(args) as app, app.db.read() as session:
+        versions = history(session)
     items = [
         {
             "version": v.version,
@@ -107,52 +94,43 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
-    app = open_app(args)
-    require_schema(app)
     try:
-        with app.db.write() as session:
+        with ready_app(args) as app, app.db.write() as session:
             version = rollback(session, args.version, args.author, app.clock())
     except (LookupError, RuleError) as err:
         raise CommandError(f"rollback refused: {err}") from err
-    finally:
-        app.close()
     print(f"version {args.version} is current again as version {version}")
     return 0
 
 
 def cmd_test(args: argparse.Namespace) -> int:
     candidate_document = read_yaml(args.rules) if args.rules else None
-    app = open_app(args)
-    require_schema(app)
-    settings = app.settings
-    try:
-        with app.db.read() as session:
-            vocabulary = vocabulary_from_db(session)
-            version, document = current_document(session)
-            current = compile_routing(document, vocabulary, version)
-            if candidate_document is not None:
-                try:  # Refuse an invalid candidate exactly as `rules import` would.
-                    compile_document(candidate_document, vocabulary)
-                except RuleError as err:
-                    raise CommandError(f"{args.rules}: {err}") from err
-            candidate = compile_routing(candidate_document or document, vocabulary, None)
-            progress = Progress(args.last, "dry run")
-            comparisons = list(
-                compare_recent(
-                    session,
-                    args.last,
-                    current,
-                    candidate,
-                    app.directory_for(session),
-                    app.ctx.limits,
-                    settings.mail.timezone,
-                    settings.mail.trusted_authserv_ids,
-                    progress.step,
-                )
+    with ready_app(args) as app, app.db.read() as session:
+        settings = app.settings
+        vocabulary = vocabulary_from_db(session)
+        version, document = current_document(session)
+        current = compile_routing(document, vocabulary, version)
+        if candidate_document is not None:
+            try:  # Refuse an invalid candidate exactly as `rules import` would.
+                compile_document(candidate_document, vocabulary)
+            except RuleError as err:
+                raise CommandError(f"{args.rules}: {err}") from err
+        candidate = compile_routing(candidate_document or document, vocabulary, None)
+        progress = Progress(args.last, "dry run")
+        comparisons = list(
+            compare_recent(
+                session,
+                args.last,
+                current,
+                candidate,
+                app.directory_for(session),
+                app.ctx.limits,
+                settings.mail.timezone,
+                settings.mail.trusted_authserv_ids,
+                progress.step,
             )
-            progress.finish()
-    finally:
-        app.close()
+        )
+        progress.finish()
     return _report(args, comparisons, version)
 
 
