@@ -207,7 +207,10 @@ def test_config_errors_name_the_key(
 def test_inbound_state_filter(
     capsys: pytest.CaptureFixture[str], with_letters: RunningGateway
 ) -> None:
+    # Both letters registered; mark one quarantined so the filter has something to leave out.
     with with_letters.app.db.write() as session:
-        session.execute(update(Inbound).where(Inbound.id == 1).values(reason="x"))
+        session.execute(update(Inbound).where(Inbound.id == 1).values(state="quarantined"))
     code, out, _ = run(capsys, "inbound", "list", "--state", "registered", "--json")
-    assert code == 0 and len(json.loads(out)) == 2
+    assert code == 0 and [item["id"] for item in json.loads(out)] == [2]
+    code, out, _ = run(capsys, "inbound", "list", "--state", "quarantined", "--json")
+    assert code == 0 and [item["id"] for item in json.loads(out)] == [1]

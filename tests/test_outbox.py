@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import smtplib
 from collections.abc import Iterator
 
 import pytest
@@ -122,7 +121,3 @@ def test_serve_relays_receipts_on_its_own(sqlite_url: str, sink: Sink) -> None:
         "suryanto@banyumaskab.go.id",  # Kepala Bappedalitbang, the unit's head
         "tu@kemkes.go.id",
     ]
-
-
-def test_smtplib_is_available() -> None:
-    assert smtplib.SMTP

@@ -71,11 +71,6 @@ def _sqlite_engine(database: str, settings: DatabaseSettings) -> Engine:
     return engine
 
 
-def is_sqlite(engine: Engine) -> bool:
-    """True for the single-writer SQLite backend."""
-    return engine.dialect.name == "sqlite"
-
-
 class Database:
     """The engine plus session factories for write and read-only transactions."""
 

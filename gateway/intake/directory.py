@@ -59,9 +59,3 @@ class RecipientDirectory:
         if local in self.gateway:
             return Recipient(normalised, local, tag, "gateway")
         return None
-
-
-def split_address(address: str) -> tuple[str, str]:
-    """("Local+Tag", "Domain") -> lower-case local part without tag, lower-case domain."""
-    local, _, domain = address.strip().rpartition("@")
-    return local.split("+", 1)[0].lower(), domain.lower()

@@ -8,8 +8,6 @@ from email.message import EmailMessage
 
 from email_validator import EmailNotValidError, validate_email
 
-from gateway.parsing.headers import header_text
-
 
 @dataclass(frozen=True)
 class Mailbox:
@@ -71,8 +69,3 @@ def _clean_display_name(name: str) -> tuple[str, tuple[str, ...]]:
     if "@" in name:
         flags.append("address-in-display-name")
     return name.strip().strip('"').strip(), tuple(flags)
-
-
-def display_from(msg: EmailMessage) -> str:
-    """The From header as text, for logs only (never for identity decisions)."""
-    return header_text(msg, "from")

@@ -57,13 +57,11 @@ class Worker:
         ctx: PipelineContext,
         directory: Callable[[Session], RecipientDirectory],
         routing: RoutingCache,
-        on_registered: Callable[[Outcome], None] | None = None,
     ) -> None:
         self.db = db
         self.ctx = ctx
         self.directory = directory
         self.routing = routing
-        self.on_registered = on_registered
 
     def claim(self) -> tuple[int, str] | None:
         """Claim the oldest received message (or one whose worker died)."""
@@ -101,8 +99,6 @@ class Worker:
             return Outcome(inbound_id, "processing", reason=_describe(err))
         except Exception as err:
             return self.quarantine(inbound_id, token, _describe(err), traceback.format_exc())
-        if self.on_registered and outcome.registered:
-            self.on_registered(outcome)
         return outcome
 
     def _prepare(self, inbound_id: int) -> Prepared:
