@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from gateway.db.models import Blob
+from gateway.db.upsert import insert_for
 
 
 def sha256_hex(data: bytes) -> str:
@@ -19,12 +19,8 @@ def sha256_hex(data: bytes) -> str:
 def put_blob(session: Session, data: bytes) -> str:
     """Store `data` once; return its SHA-256. Safe when two writers store the same bytes."""
     digest = sha256_hex(data)
-    dialect = session.get_bind().dialect.name
     values = {"sha256": digest, "size": len(data), "data": data}
-    if dialect == "postgresql":
-        session.execute(postgresql.insert(Blob).values(values).on_conflict_do_nothing())
-    else:  # SQLite, the only other supported backend
-        session.execute(sqlite.insert(Blob).values(values).on_conflict_do_nothing())
+    session.execute(insert_for(session, Blob).values(values).on_conflict_do_nothing())
     return digest
 
 

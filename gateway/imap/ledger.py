@@ -11,11 +11,11 @@ import datetime as dt
 import hashlib
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from gateway.db.engine import Database
 from gateway.db.models import ImapAccountState, ImapLedger
+from gateway.db.upsert import insert_for
 from gateway.intake.store import Envelope, add_inbound
 
 NEEDS_MAILBOX_ACTION = ("stored", "duplicate")
@@ -56,10 +56,8 @@ def claim(
     now: dt.datetime,
 ) -> bool:
     """Record that we saw a message; False when it was already in the ledger."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     inserted = session.execute(
-        insert(ImapLedger)
+        insert_for(session, ImapLedger)
         .values(
             account=account,
             folder=folder,

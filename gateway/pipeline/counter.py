@@ -6,18 +6,16 @@ queue behind each other; a rollback also rolls back the bump, so no number is lo
 
 from __future__ import annotations
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from gateway.db.models import Counter
+from gateway.db.upsert import insert_for
 
 
 def next_value(session: Session, unit_id: int, series: str, year: int) -> int:
     """The next number of the series (1 for a new year), reserved until commit."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     upsert = (
-        insert(Counter)
+        insert_for(session, Counter)
         .values(unit_id=unit_id, series=series, year=year, last_value=1)
         .on_conflict_do_update(
             index_elements=[Counter.unit_id, Counter.series, Counter.year],

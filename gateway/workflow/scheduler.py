@@ -15,12 +15,12 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from gateway.audit import record_event
 from gateway.db.engine import Database
 from gateway.db.models import AppSetting, Disposition, Naskah, Person, Position
+from gateway.db.upsert import insert_for
 from gateway.org.holders import holders, positions_of, primary_email
 from gateway.outbound.compose import OutgoingMail
 from gateway.pipeline.context import PipelineContext
@@ -206,10 +206,8 @@ def _tell(
 
 def _digest_marker(session: Session, person_id: int, day: dt.date) -> bool:
     """Insert today's marker for a person; False when it exists (already sent)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     inserted = session.execute(
-        insert(AppSetting)
+        insert_for(session, AppSetting)
         .values(key=f"digest:{day.isoformat()}:{person_id}", value="sent")
         .on_conflict_do_nothing()
         .returning(AppSetting.key)
