@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from email.message import Message
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses
 from typing import Any
@@ -222,10 +223,11 @@ class AccountPoller:
         return wanted
 
     def _store(self, folder: str, uidvalidity: int, uid: int, raw: bytes) -> bool:
+        headers = BytesHeaderParser().parsebytes(raw)  # once, for sender and recipients
         envelope = Envelope(
             source="imap",
-            mail_from=_return_path(raw),
-            rcpt_tos=self._recipients(raw),
+            mail_from=_return_path(headers),
+            rcpt_tos=self._recipients(headers),
             source_ref=f"{self.account.name}/{folder}/{uidvalidity}/{uid}",
             peer=self.account.host,
         )
@@ -243,9 +245,8 @@ class AccountPoller:
             self.deps.on_stored(inbound_id)
         return inbound_id is not None
 
-    def _recipients(self, raw: bytes) -> list[str]:
+    def _recipients(self, headers: Message) -> list[str]:
         """Our addresses named in the headers; else the account's deliver_to address."""
-        headers = BytesHeaderParser().parsebytes(raw)
         named = [
             str(v)
             for key in ("to", "cc", "delivered-to", "x-original-to")
@@ -312,10 +313,9 @@ class AccountPoller:
             log.warning("IMAP %s: cannot record health: %s", self.account.name, err)
 
 
-def _return_path(raw: bytes) -> str:
+def _return_path(headers: Message) -> str:
     """The envelope sender as the delivering MTA recorded it (Return-Path: <> is a bounce);
     a mailbox without Return-Path headers gives the From address instead."""
-    headers = BytesHeaderParser().parsebytes(raw)
     if "return-path" in headers:
         value = str(headers.get("return-path", "")).strip().strip("<>")
         return value if "@" in value else ""
