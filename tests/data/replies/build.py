@@ -29,7 +29,7 @@ from urllib.parse import quote
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 
 from make_pdf import build_text_pdf, kop
-from mimeutil import b64_lines, crlf, fake_b64, hexid, qp
+from mimeutil import b64_lines, fake_b64, hexid, message, multipart, part, qp
 
 HERE = Path(__file__).resolve().parent
 
@@ -255,21 +255,6 @@ def notice_mso_html() -> str:
 
 
 # ------------------------------------------------------------------ MIME helpers
-
-
-def part(headers: str, body: str) -> str:
-    return headers.strip("\n") + "\n\n" + body
-
-
-def multipart(boundary: str, parts: Sequence[str], preamble: str = "") -> str:
-    out = preamble + "\n" if preamble else ""
-    for item in parts:
-        out += f"--{boundary}\n{item}" + ("" if item.endswith("\n") else "\n")
-    return out + f"--{boundary}--\n"
-
-
-def message(headers: str, body: str) -> bytes:
-    return crlf(headers.strip("\n") + "\n\n" + body)
 
 
 def qp_part(content_type: str, text: str, charset: str = "utf-8") -> str:

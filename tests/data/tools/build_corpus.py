@@ -28,6 +28,9 @@ from mimeutil import (
     letter_photo_jpeg,
     logo_png,
     mail_date,
+    message,
+    multipart,
+    part,
     qp,
     xlsx_bytes,
 )
@@ -48,24 +51,6 @@ def case(name: str) -> Callable[[Callable[[], bytes]], Callable[[], bytes]]:
 
 
 # ------------------------------------------------------------------ MIME assembly helpers
-
-
-def part(headers: str, body: str) -> str:
-    """A MIME entity: header lines (LF separated), a blank line, the body."""
-    return headers.strip("\n") + "\n\n" + body
-
-
-def multipart(boundary: str, parts: Sequence[str], preamble: str = "") -> str:
-    """The body of a multipart entity; every part's content ends right before its delimiter."""
-    out = preamble + "\n" if preamble else ""
-    for item in parts:
-        out += f"--{boundary}\n{item}" + ("" if item.endswith("\n") else "\n")
-    return out + f"--{boundary}--\n"
-
-
-def message(headers: str, body: str) -> bytes:
-    """Header block + body, CRLF line ends."""
-    return crlf(headers.strip("\n") + "\n\n" + body)
 
 
 def hdr(content_type: str, encoding: str) -> str:

@@ -22,6 +22,24 @@ def crlf(text: str | bytes) -> bytes:
     return data.replace(b"\n", b"\r\n")
 
 
+def part(headers: str, body: str) -> str:
+    """A MIME entity: header lines (LF separated), a blank line, the body."""
+    return headers.strip("\n") + "\n\n" + body
+
+
+def multipart(boundary: str, parts: Sequence[str], preamble: str = "") -> str:
+    """The body of a multipart entity; every part's content ends right before its delimiter."""
+    out = preamble + "\n" if preamble else ""
+    for item in parts:
+        out += f"--{boundary}\n{item}" + ("" if item.endswith("\n") else "\n")
+    return out + f"--{boundary}--\n"
+
+
+def message(headers: str, body: str) -> bytes:
+    """Header block + body, CRLF line ends."""
+    return crlf(headers.strip("\n") + "\n\n" + body)
+
+
 def fill(template: str, **values: str) -> str:
     """Replace ``{{name}}`` placeholders (braces elsewhere, e.g. in CSS, are left alone)."""
     for key, value in values.items():
