@@ -60,21 +60,28 @@ def pg_url(postgres_run: PostgresRun) -> str:
     return postgres_run.url
 
 
-@pytest.fixture
-def gateway(db_url: str) -> Iterator[RunningGateway]:
-    app = App.build(gateway_settings(db_url), clock=FakeClock(OFFICE_HOURS))
+def _running_gateway(url: str) -> Iterator[RunningGateway]:
+    app = App.build(gateway_settings(url), clock=FakeClock(OFFICE_HOURS))
     running = RunningGateway(app).start()
     try:
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture
+def gateway(db_url: str) -> Iterator[RunningGateway]:
+    yield from _running_gateway(db_url)
 
 
 @pytest.fixture
 def sqlite_gateway(sqlite_url: str) -> Iterator[RunningGateway]:
-    app = App.build(gateway_settings(sqlite_url), clock=FakeClock(OFFICE_HOURS))
-    running = RunningGateway(app).start()
-    try:
-        yield running
-    finally:
-        running.stop()
+    yield from _running_gateway(sqlite_url)
+
+
+@pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch, db_url: str) -> str:
+    """`tnde` commands run in-process against db_url, whatever the caller's shell has set."""
+    monkeypatch.delenv("TNDE_CONFIG", raising=False)
+    monkeypatch.setenv("TNDE_DATABASE__URL", db_url)
+    return db_url

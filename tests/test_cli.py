@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from gateway.cli.main import main
 from gateway.db.models import Inbound
+from tests.support.cli import run
 from tests.support.databases import fresh_pg_database
 from tests.support.gateway import RunningGateway, wait_for
 from tests.support.mail import DOMAIN, letter
@@ -36,19 +36,6 @@ LIST_FIELDS = {
     "sha256",
     "attachments",
 }
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-@pytest.fixture
-def cli_env(monkeypatch: pytest.MonkeyPatch, db_url: str) -> str:
-    monkeypatch.delenv("TNDE_CONFIG", raising=False)
-    monkeypatch.setenv("TNDE_DATABASE__URL", db_url)
-    return db_url
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from sqlalchemy import update
 from gateway.app import App
 from gateway.db.models import Blob, Inbound, Naskah
 from tests.support.databases import PG_HOST, PG_PORT, PostgresRun
-from tests.support.gateway import RunningGateway, gateway_settings, wait_for
+from tests.support.gateway import RunningGateway, gateway_settings, serve_env, wait_for
 from tests.support.mail import DOMAIN, letter
 from tests.support.queries import count, naskah_rows, settled
 from tests.support.tcpproxy import TcpProxy
@@ -116,13 +116,7 @@ def test_disk_full_during_data_gives_451_and_loses_nothing(
     database = tmp_path / "tnde.db"
     database.write_bytes(sqlite_template.read_bytes())
     port = free_port()
-    env = {
-        **os.environ,
-        "TNDE_DATABASE__URL": f"sqlite:///{database}",
-        "TNDE_SMTP__LISTEN": f"127.0.0.1:{port}",
-        "TNDE_LMTP__LISTEN": "",
-        "TNDE_WEB__LISTEN": "",
-    }
+    env = serve_env(f"sqlite:///{database}", port)
     limit = database.stat().st_size + 256 * 1024
 
     tnde = str(Path(sys.executable).with_name("tnde"))

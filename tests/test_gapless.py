@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import signal
 import smtplib
 import subprocess
@@ -19,7 +18,7 @@ from gateway.app import App
 from gateway.db.models import Naskah, Unit
 from tests.fixtures.ports import free_port, wait_for_port
 from tests.support.clock import FakeClock
-from tests.support.gateway import RunningGateway, gateway_settings, wait_for
+from tests.support.gateway import RunningGateway, gateway_settings, serve_env, wait_for
 from tests.support.mail import DOMAIN, letter
 from tests.support.queries import count, settled
 
@@ -42,15 +41,8 @@ def serve_processes(pg_url: str, tmp_path: Path) -> Iterator[list[int]]:
     processes, ports = [], []
     for index in range(3):
         port = free_port()
-        env = {
-            **os.environ,
-            "TNDE_DATABASE__URL": pg_url,
-            "TNDE_SMTP__LISTEN": f"127.0.0.1:{port}",
-            "TNDE_LMTP__LISTEN": "",
-            "TNDE_WEB__LISTEN": "",
-            "TNDE_WORKER__CONCURRENCY": "2",
-            "TNDE_WORKER__POLL_INTERVAL": "0.05",
-        }
+        workers = {"TNDE_WORKER__CONCURRENCY": "2", "TNDE_WORKER__POLL_INTERVAL": "0.05"}
+        env = serve_env(pg_url, port, workers)
         log = open(tmp_path / f"serve{index}.log", "wb")  # noqa: SIM115 - closed at teardown
         processes.append((subprocess.Popen([TNDE, "serve"], env=env, stdout=log, stderr=log), log))
         ports.append(port)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import signal
 import subprocess
 import sys
@@ -23,7 +22,7 @@ from gateway.db.models import ImapLedger, Inbound, Naskah
 from tests.fixtures.dovecot import DovecotInstance
 from tests.fixtures.ports import free_port, wait_for_port
 from tests.support.clock import OFFICE_HOURS, FakeClock
-from tests.support.gateway import RunningGateway, gateway_settings, wait_for
+from tests.support.gateway import RunningGateway, gateway_settings, serve_env, wait_for
 from tests.support.mail import DOMAIN, letter
 from tests.support.queries import settled
 from tests.support.requirements import need_binary
@@ -196,12 +195,7 @@ def test_kill_9_of_serve_mid_backlog_then_restart(
     total = 120
     append(dovecot, total)
     port = free_port()
-    env = {
-        **os.environ,
-        "TNDE_DATABASE__URL": pg_url,
-        "TNDE_SMTP__LISTEN": f"127.0.0.1:{port}",
-        "TNDE_LMTP__LISTEN": "",
-        "TNDE_WEB__LISTEN": "",
+    settings = {
         "TNDE_WORKER__POLL_INTERVAL": "0.05",
         "TNDE_IMAP__0__NAME": "setda-zimbra",
         "TNDE_IMAP__0__HOST": dovecot.host,
@@ -215,6 +209,7 @@ def test_kill_9_of_serve_mid_backlog_then_restart(
         # A message the killed worker had claimed is taken over when its lease ends.
         "TNDE_WORKER__LEASE_SECONDS": "5",
     }
+    env = serve_env(pg_url, port, settings)
     app = App.build(gateway_settings(pg_url))
     try:
         first_log = (tmp_path / "serve1.log").open("wb")

@@ -10,25 +10,12 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from gateway.cli.main import main
 from gateway.db.models import Naskah
 from gateway.seed import load_yaml
+from tests.support.cli import run
 from tests.support.gateway import RunningGateway, wait_for
 from tests.support.mail import DOMAIN, letter
 from tests.support.queries import naskah_rows, settled
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-@pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, db_url: str) -> str:
-    monkeypatch.delenv("TNDE_CONFIG", raising=False)
-    monkeypatch.setenv("TNDE_DATABASE__URL", db_url)
-    return db_url
 
 
 def write_rules(path: Path, document: dict[str, Any]) -> str:
@@ -46,7 +33,7 @@ def kemkes_to(handle: str) -> dict[str, Any]:
 
 
 def test_import_history_export_and_rollback(
-    capsys: pytest.CaptureFixture[str], cli: str, tmp_path: Path
+    capsys: pytest.CaptureFixture[str], cli_env: str, tmp_path: Path
 ) -> None:
     path = write_rules(tmp_path / "v2.yaml", kemkes_to("sekdinkes"))
     code, out, _ = run(capsys, "rules", "import", path, "--author", "admin", "-m", "sekdis dulu")
@@ -92,7 +79,7 @@ def test_import_history_export_and_rollback(
 )
 def test_invalid_rules_are_refused_with_the_field_named_and_nothing_saved(
     capsys: pytest.CaptureFixture[str],
-    cli: str,
+    cli_env: str,
     tmp_path: Path,
     change: dict[str, Any],
     message: str,
@@ -114,7 +101,7 @@ def test_invalid_rules_are_refused_with_the_field_named_and_nothing_saved(
 
 
 def test_each_letter_records_the_version_that_routed_it(
-    capsys: pytest.CaptureFixture[str], cli: str, gateway: RunningGateway, tmp_path: Path
+    capsys: pytest.CaptureFixture[str], cli_env: str, gateway: RunningGateway, tmp_path: Path
 ) -> None:
     def send_kemkes() -> None:
         with gateway.smtp() as client:
@@ -135,7 +122,7 @@ def test_each_letter_records_the_version_that_routed_it(
 
 
 def test_dry_run_equals_the_real_run_and_shows_a_candidates_diff(
-    capsys: pytest.CaptureFixture[str], cli: str, gateway: RunningGateway, tmp_path: Path
+    capsys: pytest.CaptureFixture[str], cli_env: str, gateway: RunningGateway, tmp_path: Path
 ) -> None:
     messages = [
         ("a@kemkes.go.id", f"dinkes@{DOMAIN}", "Surveilans", "Mohon tindak lanjut."),
@@ -167,7 +154,7 @@ def test_dry_run_equals_the_real_run_and_shows_a_candidates_diff(
 
 
 def test_a_rule_naming_a_removed_position_is_skipped_at_run_time(
-    capsys: pytest.CaptureFixture[str], cli: str, gateway: RunningGateway, tmp_path: Path
+    capsys: pytest.CaptureFixture[str], cli_env: str, gateway: RunningGateway, tmp_path: Path
 ) -> None:
     org = yaml.safe_load(Path("gateway/data/demo-org.yaml").read_text(encoding="utf-8"))
     dinkes = next(u for u in org["units"] if u["code"] == "DINKES")
@@ -195,7 +182,7 @@ def test_a_rule_naming_a_removed_position_is_skipped_at_run_time(
 
 
 def test_org_export_import_round_trip_and_show(
-    capsys: pytest.CaptureFixture[str], cli: str, tmp_path: Path
+    capsys: pytest.CaptureFixture[str], cli_env: str, tmp_path: Path
 ) -> None:
     target = tmp_path / "org.yaml"
     assert run(capsys, "org", "export", str(target))[0] == 0

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
 import smtplib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from gateway.app import App
@@ -38,6 +39,21 @@ def gateway_settings(db_url: str, **sections: dict[str, Any]) -> Settings:
         section = getattr(base, name)
         base = dataclasses.replace(base, **{name: dataclasses.replace(section, **overrides)})
     return base
+
+
+def serve_env(db_url: str, smtp_port: int, extra: Mapping[str, str] = {}) -> dict[str, str]:
+    """Environment of a `tnde serve` subprocess: SMTP only, no TNDE_* from the caller's shell."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("TNDE_")}
+    env.update(
+        {
+            "TNDE_DATABASE__URL": db_url,
+            "TNDE_SMTP__LISTEN": f"127.0.0.1:{smtp_port}",
+            "TNDE_LMTP__LISTEN": "",
+            "TNDE_WEB__LISTEN": "",
+            **(extra or {}),
+        }
+    )
+    return env
 
 
 class RunningGateway:
