@@ -161,11 +161,10 @@ def test_spoof_matrix_changes_nothing(
     reply = build_reply(notice, sender, "DISPOSISI kabag.umum\nSELESAI", to=to, headers=headers)
     send_reply(gw, reply)
     assert snapshot(gw.app) == before, case
-    if to_owner_token or case.startswith("owner"):
-        (unverified,) = events(gw.app, "comment_unverified")
-        assert unverified.payload["from"] == sender
-        # The real owner hears about it; the stranger gets no receipt.
-        assert len(outgoing(gw.app, SEKDA, "alert")) == outbox_before + 1
+    # Every case is recorded as unverified; the real owner hears about it, the sender gets no receipt.
+    (unverified,) = events(gw.app, "comment_unverified")
+    assert unverified.payload["from"] == sender
+    assert len(outgoing(gw.app, SEKDA, "alert")) == outbox_before + 1
     assert outgoing(gw.app, sender, "command_receipt") == []
 
 

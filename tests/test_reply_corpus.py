@@ -14,7 +14,7 @@ from sqlalchemy import select
 from gateway.app import App
 from gateway.db.models import Disposition, Event, ReplyCommand
 from gateway.parsing.message import parse_message
-from gateway.workflow.commands import parse_reply, split_targets
+from gateway.workflow.commands import parse_reply
 from gateway.workflow.quotes import new_text
 from gateway.workflow.replies import reply_text
 from tests.support.clock import OFFICE_HOURS, FakeClock
@@ -67,10 +67,7 @@ def test_parser_reads_exactly_the_new_part(case: dict[str, Any]) -> None:
     assert [c.name for c in result.commands] == [c["name"] for c in expected]
     for command, want in zip(result.commands, expected, strict=True):
         assert command.line == want["line"]
-        if command.name == "BATAL":
-            assert command.targets == split_targets(want.get("text", ""))
-        else:
-            assert command.targets == want.get("targets", [])
+        assert command.targets == want.get("targets", [])
         assert command.instruksi == want.get("instruksi", [])
         assert command.batas == want.get("batas", "")
         assert command.catatan == want.get("catatan", "")

@@ -175,7 +175,6 @@ def test_notice_is_a_summary_card_in_bahasa_indonesia(office: RunningGateway) ->
     )
     html = msg.get_body(("html",)).get_content()
     assert "mailto:balasan%2B" in html or "mailto:balasan+" in html
-    assert msg.get_body(("html",)) is not None
 
 
 def test_sangat_segera_is_due_the_same_day(office: RunningGateway) -> None:

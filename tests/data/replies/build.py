@@ -1931,7 +1931,7 @@ add(
         subject_prefix="RE:",
         build=lambda: outlook_plain("c17b", ["BATAL kasubbag.tu"], locale="id", threading=True),
         expected_new_text=["BATAL kasubbag.tu"],
-        commands=[cmd("BATAL", "BATAL kasubbag.tu", text="kasubbag.tu")],
+        commands=[cmd("BATAL", "BATAL kasubbag.tu", targets=["kasubbag.tu"], text="kasubbag.tu")],
         note="BATAL with a target",
     )
 )
@@ -2109,8 +2109,9 @@ MANIFEST_HEAD = """\
 #   expected_new_text  the new part the parser isolates: each line stripped, blank lines
 #                      dropped, soft-wrapped (format=flowed) lines joined, joined by \\n
 #   [[reply.command]]  in order: name (canonical Indonesian), line (the line it starts on,
-#                      stripped), targets, instruksi, batas, catatan (DISPOSISI; absent = not
-#                      given), text (argument of SELESAI/TANGGAPAN/TOLAK/BATAL; absent = none)
+#                      stripped), targets (DISPOSISI and BATAL), instruksi, batas, catatan
+#                      (DISPOSISI); absent = not given; text (argument of
+#                      SELESAI/TANGGAPAN/TOLAK/BATAL; absent = none)
 #   not_understood     lines that start with a command keyword but cannot be read
 #   ignored            other lines of the new part when it has a command or a not-understood line
 #   comment            the new part (joined by \\n) when it has neither; absent: no comment
