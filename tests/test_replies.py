@@ -161,7 +161,8 @@ def test_spoof_matrix_changes_nothing(
     reply = build_reply(notice, sender, "DISPOSISI kabag.umum\nSELESAI", to=to, headers=headers)
     send_reply(gw, reply)
     assert snapshot(gw.app) == before, case
-    # Every case is recorded as unverified; the real owner hears about it, the sender gets no receipt.
+    # Every case is recorded as unverified; the real owner hears about it,
+    # the sender gets no receipt.
     (unverified,) = events(gw.app, "comment_unverified")
     assert unverified.payload["from"] == sender
     assert len(outgoing(gw.app, SEKDA, "alert")) == outbox_before + 1
@@ -331,3 +332,32 @@ def test_html_only_reply_reads_commands_not_the_quote(gw: RunningGateway) -> Non
         ("sekda", "forwarded"),
         ("kabag.umum", "sent"),
     ]
+
+
+def test_a_follow_up_file_does_not_make_a_later_notice_claim_the_letter_is_too_large(
+    db_url: str, clock: FakeClock
+) -> None:
+    settings = gateway_settings(
+        db_url,
+        mail={"trusted_authserv_ids": [TRUSTED]},
+        workflow={"notice_max_attachment_bytes": 2000},
+    )
+    gw = RunningGateway(App.build(settings, clock=clock)).start()
+    try:
+        small = b"%PDF-1.4\nsurat\n"
+        raw = letter(to=f"setda@{DOMAIN}", attachments=[("surat.pdf", "application/pdf", small)])
+        with gw.smtp() as client:
+            client.sendmail("tu@dinkes.jatengprov.go.id", [f"setda@{DOMAIN}"], raw)
+        wait_for(lambda: settled(gw.app))
+        notice = latest(gw.app, SEKDA)
+        big = ("data.pdf", "application/pdf", b"%PDF-1.4\n" + b"x" * 5000)
+        send_reply(gw, build_reply(notice, SEKDA, "TANGGAPAN data awal", attachments=[big]))
+        send_reply(gw, build_reply(notice, SEKDA, "DISPOSISI kabag.umum"))
+        kabag_notice = next(m for m in outgoing(gw.app, KABAG) if "Disposisi:" in str(m["Subject"]))
+    finally:
+        gw.stop()
+    # The new holder gets the letter's own file, and the notice lists exactly what it carries.
+    assert [p.get_filename() for p in kabag_notice.iter_attachments()] == ["surat.pdf"]
+    text = plain(kabag_notice)
+    assert "Lampiran (1):" in text and "surat.pdf" in text
+    assert "terlalu besar" not in text

@@ -338,3 +338,19 @@ def test_registered_letter_records_its_decision_and_version(office: RunningGatew
     assert [h["rule"] for h in decision["hits"]] == ["kemkes ke kadinkes"]
     assert decision["hits"][0]["reason"] == "sender_domain domain 'kemkes.go.id'"
     assert {"rule": "dmarc gagal", "reason": "dmarc not equals 'fail'"} in decision["misses"]
+
+
+def test_files_over_the_notice_limit_are_listed_not_attached(sqlite_url: str) -> None:
+    gateway = start(sqlite_url, workflow={"notice_max_attachment_bytes": 1000})
+    try:
+        big = b"%PDF-1.4\n" + b"x" * 3000
+        raw = letter(to=f"dinkes@{DOMAIN}", attachments=[("besar.pdf", "application/pdf", big)])
+        send(gateway, f"dinkes@{DOMAIN}", raw, "surat@kemkes.go.id")
+        notice = next(n for n in notices(gateway.app) if n.rcpt_to == EMAIL["kadinkes"])
+    finally:
+        gateway.stop()
+    msg = message_from_bytes(notice.message, policy=policy.default)
+    text = msg.get_body(("plain",)).get_content()
+    assert "Lampiran (1):" in text and "besar.pdf" in text
+    assert "Berkas terlalu besar untuk dikirim lewat email" in text
+    assert list(msg.iter_attachments()) == []

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from sqlalchemy import select
@@ -32,6 +32,13 @@ KEAMANAN_LABEL = {"SR": "Sangat Rahasia", "R": "Rahasia", "T": "Terbatas", "B": 
 KECEPATAN_LABEL = {"SANGAT_SEGERA": "Sangat Segera", "SEGERA": "Segera", "BIASA": "Biasa"}
 ACTING_PREFIX = {"plt": "Plt. ", "plh": "Plh. ", "definitif": ""}
 Files = list[tuple[str, str, bytes]]
+
+
+class ListedFile(NamedTuple):
+    """A file as the notice lists it."""
+
+    filename: str
+    size: int
 
 
 @dataclass
@@ -68,7 +75,9 @@ def queue_notices(
     if not found:
         _no_holder(session, ctx, naskah, disposition, position, source.registrar, now)
         return 0
-    context = notice_context(session, ctx, naskah, unit, disposition, position, source)
+    files, fits = _notice_files(ctx, naskah, source)
+    context = notice_context(session, ctx, naskah, unit, disposition, position, source, files, fits)
+    attachments = files if fits else []
     queued = 0
     for holder in found:
         if holder.email is None:
@@ -83,7 +92,7 @@ def queue_notices(
                 payload={"person": holder.name, "position": position.handle},
             )
             continue
-        _queue_one(session, ctx, naskah, disposition, holder, context, source, now)
+        _queue_one(session, ctx, naskah, disposition, holder, context, attachments, now)
         queued += 1
     return queued
 
@@ -112,7 +121,7 @@ def _queue_one(
     disposition: Disposition,
     holder: Holder,
     context: dict[str, Any],
-    source: NoticeSource,
+    attachments: Files,
     now: dt.datetime,
 ) -> None:
     secret = naskah.sifat_keamanan in SECRET
@@ -134,7 +143,7 @@ def _queue_one(
         text=text,
         html=html,
         reply_to=address,
-        attachments=[] if secret else _attachments(ctx, source),
+        attachments=attachments,
         extra_headers={"X-TNDE-Agenda": naskah.agenda_number},
     )
     row = enqueue(
@@ -166,12 +175,17 @@ def _queue_one(
     )
 
 
-def _attachments(ctx: PipelineContext, source: NoticeSource) -> Files:
-    """The letter's files, if together they fit the configured notice size."""
+def _notice_files(ctx: PipelineContext, naskah: Naskah, source: NoticeSource) -> tuple[Files, bool]:
+    """The letter's files, read once per disposition, and whether together they fit a notice.
+
+    The same list is shown in the notice and attached to it, so "too large" is only ever said
+    of the files that were left off. Secret letters carry no content at all.
+    """
+    if naskah.sifat_keamanan in SECRET:
+        return [], False
     files = source.files()
-    if sum(len(data) for _, _, data in files) > ctx.settings.workflow.notice_max_attachment_bytes:
-        return []
-    return files
+    limit = ctx.settings.workflow.notice_max_attachment_bytes
+    return files, sum(len(data) for _, _, data in files) <= limit
 
 
 def notice_context(
@@ -182,13 +196,13 @@ def notice_context(
     disposition: Disposition,
     position: Position,
     source: NoticeSource,
+    files: Files,
+    files_attached: bool,
 ) -> dict[str, Any]:
     """Template variables shared by every holder's notice."""
     settings = ctx.settings
     labels = dict(session.execute(select(Instruction.code, Instruction.label)).all())
     base = settings.web.public_url.rstrip("/")
-    files = [a for a in naskah.attachments if a.role == "file"]
-    fits = sum(a.size for a in files) <= settings.workflow.notice_max_attachment_bytes
     return {
         "naskah": naskah,
         "unit_name": unit.name,
@@ -201,8 +215,8 @@ def notice_context(
         "rules": source.rules,
         "keamanan": KEAMANAN_LABEL.get(naskah.sifat_keamanan, naskah.sifat_keamanan),
         "kecepatan": KECEPATAN_LABEL.get(naskah.kecepatan, naskah.kecepatan),
-        "files": files,
-        "files_attached": fits,
+        "files": [ListedFile(name, len(data)) for name, _, data in files],
+        "files_attached": files_attached,
         "panel_url": f"{base}/naskah/{naskah.id}" if base else "",
         "gateway_name": settings.mail.sender_name,
         "domain": settings.mail.domain,
