@@ -29,11 +29,9 @@ from gateway.pipeline.prepare import Prepared, RecipientGone, prepare
 from gateway.pipeline.register import Registered, register_letter
 from gateway.routing.cache import RoutingCache
 from gateway.routing.route import quarantine_reason, route_all
-from gateway.timefmt import local
 from gateway.workflow.bounces import bounced_outbox_id, handle_bounce
-from gateway.workflow.matching import match_reply
+from gateway.workflow.matching import match_incoming
 from gateway.workflow.replies import handle_reply
-from gateway.workflow.secret import reply_secret
 
 log = logging.getLogger("tnde.worker")
 
@@ -174,9 +172,7 @@ class Worker:
             raw = get_blob(session, inbound.raw_sha256)
             reason = handle_bounce(session, self.ctx, bounced, raw, now)
         elif kind == "auto" and prepared.gateway_recipients:
-            today = local(now, settings.mail.timezone).date()
-            secret = reply_secret(session, settings)
-            match = match_reply(session, prepared, secret, settings.mail.reply_local, today)
+            match = match_incoming(session, self.ctx, prepared, now)
             if match is not None:
                 disposition = session.get(Disposition, match.disposition_id)
                 record_event(

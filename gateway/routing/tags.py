@@ -24,7 +24,5 @@ def reply_address(
     """balasan+<token>@domain for one holder of one disposition."""
     mail = ctx.settings.mail
     expires = local(now, mail.timezone).date() + dt.timedelta(days=mail.reply_token_days)
-    if "reply_secret" not in ctx.memo:  # read once per process
-        ctx.memo["reply_secret"] = reply_secret(session, ctx.settings)
-    token = make_token(ctx.memo["reply_secret"], disposition_id, person_id, expires)
+    token = make_token(reply_secret(session, ctx), disposition_id, person_id, expires)
     return f"{mail.reply_local}+{token}@{mail.domain}"

@@ -16,7 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.db.models import Disposition, Naskah, Outbox, PersonEmail
+from gateway.pipeline.context import PipelineContext
 from gateway.pipeline.prepare import Prepared
+from gateway.timefmt import local
+from gateway.workflow.secret import reply_secret
 from gateway.workflow.tokens import TokenError, read_token
 
 _TAG = re.compile(r"\[TNDE\s+([^\]\s]+)\]", re.IGNORECASE)
@@ -48,6 +51,15 @@ def sender_person(session: Session, prepared: Prepared) -> int | None:
     return session.scalars(
         select(PersonEmail.person_id).where(PersonEmail.address == sender.address)
     ).first()
+
+
+def match_incoming(
+    session: Session, ctx: PipelineContext, prepared: Prepared, now: dt.datetime
+) -> Match | None:
+    """match_reply with the installation's secret and today's date in the office time zone."""
+    mail = ctx.settings.mail
+    today = local(now, mail.timezone).date()
+    return match_reply(session, prepared, reply_secret(session, ctx), mail.reply_local, today)
 
 
 def match_reply(

@@ -26,10 +26,9 @@ from gateway.routing.tags import subject_tag
 from gateway.timefmt import local
 from gateway.workflow.commands import ParsedReply, parse_reply
 from gateway.workflow.execute import Actor, Execution, Results, execute_all, mark_read
-from gateway.workflow.matching import Match, match_reply
+from gateway.workflow.matching import Match, match_incoming
 from gateway.workflow.messages import notify_givers, queue_mail
 from gateway.workflow.quotes import new_text
-from gateway.workflow.secret import reply_secret
 from gateway.workflow.status import refresh_letter_status
 
 
@@ -54,10 +53,7 @@ def reply_text(parsed: ParsedMessage) -> str:
 def handle_reply(
     session: Session, ctx: PipelineContext, prepared: Prepared, inbound_id: int, now: dt.datetime
 ) -> ReplyOutcome:
-    settings = ctx.settings
-    today = local(now, settings.mail.timezone).date()
-    secret = reply_secret(session, settings)
-    match = match_reply(session, prepared, secret, settings.mail.reply_local, today)
+    match = match_incoming(session, ctx, prepared, now)
     if match is None:
         return ReplyOutcome("unmatched", "answers no notice of ours")
     disposition = session.get(Disposition, match.disposition_id)

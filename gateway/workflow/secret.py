@@ -6,8 +6,8 @@ import secrets
 
 from sqlalchemy.orm import Session
 
-from gateway.config import Settings
 from gateway.db.models import AppSetting
+from gateway.pipeline.context import PipelineContext
 
 KEY = "reply_secret"
 
@@ -20,10 +20,17 @@ def ensure_secret(session: Session) -> bool:
     return True
 
 
-def reply_secret(session: Session, settings: Settings) -> bytes:
-    """The configured secret, else the installation's own."""
-    if settings.mail.reply_secret:
-        return settings.mail.reply_secret.encode("utf-8")
+def reply_secret(session: Session, ctx: PipelineContext) -> bytes:
+    """The configured secret, else the installation's own; read once per process."""
+    if KEY not in ctx.memo:
+        ctx.memo[KEY] = _read_secret(session, ctx.settings.mail.reply_secret)
+    secret: bytes = ctx.memo[KEY]
+    return secret
+
+
+def _read_secret(session: Session, configured: str) -> bytes:
+    if configured:
+        return configured.encode("utf-8")
     row = session.get(AppSetting, KEY)
     if row is None:  # An installation from before this setting existed: make it now.
         ensure_secret(session)
