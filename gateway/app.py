@@ -32,8 +32,8 @@ class App:
     clock: Callable[[], dt.datetime]
     ctx: PipelineContext
     directory: DirectoryCache
-    routing: RoutingCache = field(default_factory=RoutingCache)
-    _worker_directory: Reused[RecipientDirectory] = field(default_factory=lambda: Reused(0.0))
+    routing: RoutingCache = field(init=False)
+    _worker_directory: Reused[RecipientDirectory] = field(init=False)
 
     def __post_init__(self) -> None:
         refresh = self.settings.worker.refresh_interval
@@ -54,6 +54,13 @@ class App:
             lambda: load_directory(session, mail.domain, mail.gateway_addresses)
         )
 
+    def fresh_directory(self) -> RecipientDirectory:
+        """The same directory for threads without a session (IMAP pollers): its own read."""
+        mail = self.settings.mail
+        return self._worker_directory.get(
+            database_loader(self.db, mail.domain, mail.gateway_addresses)
+        )
+
     def worker(self) -> Worker:
         return Worker(self.db, self.ctx, self.directory_for, self.routing)
 
@@ -68,7 +75,7 @@ class App:
                 report_too_big(session, self.ctx, account, folder, uid, size, self.clock())
 
         deps = PollerDeps(
-            self.db, self.settings, self.clock, self.directory.snapshot, on_stored, too_big
+            self.db, self.settings, self.clock, self.fresh_directory, on_stored, too_big
         )
         return AccountPoller(deps, account)
 

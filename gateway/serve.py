@@ -18,6 +18,9 @@ from gateway.intake.store import Envelope, store_inbound
 from webadmin.app import create_app
 
 log = logging.getLogger("tnde.serve")
+# How long shutdown waits for an IMAP poller to notice the stop event (it checks it at
+# least once per IDLE round or poll interval); after that the daemon thread is abandoned.
+THREAD_STOP_SECONDS = 30.0
 
 
 @dataclass
@@ -26,8 +29,10 @@ class Running:
 
     servers: list[asyncio.Server] = field(default_factory=list)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
-    # IMAP pollers are blocking threads; they watch this event to stop.
+    # IMAP pollers are blocking threads of their own (not the default executor, which SMTP
+    # storage and the workers need); they watch this event to stop.
     thread_stop: threading.Event = field(default_factory=threading.Event)
+    threads: list[threading.Thread] = field(default_factory=list)
     web_runner: web.AppRunner | None = None
     addresses: dict[str, str] = field(default_factory=dict)
 
@@ -93,9 +98,14 @@ def _start_imap(app: App, running: Running, wake: asyncio.Event) -> None:
     for account in app.settings.imap:
         if account.enabled:
             poller = app.imap_poller(account, stored)
-            running.tasks.append(
-                asyncio.create_task(asyncio.to_thread(poller.run, running.thread_stop))
+            thread = threading.Thread(
+                target=poller.run,
+                args=(running.thread_stop,),
+                name=f"imap-{account.name}",
+                daemon=True,  # a poller stuck in a network call must not keep the process alive
             )
+            thread.start()
+            running.threads.append(thread)
             running.addresses[f"imap:{account.name}"] = (
                 f"{account.host} {','.join(account.folders)}"
             )
@@ -132,6 +142,8 @@ async def shutdown(running: Running) -> None:
     for task in running.tasks:
         task.cancel()
     await asyncio.gather(*running.tasks, return_exceptions=True)
+    joins = (asyncio.to_thread(thread.join, THREAD_STOP_SECONDS) for thread in running.threads)
+    await asyncio.gather(*joins)
 
 
 async def serve(app: App, on_started: Callable[[Running], None] | None = None) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from gateway.app import App
 from gateway.cli.main import main
 from gateway.config import ImapAccount
-from gateway.db.models import ImapLedger, Inbound, Naskah
+from gateway.db.models import ImapLedger, Inbound, Naskah, Unit, UnitAddress
 from tests.fixtures.dovecot import DovecotInstance
 from tests.fixtures.ports import free_port, wait_for_port
 from tests.support.clock import OFFICE_HOURS, FakeClock
@@ -123,6 +123,25 @@ def test_new_mail_while_idling_is_registered_and_moved(
             [f"setda@{DOMAIN}"],
         )
         assert inbound.source_ref == f"setda-zimbra/INBOX/{row.uidvalidity}/{row.uid}"
+    finally:
+        gateway.stop()
+
+
+def test_an_address_added_after_start_is_recognised_in_imap_mail(
+    dovecot: DovecotInstance, sqlite_url: str
+) -> None:
+    gateway = running(sqlite_url, account(dovecot))
+    try:
+        wait_for(lambda: _ledger_account_seen(gateway.app), what="first sync")
+        # No SMTP traffic follows: the poller itself must see the organisation change.
+        with gateway.app.db.write() as session:
+            dinkes = session.scalars(select(Unit).where(Unit.code == "DINKES")).one()
+            session.add(UnitAddress(unit_id=dinkes.id, address=f"humas.dinkes@{DOMAIN}"))
+        append(dovecot, to=f"humas.dinkes@{DOMAIN}")
+        wait_for(lambda: naskah_subjects(gateway.app) == ["Surat IMAP 0"], timeout=15)
+        with gateway.app.db.read() as session:
+            (inbound,) = session.scalars(select(Inbound))
+        assert inbound.rcpt_tos == [f"humas.dinkes@{DOMAIN}"]
     finally:
         gateway.stop()
 

@@ -45,7 +45,7 @@ class PollerDeps:
     db: Database
     settings: Settings
     clock: Callable[[], dt.datetime]
-    directory: Callable[[], RecipientDirectory | None]
+    directory: Callable[[], RecipientDirectory]
     on_stored: Callable[[int], None]
     on_too_big: Callable[[ImapAccount, str, int, int], None]
 
@@ -255,7 +255,7 @@ class AccountPoller:
         directory = self.deps.directory()
         ours = []
         for _, address in getaddresses(named):
-            recipient = directory.resolve(address) if directory else None
+            recipient = directory.resolve(address)
             if (
                 recipient is not None
                 and recipient.kind != "gateway"

@@ -78,10 +78,6 @@ class DirectoryCache:
         finally:
             self._refreshing = False
 
-    def snapshot(self) -> RecipientDirectory | None:
-        """The last loaded directory, without refreshing (safe from any thread)."""
-        return self._current
-
     def refresh_now(self) -> RecipientDirectory:
         """Load synchronously (startup, tests, after an org import)."""
         try:
