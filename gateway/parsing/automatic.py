@@ -13,12 +13,17 @@ _NO_REPLY_LOCAL = re.compile(
     r"|.*[-_.]bounces?|listserv|majordomo|owner-.*|.*-request)$",
     re.IGNORECASE,
 )
+_STATUS = re.compile(rb"^Status:\s*([245]\.\d{1,3}\.\d{1,3})", re.IGNORECASE | re.MULTILINE)
+_DIAGNOSTIC = re.compile(rb"^Diagnostic-Code:\s*(.+)$", re.IGNORECASE | re.MULTILINE)
 _AUTO_SUBJECT = re.compile(
     r"^(out of office|automatic reply|auto(matic)?[- ]?reply|balasan otomatis|autoreply"
     r"|sedang (cuti|di luar kantor)|undeliverable|delivery status notification"
     r"|mail delivery failed|returned mail)",
     re.IGNORECASE,
 )
+
+
+Dsn = tuple[str, str]  # (enhanced status code, diagnostic text); empty when not given
 
 
 @dataclass(frozen=True)
@@ -67,3 +72,13 @@ def may_auto_respond(parsed: ParsedMessage, mail_from: str) -> tuple[bool, str]:
     if _NO_REPLY_LOCAL.match(local):
         return False, f"sender {mail_from} is a no-reply or system address"
     return True, ""
+
+
+def dsn_details(raw: bytes) -> Dsn:
+    """(enhanced status code, diagnostic text) from a delivery status notification."""
+    status = _STATUS.search(raw)
+    diagnostic = _DIAGNOSTIC.search(raw)
+    return (
+        status.group(1).decode() if status else "",
+        diagnostic.group(1).decode("utf-8", "replace").strip()[:500] if diagnostic else "",
+    )

@@ -8,7 +8,7 @@ from typing import Any
 
 from gateway.intake.directory import Recipient, RecipientDirectory
 from gateway.parsing.authresults import verdicts
-from gateway.parsing.automatic import Automatic, classify_automatic
+from gateway.parsing.automatic import Automatic, Dsn, classify_automatic, dsn_details
 from gateway.parsing.message import Limits, ParsedMessage, parse_message
 from gateway.parsing.naskah import Metadata, extract_metadata
 from gateway.parsing.pdftext import pdf_texts
@@ -38,6 +38,7 @@ class Prepared:
     auth: dict[str, Any]
     letters: list[LetterForUnit] = field(default_factory=list)
     gateway_recipients: list[Recipient] = field(default_factory=list)
+    dsn: Dsn = ("", "")  # read from the raw bytes here, so a bounce needs no second read
 
     @property
     def dedupe_key(self) -> str:
@@ -56,11 +57,13 @@ def prepare(
 ) -> Prepared:
     """Parse and classify one inbound message; raises MessageTooComplex or RecipientGone."""
     parsed = parse_message(raw, limits)
+    automatic = classify_automatic(parsed, mail_from)
     prepared = Prepared(
         parsed=parsed,
         metadata=extract_metadata(parsed, pdf_texts(parsed)),
-        automatic=classify_automatic(parsed, mail_from),
+        automatic=automatic,
         auth=verdicts(parsed.authentication_results, trusted_authserv_ids),
+        dsn=dsn_details(raw) if automatic and automatic.kind == "bounce" else ("", ""),
     )
     by_unit: dict[str, LetterForUnit] = {}
     for address in rcpt_tos:

@@ -169,8 +169,7 @@ class Worker:
         settings = self.ctx.settings
         bounced = bounced_outbox_id(prepared, settings.mail.sender_local)
         if kind == "bounce" and bounced is not None:
-            raw = get_blob(session, inbound.raw_sha256)
-            reason = handle_bounce(session, self.ctx, bounced, raw, now)
+            reason = handle_bounce(session, self.ctx, bounced, prepared.dsn, now)
         elif kind == "auto" and prepared.gateway_recipients:
             match = match_incoming(session, self.ctx, prepared, now)
             if match is not None:

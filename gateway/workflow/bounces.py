@@ -8,21 +8,18 @@ gateways cannot ping-pong; an alert that itself bounces is only recorded.
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.audit import record_event
 from gateway.db.models import Naskah, Outbox, PersonEmail, Unit
+from gateway.parsing.automatic import Dsn
 from gateway.pipeline.context import PipelineContext
 from gateway.pipeline.prepare import Prepared
 from gateway.routing.apply import registrar_of
 from gateway.routing.tags import subject_tag
 from gateway.workflow.alerts import alert_desk
-
-_STATUS = re.compile(rb"^Status:\s*([245]\.\d{1,3}\.\d{1,3})", re.IGNORECASE | re.MULTILINE)
-_DIAGNOSTIC = re.compile(rb"^Diagnostic-Code:\s*(.+)$", re.IGNORECASE | re.MULTILINE)
 
 
 def bounced_outbox_id(prepared: Prepared, sender_local: str) -> int | None:
@@ -35,24 +32,14 @@ def bounced_outbox_id(prepared: Prepared, sender_local: str) -> int | None:
     return None
 
 
-def dsn_details(raw: bytes) -> tuple[str, str]:
-    """(enhanced status code, diagnostic text) from a delivery status notification."""
-    status = _STATUS.search(raw)
-    diagnostic = _DIAGNOSTIC.search(raw)
-    return (
-        status.group(1).decode() if status else "",
-        diagnostic.group(1).decode("utf-8", "replace").strip()[:500] if diagnostic else "",
-    )
-
-
 def handle_bounce(
-    session: Session, ctx: PipelineContext, outbox_id: int, raw: bytes, now: dt.datetime
+    session: Session, ctx: PipelineContext, outbox_id: int, dsn: Dsn, now: dt.datetime
 ) -> str:
     """Record a DSN for one of our messages; returns what was done."""
     row = session.get(Outbox, outbox_id)
     if row is None:
         return f"bounce for unknown outbox message {outbox_id}"
-    status, diagnostic = dsn_details(raw)
+    status, diagnostic = dsn
     if status.startswith("4"):
         record_event(
             session,
