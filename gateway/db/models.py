@@ -339,6 +339,11 @@ class Naskah(Base):
         Index("ix_naskah_received", "received_at"),
     )
 
+    @property
+    def is_secret(self) -> bool:
+        """SR and R letters never travel as content by mail, not even back to their sender."""
+        return self.sifat_keamanan in ("SR", "R")
+
 
 class NaskahSource(Base):
     """Links a naskah to every inbound copy of it (the original and later duplicates)."""

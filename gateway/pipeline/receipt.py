@@ -84,13 +84,8 @@ def queue_receipt(
     )
 
 
-def is_secret(naskah: Naskah) -> bool:
-    """SR and R letters never travel as content, not even back to their sender."""
-    return naskah.sifat_keamanan in ("SR", "R")
-
-
 def receipt_subject(naskah: Naskah) -> str:
-    if is_secret(naskah):
+    if naskah.is_secret:
         return f"[{naskah.agenda_number}] Tanda terima surat"
     return f"[{naskah.agenda_number}] Tanda terima: {naskah.perihal or naskah.subject}"
 
@@ -115,7 +110,7 @@ def receipt_context(ctx: PipelineContext, naskah: Naskah, unit: Unit) -> dict[st
         "received_at": naskah.received_at,
         "nomor_surat": naskah.nomor_surat,
         "tanggal_surat": naskah.tanggal_surat,
-        "perihal": "(dirahasiakan)" if is_secret(naskah) else naskah.perihal,
+        "perihal": "(dirahasiakan)" if naskah.is_secret else naskah.perihal,
         "lampiran_count": naskah.lampiran_count,
         "gateway_name": mail.sender_name,
         "domain": mail.domain,

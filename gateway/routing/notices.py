@@ -27,7 +27,6 @@ from gateway.routing.tags import reply_address, subject_tag
 from gateway.timefmt import local
 from gateway.workflow.alerts import alert_desk
 
-SECRET = ("SR", "R")
 KEAMANAN_LABEL = {"SR": "Sangat Rahasia", "R": "Rahasia", "T": "Terbatas", "B": "Biasa"}
 KECEPATAN_LABEL = {"SANGAT_SEGERA": "Sangat Segera", "SEGERA": "Segera", "BIASA": "Biasa"}
 ACTING_PREFIX = {"plt": "Plt. ", "plh": "Plh. ", "definitif": ""}
@@ -52,7 +51,7 @@ class NoticeSource:
 
 
 def notice_subject(naskah: Naskah, kind: str) -> str:
-    if naskah.sifat_keamanan in SECRET:
+    if naskah.is_secret:
         label = KEAMANAN_LABEL[naskah.sifat_keamanan].upper()
         return f"{subject_tag(naskah)} Surat {label} dari {naskah.sender_agency or naskah.sender}"
     word = "Tembusan" if kind == "tembusan" else "Disposisi"
@@ -124,7 +123,7 @@ def _queue_one(
     attachments: Files,
     now: dt.datetime,
 ) -> None:
-    secret = naskah.sifat_keamanan in SECRET
+    secret = naskah.is_secret
     address = reply_address(session, ctx, disposition.id, holder.person_id, now)
     subject = notice_subject(naskah, disposition.kind)
     variables = {
@@ -181,7 +180,7 @@ def _notice_files(ctx: PipelineContext, naskah: Naskah, source: NoticeSource) ->
     The same list is shown in the notice and attached to it, so "too large" is only ever said
     of the files that were left off. Secret letters carry no content at all.
     """
-    if naskah.sifat_keamanan in SECRET:
+    if naskah.is_secret:
         return [], False
     files = source.files()
     limit = ctx.settings.workflow.notice_max_attachment_bytes

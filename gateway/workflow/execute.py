@@ -19,7 +19,7 @@ from gateway.db.models import Attachment, Disposition, Naskah, Person, Position,
 from gateway.parsing.message import AttachmentData
 from gateway.pipeline.context import PipelineContext
 from gateway.routing.apply import calendar_for, registrar_of
-from gateway.routing.notices import NoticeSource, queue_notices
+from gateway.routing.notices import ACTING_PREFIX, NoticeSource, queue_notices
 from gateway.routing.vocab import vocabulary_from_db
 from gateway.timefmt import local, waktu
 from gateway.workflow.batas import in_the_past, parse_batas
@@ -46,7 +46,7 @@ class Actor:
 
     @property
     def label(self) -> str:
-        prefix = {"plt": "Plt. ", "plh": "Plh. "}.get(self.acting or "", "")
+        prefix = ACTING_PREFIX.get(self.acting or "", "")
         return f"{self.person.name} ({prefix}{self.position.title})"
 
 

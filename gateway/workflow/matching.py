@@ -20,10 +20,10 @@ from gateway.pipeline.context import PipelineContext
 from gateway.pipeline.prepare import Prepared
 from gateway.timefmt import local
 from gateway.workflow.secret import reply_secret
+from gateway.workflow.status import OPEN
 from gateway.workflow.tokens import TokenError, read_token
 
 _TAG = re.compile(r"\[TNDE\s+([^\]\s]+)\]", re.IGNORECASE)
-OPEN = ("sent", "read", "forwarded", "answered")
 
 
 @dataclass(frozen=True)

@@ -118,7 +118,7 @@ def notify_givers(
         own = disposition.parent_id
         reply_to = reply_address(session, ctx, own, giver.person_id, now) if own else None
         text = f"Yth. {giver.name},\n\n{body}\n\n--\n{ctx.settings.mail.helpdesk}\n"
-        secret = naskah.sifat_keamanan in ("SR", "R")
+        secret = naskah.is_secret
         mail = OutgoingMail(
             kind="update",
             to_address=giver.email,

@@ -28,7 +28,7 @@ EVENT_LABEL = {
 
 def status_text(session: Session, naskah: Naskah, ctx: PipelineContext, now: dt.datetime) -> str:
     zone = ctx.settings.mail.timezone
-    secret = naskah.sifat_keamanan in ("SR", "R")
+    secret = naskah.is_secret
     lines = [
         f"Nomor agenda : {naskah.agenda_number}",
         f"Perihal      : {'(dirahasiakan)' if secret else naskah.perihal}",

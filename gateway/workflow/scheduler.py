@@ -173,7 +173,7 @@ def _tell(
     replyable: bool = True,
 ) -> int:
     naskah = session.get_one(Naskah, item.naskah_id)
-    secret = naskah.sifat_keamanan in ("SR", "R")
+    secret = naskah.is_secret
     about = f"Surat {naskah.agenda_number}" + ("" if secret else f" - {naskah.perihal}")
     sent = 0
     for holder in holders(session, position, local(now, ctx.settings.mail.timezone).date()):
@@ -261,7 +261,7 @@ def _digest_text(
     lines = [f"Yth. {person.name},", "", "Disposisi yang masih terbuka untuk Anda:", ""]
     for item in sorted(items, key=lambda i: (i.due_at is None, i.due_at or now)):
         naskah = session.get_one(Naskah, item.naskah_id)
-        secret = naskah.sifat_keamanan in ("SR", "R")
+        secret = naskah.is_secret
         late = " TERLAMBAT" if is_overdue(item, now) else ""
         due = f"batas {waktu(item.due_at, zone)}" if item.due_at else "tanpa batas waktu"
         perihal = "(rahasia)" if secret else naskah.perihal
