@@ -14,6 +14,7 @@ from gateway.db.models import Holiday, Instruction, Klasifikasi, Unit
 from gateway.org.document import parse_org
 from gateway.org.store import ImportReport, import_org
 from gateway.routing.store import latest_version, save_version
+from gateway.workflow.calendar import parse_holidays
 from gateway.workflow.secret import ensure_secret
 
 
@@ -50,12 +51,9 @@ def seed_holidays(session: Session) -> int:
     with `tnde holidays add`); existing days are left as they are."""
     known = set(session.scalars(select(Holiday.day)))
     added = 0
-    for row in load_yaml("holidays.yaml"):
-        day = (
-            row["date"] if isinstance(row["date"], dt.date) else dt.date.fromisoformat(row["date"])
-        )
+    for day, name, kind in parse_holidays(load_yaml("holidays.yaml")):
         if day not in known:
-            session.add(Holiday(day=day, name=row["name"], kind=row["kind"]))
+            session.add(Holiday(day=day, name=name, kind=kind))
             known.add(day)
             added += 1
     return added

@@ -9,13 +9,10 @@ import pytest
 from gateway.config import ConfigError, load_settings
 from gateway.seed import load_yaml
 from gateway.workflow.batas import parse_batas
-from gateway.workflow.calendar import BusinessCalendar
+from gateway.workflow.calendar import BusinessCalendar, parse_holidays
 from rules.due import DueSpec
 
-SHIPPED = frozenset(
-    row["date"] if isinstance(row["date"], dt.date) else dt.date.fromisoformat(row["date"])
-    for row in load_yaml("holidays.yaml")
-)
+SHIPPED = frozenset(day for day, _, _ in parse_holidays(load_yaml("holidays.yaml")))
 CALENDAR = BusinessCalendar(SHIPPED)
 
 

@@ -201,3 +201,37 @@ def test_inbound_state_filter(
     assert code == 0 and [item["id"] for item in json.loads(out)] == [2]
     code, out, _ = run(capsys, "inbound", "list", "--state", "quarantined", "--json")
     assert code == 0 and [item["id"] for item in json.loads(out)] == [1]
+
+
+def test_holidays_add_list_remove_and_import(
+    capsys: pytest.CaptureFixture[str], cli_env: str, tmp_path: Path
+) -> None:
+    code, out, _ = run(capsys, "holidays", "add", "2026-02-22", "Hari Jadi Kabupaten Banyumas")
+    assert code == 0 and "is a non-working day" in out
+    # Adding the same day again renames it instead of failing.
+    assert run(capsys, "holidays", "add", "2026-02-22", "Hari Jadi Banyumas")[0] == 0
+    code, out, _ = run(capsys, "holidays", "list", "--year", "2026", "--json")
+    local = [row for row in json.loads(out) if row["kind"] == "lokal"]
+    assert local == [{"date": "2026-02-22", "name": "Hari Jadi Banyumas", "kind": "lokal"}]
+    assert run(capsys, "holidays", "remove", "2026-02-22")[0] == 0
+    code, _, err = run(capsys, "holidays", "remove", "2026-02-22")
+    assert code == 1 and "not in the holiday list" in err
+
+    bad = tmp_path / "libur.yaml"
+    bad.write_text("- {date: 2026-03-02, name: Libur A}\n- {date: 2026-03-03}\n", encoding="utf-8")
+    code, _, err = run(capsys, "holidays", "import", str(bad))
+    assert code == 1 and "entry 1" in err and "'name'" in err
+    good = tmp_path / "libur-ok.yaml"
+    good.write_text(
+        "- {date: 2026-03-02, name: Libur A}\n"
+        "- {date: '2026-03-03', name: Libur B, kind: cuti_bersama}\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run(capsys, "holidays", "import", str(good))
+    assert code == 0 and "imported 2 holidays" in out
+    code, out, _ = run(capsys, "holidays", "list", "--year", "2026", "--json")
+    march = [row for row in json.loads(out) if row["date"].startswith("2026-03-0")]
+    assert march == [
+        {"date": "2026-03-02", "name": "Libur A", "kind": "lokal"},
+        {"date": "2026-03-03", "name": "Libur B", "kind": "cuti_bersama"},
+    ]

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import extract, select
 
-from gateway.cli.cmd_core import CommandError, ready_app
+from gateway.cli.cmd_core import CommandError, read_yaml, ready_app
 from gateway.cli.output import dump_json, table
 from gateway.db.models import Holiday
-
-KINDS = ("nasional", "cuti_bersama", "lokal")
+from gateway.workflow.calendar import HOLIDAY_KINDS, parse_holidays
 
 
 def add_commands(commands: Any) -> None:
@@ -27,7 +24,7 @@ def add_commands(commands: Any) -> None:
     adder = sub.add_parser("add", help="add a local holiday (e.g. Hari Jadi Kabupaten)")
     adder.add_argument("date", type=dt.date.fromisoformat, metavar="YYYY-MM-DD")
     adder.add_argument("name")
-    adder.add_argument("--kind", choices=KINDS, default="lokal")
+    adder.add_argument("--kind", choices=HOLIDAY_KINDS, default="lokal")
     adder.set_defaults(handler=cmd_add)
     remover = sub.add_parser("remove")
     remover.add_argument("date", type=dt.date.fromisoformat, metavar="YYYY-MM-DD")
@@ -55,11 +52,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_add(args: argparse.Namespace) -> int:
     with ready_app(args) as app, app.db.write() as session:
-        existing = session.get(Holiday, args.date)
-        if existing is not None:
-            existing.name, existing.kind = args.name, args.kind
-        else:
-            session.add(Holiday(day=args.date, name=args.name, kind=args.kind))
+        session.merge(Holiday(day=args.date, name=args.name, kind=args.kind))
     print(f"{args.date.isoformat()} {args.name} ({args.kind}) is a non-working day")
     return 0
 
@@ -76,23 +69,9 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     try:
-        rows = yaml.safe_load(Path(args.file).read_text(encoding="utf-8")) or []
-    except (OSError, yaml.YAMLError) as err:
-        raise CommandError(f"cannot read {args.file}: {err}") from err
-    parsed = []
-    for index, row in enumerate(rows):
-        try:
-            day = (
-                row["date"]
-                if isinstance(row["date"], dt.date)
-                else dt.date.fromisoformat(str(row["date"]))
-            )
-            kind = str(row.get("kind", "lokal"))
-            if kind not in KINDS:
-                raise ValueError(f"kind must be one of {', '.join(KINDS)}")
-            parsed.append((day, str(row["name"]), kind))
-        except (KeyError, TypeError, ValueError) as err:
-            raise CommandError(f"{args.file}: entry {index}: {err}") from err
+        parsed = parse_holidays(read_yaml(args.file) or [])
+    except ValueError as err:
+        raise CommandError(f"{args.file}: {err}") from err
     with ready_app(args) as app, app.db.write() as session:
         for day, name, kind in parsed:
             session.merge(Holiday(day=day, name=name, kind=kind))

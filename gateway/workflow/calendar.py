@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from rules.due import DueSpec, parse_due
 
 END_OF_DAY = dt.time(23, 59, 59)
+HOLIDAY_KINDS = ("nasional", "cuti_bersama", "lokal")
 
 
 @dataclass(frozen=True)
@@ -68,3 +71,19 @@ def resolve_spec(text: str, kecepatan: str, sla: dict[str, str]) -> DueSpec:
     if spec.kind != "kecepatan":
         return spec
     return parse_due(sla.get(kecepatan, sla.get("BIASA", "5 workdays")))
+
+
+def parse_holidays(rows: Iterable[Any]) -> list[tuple[dt.date, str, str]]:
+    """(day, name, kind) from YAML rows {date, name, kind}; ValueError names the bad entry."""
+    parsed = []
+    for index, row in enumerate(rows):
+        try:
+            date = row["date"]  # YAML gives a date for 2026-12-25, a string when quoted
+            day = date if isinstance(date, dt.date) else dt.date.fromisoformat(str(date))
+            kind = str(row.get("kind", "lokal"))
+            if kind not in HOLIDAY_KINDS:
+                raise ValueError(f"kind must be one of {', '.join(HOLIDAY_KINDS)}")
+            parsed.append((day, str(row["name"]), kind))
+        except (KeyError, TypeError, ValueError) as err:
+            raise ValueError(f"entry {index}: {err}") from err
+    return parsed
