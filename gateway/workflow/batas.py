@@ -13,21 +13,32 @@ from rules.model import RuleError
 _RELATIVE_DAYS = {"besok": 1, "lusa": 2, "tomorrow": 1}
 
 
-def parse_batas(text: str, now: dt.datetime, calendar: BusinessCalendar) -> dt.datetime | None:
-    """The due instant, or None when the text is not a date or span we understand."""
+def read_batas(text: str) -> DueSpec | dt.date | None:
+    """What BATAS says before any calendar is applied: a span, a date, or None (not understood).
+
+    The reply parser uses it to refuse an unreadable BATAS; the executor turns it into a due time.
+    """
     value = " ".join(text.lower().split()).rstrip(".")
     if value in _RELATIVE_DAYS:
-        return calendar.due(DueSpec("days", _RELATIVE_DAYS[value]), now)
+        return DueSpec("days", _RELATIVE_DAYS[value])
     date = parse_indonesian_date(value)
     if date is not None:
-        return calendar.end_of(date)
+        return date
     try:
         spec = parse_due(value)
     except RuleError:
         return None
-    if spec.kind == "kecepatan":
+    return None if spec.kind == "kecepatan" else spec
+
+
+def parse_batas(text: str, now: dt.datetime, calendar: BusinessCalendar) -> dt.datetime | None:
+    """The due instant, or None when the text is not a date or span we understand."""
+    value = read_batas(text)
+    if value is None:
         return None
-    return calendar.due(spec, now)
+    if isinstance(value, dt.date):
+        return calendar.end_of(value)
+    return calendar.due(value, now)
 
 
 def in_the_past(due: dt.datetime, now: dt.datetime, zone: str) -> bool:

@@ -10,9 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from gateway.parsing.naskah import parse_indonesian_date
-from rules.due import parse_due
-from rules.model import RuleError
+from gateway.workflow.batas import read_batas
 
 KEYWORDS = {
     "disposisi": "DISPOSISI",
@@ -165,7 +163,7 @@ def _sub_line(key: str, rest: str, line: str, current: Command | None, result: P
         return  # An empty line left over from the mailto template: not given.
     if key == "instruksi":
         current.instruksi = [item for item in (i.strip() for i in rest.split(",")) if item]
-    elif key == "batas" and not batas_readable(rest):
+    elif key == "batas" and read_batas(rest) is None:
         current.batas_unreadable = True
         reason = f"BATAS '{rest}' tidak dipahami; DISPOSISI di atasnya tidak dilaksanakan"
         result.problems.append(Problem(line, reason, EXAMPLES["batas"]))
@@ -173,17 +171,6 @@ def _sub_line(key: str, rest: str, line: str, current: Command | None, result: P
         current.batas = rest
     else:
         current.catatan = rest
-
-
-def batas_readable(text: str) -> bool:
-    """Whether BATAS is a date or a span we know (its value is computed later)."""
-    value = " ".join(text.lower().split()).rstrip(".")
-    if value in ("besok", "lusa", "tomorrow") or parse_indonesian_date(value) is not None:
-        return True
-    try:
-        return parse_due(value).kind != "kecepatan"
-    except RuleError:
-        return False
 
 
 def _finish(result: ParsedReply) -> None:
