@@ -44,7 +44,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "hour": ("number", "in"),
 }
 # Facts attribute behind each field (the rest have the same name).
-_ATTRIBUTE = {
+FACT_ATTRIBUTE = {
     "recipient": "recipients",
     "recipient_unit": "recipient_units",
     "recipient_position": "recipient_positions",
@@ -138,13 +138,9 @@ def _leaf(field: str, matcher: Any, where: str) -> Predicate:
         known = ", ".join(sorted(FIELDS))
         raise RuleError(f"{where}: unknown field {field!r}; known fields: {known}")
     kind, default = FIELDS[field]
-    operator, operand = _operator(matcher, default, f"{where}.{field}")
+    operator, operand = operator_of(matcher, default, f"{where}.{field}")
     test = _make_test(field, kind, operator, operand, f"{where}.{field}")
-    key = (
-        field
-        if field in ("attachment_name", "attachment_type", "has_attachment", "text")
-        else (_ATTRIBUTE.get(field, field))
-    )
+    key = FACT_ATTRIBUTE.get(field, field)
     hit = f"{field} {operator} {operand!r}"
     miss = f"{field} not {operator} {operand!r}"
     if kind == "list" and operator == "exists":
@@ -171,7 +167,8 @@ def _leaf(field: str, matcher: Any, where: str) -> Predicate:
     return check
 
 
-def _operator(matcher: Any, default: str, where: str) -> tuple[str, Any]:
+def operator_of(matcher: Any, default: str, where: str) -> tuple[str, Any]:
+    """(operator, operand) of a field matcher: {op: value}, a list (in), or a bare value."""
     if isinstance(matcher, dict):
         if "case_sensitive" in matcher:
             raise RuleError(f"{where}: text comparisons are always case-insensitive")

@@ -13,6 +13,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from rules.conditions import FACT_ATTRIBUTE, FIELDS, operator_of
+from rules.model import RuleError
+
 # Fields whose equality (or domain-suffix) matchers can be indexed, most selective first.
 INDEXED = (
     "sender",
@@ -25,11 +28,6 @@ INDEXED = (
     "kecepatan",
     "sifat_keamanan",
 )
-_LIST_FACTS = {
-    "recipient": "recipients",
-    "recipient_unit": "recipient_units",
-    "recipient_position": "recipient_positions",
-}
 
 
 @dataclass(frozen=True)
@@ -65,15 +63,10 @@ def guard_of(node: Any) -> Guard | None:
 
 
 def _leaf_guard(field: str, matcher: Any) -> Guard | None:
-    if isinstance(matcher, dict):
-        options = {k: v for k, v in matcher.items() if k != "case_sensitive"}
-        if len(options) != 1:
-            return None
-        ((operator, operand),) = options.items()
-    elif isinstance(matcher, list):
-        operator, operand = "in", matcher
-    else:
-        operator, operand = ("domain" if field == "sender_domain" else "equals"), matcher
+    try:  # the operator exactly as the condition compiler reads it
+        operator, operand = operator_of(matcher, FIELDS[field][1], field)
+    except RuleError:
+        return None
     if field == "sender_domain" and operator == "domain":
         text = str(operand).strip().lower()
         suffix = text[2:] if text.startswith("*.") else text
@@ -94,7 +87,7 @@ def fact_keys(field: str, values: dict[str, Any]) -> tuple[str, ...]:
     if field == "sender_domain":
         parts = values["sender_domain"].split(".")
         return tuple(".".join(parts[i:]) for i in range(len(parts)))
-    value = values[_LIST_FACTS.get(field, field)]
+    value = values[FACT_ATTRIBUTE.get(field, field)]
     return tuple(value) if isinstance(value, tuple) else (value,)
 
 
@@ -102,7 +95,6 @@ class RuleIndex:
     """Maps (field, key) to the positions of the rules guarded by it."""
 
     def __init__(self, guards: list[Guard | None]) -> None:
-        self.guards = guards
         self.by_key: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
         for position, guard in enumerate(guards):
             if guard is not None:

@@ -47,10 +47,12 @@ def compile_document(
         raise RuleError(f"unknown top-level key(s): {', '.join(sorted(unknown))}")
     compiled: list[Rule] = []
     errors = []
+    names: set[str] = set()
+    priorities: dict[int, str] = {}
     for i, item in enumerate(document.get("rules") or []):
         try:
             rule = compile_rule(item, f"rules[{i}]", vocabulary, builtin)
-            _check_unique([*compiled, rule])
+            _claim_place(rule, names, priorities)
             compiled.append(rule)
         except RuleError as err:
             if not lenient:
@@ -101,16 +103,14 @@ def compile_rule(node: Any, where: str, vocabulary: Vocabulary, builtin: bool = 
     )
 
 
-def _check_unique(rules: list[Rule]) -> None:
-    names: dict[str, int] = {}
-    priorities: dict[int, str] = {}
-    for rule in rules:
-        if rule.name in names:
-            raise RuleError(f'rule name "{rule.name}" is used twice')
-        names[rule.name] = rule.priority
-        if rule.priority in priorities:
-            raise RuleError(
-                f'rules "{priorities[rule.priority]}" and "{rule.name}" both have priority '
-                f"{rule.priority}; give each rule its own place in the order"
-            )
-        priorities[rule.priority] = rule.name
+def _claim_place(rule: Rule, names: set[str], priorities: dict[int, str]) -> None:
+    """Refuse a rule whose name or priority an earlier rule has; else record it as taken."""
+    if rule.name in names:
+        raise RuleError(f'rule name "{rule.name}" is used twice')
+    if rule.priority in priorities:
+        raise RuleError(
+            f'rules "{priorities[rule.priority]}" and "{rule.name}" both have priority '
+            f"{rule.priority}; give each rule its own place in the order"
+        )
+    names.add(rule.name)
+    priorities[rule.priority] = rule.name

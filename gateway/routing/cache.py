@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -42,8 +41,7 @@ class RoutingCache:
     def __init__(self, refresh_interval: float = 0.0) -> None:
         self._key: tuple[object, ...] | None = None
         self._routing: Routing | None = None
-        self._lock = threading.Lock()
-        self._checked = Reused[Routing](refresh_interval)
+        self._checked = Reused[Routing](refresh_interval)  # its lock also guards _key/_routing
 
     def get(self, session: Session) -> Routing:
         """The compiled routing; the database is asked for changes at most every interval."""
@@ -58,9 +56,8 @@ class RoutingCache:
             vocabulary.positions,
             tuple(sorted(vocabulary.instructions)),
         )
-        with self._lock:
-            if self._routing is None or key != self._key:
-                loaded_version, document = current_document(session)
-                self._routing = compile_routing(document, vocabulary, loaded_version)
-                self._key = (loaded_version, *key[1:])
-            return self._routing
+        if self._routing is None or key != self._key:
+            loaded_version, document = current_document(session)
+            self._routing = compile_routing(document, vocabulary, loaded_version)
+            self._key = (loaded_version, *key[1:])
+        return self._routing
