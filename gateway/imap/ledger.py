@@ -20,17 +20,26 @@ from gateway.intake.store import Envelope, add_inbound
 
 NEEDS_MAILBOX_ACTION = ("stored", "duplicate")
 DONE = ("stored", "duplicate", "moved", "flagged")
+UNFINISHED = ("claimed", *NEEDS_MAILBOX_ACTION)
 
 
-def known(session: Session, account: str, folder: str, uidvalidity: int) -> dict[int, str]:
-    rows = session.execute(
-        select(ImapLedger.uid, ImapLedger.state).where(
-            ImapLedger.account == account,
-            ImapLedger.folder == folder,
-            ImapLedger.uidvalidity == uidvalidity,
-        )
+def progress(
+    session: Session, account: str, folder: str, uidvalidity: int
+) -> tuple[int | None, dict[int, str]]:
+    """The highest UID recorded under this UIDVALIDITY, and the rows still needing work.
+
+    Finished rows (moved, flagged, too_big, vanished) are never loaded: they only grow.
+    """
+    where = (
+        ImapLedger.account == account,
+        ImapLedger.folder == folder,
+        ImapLedger.uidvalidity == uidvalidity,
     )
-    return {int(uid): state for uid, state in rows}
+    highest = session.scalar(select(func.max(ImapLedger.uid)).where(*where))
+    rows = session.execute(
+        select(ImapLedger.uid, ImapLedger.state).where(*where, ImapLedger.state.in_(UNFINISHED))
+    )
+    return (None if highest is None else int(highest)), {int(uid): state for uid, state in rows}
 
 
 def has_history(session: Session, account: str, folder: str) -> bool:

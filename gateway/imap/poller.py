@@ -67,7 +67,6 @@ class AccountPoller:
         # UIDNEXT of each folder as the last sync saw it: mail that arrives between a sync
         # and the IDLE command shows up as a larger UIDNEXT when IDLE's folder is selected.
         self._uidnext: dict[str, int] = {}
-        self.stored = 0
 
     # ------------------------------------------------------------------ loop
 
@@ -149,8 +148,8 @@ class AccountPoller:
         self._uidnext[folder] = int(info.get(b"UIDNEXT", 0))
         name = self.account.name
         with self.deps.db.read() as session:
-            seen = ledger.known(session, name, folder, uidvalidity)
-            resync = not seen and ledger.has_history(session, name, folder)
+            highest, unfinished = ledger.progress(session, name, folder, uidvalidity)
+            resync = highest is None and ledger.has_history(session, name, folder)
         if resync:
             log.warning(
                 "IMAP %s/%s: UIDVALIDITY is now %s: full resync (dedup by hash)",
@@ -158,11 +157,11 @@ class AccountPoller:
                 folder,
                 uidvalidity,
             )
-        start = 1 if resync or not seen else max(seen) + 1
+        start = 1 if highest is None else highest + 1
         # "UID n:*" always returns the last message, even when n is past it.
-        new = [u for u in client.search(["UID", f"{start}:*"]) if u >= start and u not in seen]
-        retry = [u for u, state in seen.items() if state == "claimed"]
-        pending = [u for u, state in seen.items() if state in ledger.NEEDS_MAILBOX_ACTION]
+        new = [u for u in client.search(["UID", f"{start}:*"]) if u >= start]
+        retry = [u for u, state in unfinished.items() if state == "claimed"]
+        pending = [u for u, state in unfinished.items() if state in ledger.NEEDS_MAILBOX_ACTION]
         stored = self._take(client, folder, uidvalidity, sorted(set(new) | set(retry)), pending)
         return stored
 
@@ -174,27 +173,21 @@ class AccountPoller:
         stored = 0
         for chunk in chunks(wanted, self.account.fetch_chunk):
             fetched = client.fetch(chunk, ["BODY.PEEK[]"])
-            done = []
+            done, vanished = [], []
             for uid in chunk:
                 body = fetched.get(uid, {}).get(b"BODY[]")
-                if body is None:
-                    ledger.mark(
-                        self.deps.db,
-                        self.account.name,
-                        folder,
-                        uidvalidity,
-                        [uid],
-                        "vanished",
-                        self.deps.clock(),
-                    )
+                if body is None:  # deleted from the mailbox between SEARCH and FETCH
+                    vanished.append(uid)
                     continue
                 if self._store(folder, uidvalidity, uid, bytes(body)):
                     stored += 1
                 done.append(uid)
+            if vanished:
+                db, name, now = self.deps.db, self.account.name, self.deps.clock()
+                ledger.mark(db, name, folder, uidvalidity, vanished, "vanished", now)
             self._dispose(client, folder, uidvalidity, done)
         if pending:
             self._dispose(client, folder, uidvalidity, pending)
-        self.stored += stored
         return stored
 
     def _claim_sizes(

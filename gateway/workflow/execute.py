@@ -25,7 +25,7 @@ from gateway.timefmt import local, waktu
 from gateway.workflow.batas import in_the_past, parse_batas
 from gateway.workflow.calendar import resolve_spec
 from gateway.workflow.commands import EXAMPLES, Command, Problem
-from gateway.workflow.help import help_text
+from gateway.workflow.help import HELP
 from gateway.workflow.messages import notify_givers
 from gateway.workflow.report import status_text
 from gateway.workflow.status import OPEN, STATUS_LABEL, refresh_letter_status
@@ -141,7 +141,7 @@ def do_disposisi(run: Execution, command: Command) -> None:
         targets.append(resolved.position)
     instructions = _instructions(run, command)
     ok, due = _due(run, command)
-    if instructions is None or not ok:
+    if not ok:
         return
     given = [_give(run, position, instructions, command.catatan, due) for position in targets]
     if actor.disposition.status != "done":
@@ -153,7 +153,7 @@ def do_disposisi(run: Execution, command: Command) -> None:
     )
 
 
-def _instructions(run: Execution, command: Command) -> list[str] | None:
+def _instructions(run: Execution, command: Command) -> list[str]:
     """Codes for known instructions; free-text ones travel in the note (and are reported)."""
     vocabulary = vocabulary_from_db(run.session)
     codes, free = [], []
@@ -381,7 +381,7 @@ def do_status(run: Execution, command: Command) -> None:
 
 
 def do_bantuan(run: Execution, command: Command) -> None:
-    run.results.sections.append(("BANTUAN", help_text()))
+    run.results.sections.append(("BANTUAN", HELP))
     run.results.executed.append("BANTUAN: daftar perintah terlampir di bawah")
 
 

@@ -34,7 +34,3 @@ BANTUAN                       (juga: HELP)  daftar ini
 
 Balasan tanpa perintah dicatat sebagai komentar dan diteruskan kepada pemberi disposisi.
 """
-
-
-def help_text() -> str:
-    return HELP

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,13 +18,6 @@ from gateway.timefmt import local
 
 # Kinds that count against the per-recipient daily cap; notices and updates never do.
 CAPPED_KINDS = ("reminder", "escalation", "digest", "command_receipt", "alert")
-
-
-@dataclass(frozen=True)
-class Recipient:
-    person_id: int | None
-    name: str
-    address: str
 
 
 def sent_today(session: Session, ctx: PipelineContext, address: str, now: dt.datetime) -> int:
