@@ -65,7 +65,7 @@ class App:
         return Worker(self.db, self.ctx, self.directory_for, self.routing)
 
     def outbox_sender(self) -> OutboxSender:
-        return OutboxSender(self.db, self.settings, self.clock, self.ctx)
+        return OutboxSender(self.db, self.ctx)
 
     def imap_poller(self, account: ImapAccount, on_stored: Callable[[int], None]) -> AccountPoller:
         """A poller for one account, storing through the same path as SMTP."""

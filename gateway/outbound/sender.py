@@ -10,7 +10,6 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from gateway.config import Settings
 from gateway.db.claims import claim_rows, holds_claim, new_token
 from gateway.db.engine import Database
 from gateway.db.models import Outbox
@@ -26,19 +25,12 @@ Deliver = Callable[[str, str, bytes], DeliveryResult]
 class OutboxSender:
     """Relays queued outbox rows; does nothing while no smarthost is configured."""
 
-    def __init__(
-        self,
-        db: Database,
-        settings: Settings,
-        clock: Callable[[], dt.datetime],
-        ctx: PipelineContext | None = None,
-    ) -> None:
+    def __init__(self, db: Database, ctx: PipelineContext) -> None:
         self.db = db
-        self.settings = settings
-        self.clock = clock
-        # With a pipeline context, a permanent failure also alerts the unit's TU desk.
-        self.ctx = ctx
-        self.helo = settings.smtp.hostname or settings.mail.domain
+        self.ctx = ctx  # a permanent failure also marks the address and alerts the TU desk
+        self.settings = ctx.settings
+        self.clock = ctx.clock
+        self.helo = self.settings.smtp.hostname or self.settings.mail.domain
 
     @property
     def enabled(self) -> bool:
@@ -90,10 +82,10 @@ class OutboxSender:
                 seconds=out.give_up_after
             ):
                 log.warning("outbox %s failed permanently: %s", outbox_id, result.detail)
-                if result.outcome == "permanent" and self.ctx is not None:
+                row.state = "failed"
+                if result.outcome == "permanent":
                     # A 5xx for a notice is a bounce: mark the address, alert the TU desk.
                     record_undeliverable(session, self.ctx, row, result.detail, now)
-                row.state = "failed"
             else:
                 row.state = "queued"
                 delay = min(out.first_retry_delay * 2 ** (row.attempts - 1), out.max_retry_delay)

@@ -53,6 +53,7 @@ def handle_bounce(
         )
         return f"delivery of outbox {row.id} delayed ({status})"
     detail = f"{status or 'bounce'}: {diagnostic or 'undeliverable'}"
+    row.state = "bounced"
     record_undeliverable(session, ctx, row, detail, now)
     return f"outbox {row.id} bounced ({detail})"
 
@@ -60,8 +61,9 @@ def handle_bounce(
 def record_undeliverable(
     session: Session, ctx: PipelineContext, row: Outbox, detail: str, now: dt.datetime
 ) -> None:
-    """The message will never arrive: mark it, mark the address, tell the TU desk."""
-    row.state, row.last_error = "bounced", detail
+    """The message will never arrive: mark the address, tell the TU desk (the caller sets
+    the row's state: 'bounced' after a DSN, 'failed' after a 5xx from the smarthost)."""
+    row.last_error = detail
     email = session.scalars(select(PersonEmail).where(PersonEmail.address == row.rcpt_to)).first()
     if email is not None and email.undeliverable_since is None:
         email.undeliverable_since = now
