@@ -44,8 +44,9 @@ class Scheduler:
         now = self.clock()
         counts = {}
         with self.db.write() as session:
-            counts["reminders"] = send_reminders(session, self.ctx, now)
-            counts["escalations"] = send_escalations(session, self.ctx, now)
+            due = _open_with_due(session)
+            counts["reminders"] = send_reminders(session, self.ctx, due, now)
+            counts["escalations"] = send_escalations(session, self.ctx, due, now)
             counts["digests"] = send_digests(session, self.ctx, now)
         return counts
 
@@ -78,6 +79,7 @@ def _claim(session: Session, disposition_id: int, column: str, now: dt.datetime)
 
 
 def _open_with_due(session: Session) -> list[Disposition]:
+    """Open dispositions with a deadline: what reminders and escalations look at."""
     return list(
         session.scalars(
             select(Disposition).where(
@@ -89,13 +91,16 @@ def _open_with_due(session: Session) -> list[Disposition]:
     )
 
 
-def send_reminders(session: Session, ctx: PipelineContext, now: dt.datetime) -> int:
+def send_reminders(
+    session: Session, ctx: PipelineContext, due: list[Disposition], now: dt.datetime
+) -> int:
+    """Due within remind_before_hours: the holder is reminded, once."""
     hours = ctx.settings.workflow.remind_before_hours
     if hours <= 0:
         return 0
     window = dt.timedelta(hours=hours)
     sent = 0
-    for item in _open_with_due(session):
+    for item in due:
         assert item.due_at is not None
         if item.reminded_at is not None or not (item.due_at - window <= now < item.due_at):
             continue
@@ -117,12 +122,14 @@ def send_reminders(session: Session, ctx: PipelineContext, now: dt.datetime) -> 
     return sent
 
 
-def send_escalations(session: Session, ctx: PipelineContext, now: dt.datetime) -> int:
+def send_escalations(
+    session: Session, ctx: PipelineContext, due: list[Disposition], now: dt.datetime
+) -> int:
     """Overdue: the holder and the holder's superior are told, once."""
     if not ctx.settings.workflow.escalate_overdue:
         return 0
     sent = 0
-    for item in _open_with_due(session):
+    for item in due:
         if item.escalated_at is not None or not is_overdue(item, now):
             continue
         if not _claim(session, item.id, "escalated_at", now):
@@ -222,6 +229,13 @@ def send_digests(session: Session, ctx: PipelineContext, now: dt.datetime) -> in
     if workflow.digest_hour < 0 or local(now, zone).hour < workflow.digest_hour:
         return 0
     day = local(now, zone).date()
+    # After the first pass of the day almost everyone has their marker: skip them up front
+    # instead of resolving their positions and trying the marker again on every pass.
+    prefix = f"digest:{day.isoformat()}:"
+    done = {
+        int(key.removeprefix(prefix))
+        for key in session.scalars(select(AppSetting.key).where(AppSetting.key.startswith(prefix)))
+    }
     open_items: dict[int, list[Disposition]] = defaultdict(list)
     for item in session.scalars(select(Disposition).where(Disposition.status.in_(OPEN))):
         open_items[item.to_position_id].append(item)
@@ -229,6 +243,8 @@ def send_digests(session: Session, ctx: PipelineContext, now: dt.datetime) -> in
     for person in session.scalars(
         select(Person).where(Person.active.is_(True), Person.digest_opt_out.is_(False))
     ):
+        if person.id in done:
+            continue
         items = [
             i
             for position, _ in positions_of(session, person.id, day)
