@@ -8,11 +8,11 @@ too_big (never downloaded); vanished (deleted from the mailbox before we fetched
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from gateway.db.blobs import sha256_hex
 from gateway.db.engine import Database
 from gateway.db.models import ImapAccountState, ImapLedger
 from gateway.db.upsert import insert_for
@@ -98,7 +98,7 @@ def store(
     Returns the new Inbound id, or None when nothing new was stored (already stored, or
     the same bytes came in before from this account, e.g. after a UIDVALIDITY change).
     """
-    digest = hashlib.sha256(raw).hexdigest()
+    digest = sha256_hex(raw)
     with db.write() as session:
         row = session.scalars(
             select(ImapLedger)

@@ -260,13 +260,14 @@ class _Walker:
     def finish(self) -> None:
         """Pick the display body: plain text first, else text derived from HTML or TNEF."""
         parsed = self.parsed
-        if self.html:
-            parsed.html_raw = "\n".join(self.html)
-            parsed.html = sanitise_html(parsed.html_raw)
+        html_raw = "\n".join(self.html) if self.html else None
+        if html_raw is not None:
+            parsed.html_raw = html_raw
+            parsed.html = sanitise_html(html_raw)
         if self.plain and any(p.strip() for p in self.plain):
             parsed.text, parsed.text_source = "\n\n".join(self.plain).strip(), "plain"
-        elif self.html:
-            parsed.text, parsed.text_source = html_to_text("\n".join(self.html)), "html"
+        elif html_raw is not None:
+            parsed.text, parsed.text_source = html_to_text(html_raw), "html"
         elif self.tnef_text:
             parsed.text, parsed.text_source = self.tnef_text.strip(), "tnef"
 
