@@ -13,13 +13,10 @@ Bytes are counted by a TCP proxy between client and server.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import json
-import socket
 import sys
 import tempfile
-import threading
 import time
 from email.utils import make_msgid
 from pathlib import Path
@@ -37,47 +34,9 @@ from tests.support.databases import build_sqlite_template, sqlite_copy
 from tests.support.gateway import gateway_settings
 from tests.support.mail import DOMAIN, letter
 from tests.support.queries import count, settled
+from tests.support.tcpproxy import TcpProxy
 
 USER, PASSWORD = "setda", "bench-sandi"
-
-
-class CountingProxy:
-    """Forwards to the server and counts bytes each way."""
-
-    def __init__(self, target: tuple[str, int]) -> None:
-        self.target, self.up, self.down = target, 0, 0
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            server = socket.create_connection(self.target)
-            threading.Thread(target=self._pipe, args=(client, server, "up"), daemon=True).start()
-            threading.Thread(target=self._pipe, args=(server, client, "down"), daemon=True).start()
-
-    def _pipe(self, source: socket.socket, sink: socket.socket, direction: str) -> None:
-        try:
-            while data := source.recv(65536):
-                sink.sendall(data)
-                setattr(self, direction, getattr(self, direction) + len(data))
-        except OSError:
-            pass
-        finally:
-            for sock in (source, sink):
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-
-    def reset(self) -> None:
-        self.up = self.down = 0
-
-    @property
-    def total(self) -> int:
-        return self.up + self.down
 
 
 def fill(server: DovecotInstance, folder: str, count_: int, size: int) -> None:
@@ -106,7 +65,7 @@ def baseline(port: int, folder: str, chunk: int) -> float:
     return time.perf_counter() - start
 
 
-def idle_pass_bytes(proxy: CountingProxy, folder: str) -> int:
+def idle_pass_bytes(proxy: TcpProxy, folder: str) -> int:
     with IMAPClient("127.0.0.1", port=proxy.port, ssl=False) as client:
         client.login(USER, PASSWORD)
         proxy.reset()
@@ -118,7 +77,7 @@ def idle_pass_bytes(proxy: CountingProxy, folder: str) -> int:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="tnde-bench-imap-"))
     with DovecotInstance(work / "dv", {USER: PASSWORD}) as server:
-        proxy = CountingProxy((server.host, server.port))
+        proxy = TcpProxy((server.host, server.port)).start()
         fill(server, "Arsip", args.messages, args.size)
         fill(server, "INBOX", args.messages, args.size)
         proxy.reset()

@@ -1,4 +1,4 @@
-"""A TCP proxy that can be cut and restored: the database "goes away" for fault tests."""
+"""A TCP proxy that can be cut and restored (fault tests) and counts bytes (benchmarks)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,15 @@ class TcpProxy:
         self._sockets: set[socket.socket] = set()
         self._lock = threading.Lock()
         self.port = 0
+        self.up = self.down = 0  # bytes client -> target, target -> client
+
+    def reset(self) -> None:
+        """Start counting bytes from zero."""
+        self.up = self.down = 0
+
+    @property
+    def total(self) -> int:
+        return self.up + self.down
 
     def start(self) -> TcpProxy:
         listener = socket.socket()
@@ -40,13 +49,14 @@ class TcpProxy:
                 continue
             with self._lock:
                 self._sockets.update((client, upstream))
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+            for a, b, direction in ((client, upstream, "up"), (upstream, client, "down")):
+                threading.Thread(target=self._pipe, args=(a, b, direction), daemon=True).start()
 
-    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
+    def _pipe(self, source: socket.socket, sink: socket.socket, direction: str) -> None:
         try:
             while data := source.recv(65536):
                 sink.sendall(data)
+                setattr(self, direction, getattr(self, direction) + len(data))
         except OSError:
             pass
         finally:
