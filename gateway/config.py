@@ -39,6 +39,9 @@ class SmtpSettings:
     max_connections_per_ip: int = 20
     # Peers (IP addresses) allowed to send bare LF line endings, e.g. a trusted local MTA.
     allow_bare_lf_from: tuple[str, ...] = ()
+    # Mail to the gateway's own addresses without an authentic reply token, per client IP
+    # per minute; past it RCPT gets "450 4.7.1". 0 turns the limit off.
+    unverified_replies_per_minute: int = 20
 
 
 @dataclass(frozen=True)

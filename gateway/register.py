@@ -76,6 +76,47 @@ def naskah_dict(naskah: Naskah, unit_code: str) -> dict[str, Any]:
     }
 
 
+SECRET_LEVELS = ("SR", "R")
+MASK = "(rahasia)"
+# Keys of naskah_dict/naskah_detail that carry what a secret letter says or is about.
+_SECRET_TEXT = ("perihal", "subject", "nomor_surat", "isi_ringkas")
+_SECRET_DROPPED = ("field_sources", "decision", "parse_defects")
+
+
+def redact_secret(item: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a register entry with an SR/R letter's content masked (others unchanged).
+
+    What stays: agenda number, unit, times, sender, sifat, status and the kinds of events,
+    as the buku agenda list shows them. What goes: perihal, subject, numbers, summary,
+    attachment names, notes, mail subjects and event payloads.
+    """
+    if item.get("sifat", {}).get("keamanan") not in SECRET_LEVELS:
+        return item
+    masked = dict(item)
+    for key in _SECRET_TEXT:
+        if masked.get(key):
+            masked[key] = MASK
+    masked["tanggal_surat"] = None
+    masked["attachments"] = [
+        {"filename": MASK, "size": a.get("size"), "origin": a.get("origin")}
+        for a in item.get("attachments", [])
+    ]
+    for key in _SECRET_DROPPED:
+        if key in masked:
+            masked[key] = None
+    if "outbox" in masked:
+        masked["outbox"] = [{**o, "subject": MASK} for o in item["outbox"]]
+    if "dispositions" in masked:
+        masked["dispositions"] = [
+            {**d, "note": MASK if d.get("note") else d.get("note"), "instructions": []}
+            for d in item["dispositions"]
+        ]
+    if "timeline" in masked:
+        masked["timeline"] = [{**e, "payload": {}} for e in item["timeline"]]
+    masked["masked"] = True
+    return masked
+
+
 def naskah_query(year: int | None = None, unit: str | None = None) -> Select[Naskah, str]:
     query = (
         select(Naskah, Unit.code)

@@ -13,8 +13,12 @@ from aiohttp import web
 
 from gateway.app import App
 from gateway.config import parse_listen
+from gateway.intake.replylimit import UnverifiedReplyLimit
 from gateway.intake.smtp import IntakeHandler, start_listener
 from gateway.intake.store import Envelope, store_inbound
+from gateway.workflow.secret import KEY as SECRET_KEY
+from gateway.workflow.secret import reply_secret
+from gateway.workflow.tokens import is_authentic
 from webadmin.app import create_app
 
 log = logging.getLogger("tnde.serve")
@@ -48,6 +52,27 @@ def make_store(app: App, wake: asyncio.Event) -> Callable[[bytes, Envelope], Awa
     return store
 
 
+def _load_secret(app: App) -> None:
+    with app.db.read() as session:
+        reply_secret(session, app.ctx)
+
+
+def reply_limit(app: App) -> UnverifiedReplyLimit:
+    """The SMTP listener's limit on tokenless replies, checking tokens with our secret."""
+
+    def authentic(token: str) -> bool:
+        secret = app.ctx.memo.get(SECRET_KEY)
+        if secret is None:  # Read once (a thread at start has normally done it already).
+            with app.db.read() as session:
+                secret = reply_secret(session, app.ctx)
+        return is_authentic(secret, token)
+
+    mail = app.settings.mail
+    return UnverifiedReplyLimit(
+        app.settings.smtp.unverified_replies_per_minute, mail.reply_local, authentic
+    )
+
+
 async def start(app: App, stop: asyncio.Event) -> Running:
     """Start every configured listener and background task; return their handles."""
     settings = app.settings
@@ -57,6 +82,10 @@ async def start(app: App, stop: asyncio.Event) -> Running:
         await asyncio.to_thread(app.directory.refresh_now)
     except Exception as err:  # Start anyway: RCPT answers 451 until the database is back.
         log.error("could not load the recipient directory: %s", err)
+    try:
+        await asyncio.to_thread(_load_secret, app)
+    except Exception as err:
+        log.error("could not read the reply-token secret: %s", err)
     store = make_store(app, wake)
     for source, conf in (("smtp", settings.smtp), ("lmtp", settings.lmtp)):
         target = parse_listen(conf.listen, f"{source}.listen")
@@ -68,6 +97,7 @@ async def start(app: App, stop: asyncio.Event) -> Running:
             store=store,
             allow_bare_lf_from=conf.allow_bare_lf_from,
             lmtp=source == "lmtp",
+            reply_limit=reply_limit(app) if source == "smtp" else None,
         )
         server = await start_listener(
             handler,

@@ -23,6 +23,7 @@ KABAG = "teguh.wibowo@banyumaskab.go.id"
 STAF = "nur.hidayah@banyumaskab.go.id"
 TU = "yuli.astuti@banyumaskab.go.id"
 TRUSTED = "mx.banyumaskab.go.id"
+SEKDA_DOMAIN = "banyumaskab.go.id"
 
 
 @pytest.fixture
@@ -156,7 +157,7 @@ def test_spoof_matrix_changes_nothing(
 ) -> None:
     notice = incoming_letter(gw)
     before = snapshot(gw.app)
-    outbox_before = len(outgoing(gw.app, SEKDA, "alert"))
+    outbox_before = len(outgoing(gw.app, SEKDA, "security_alert"))
     to = None if to_owner_token else f"balasan+{'a' * 39}@{DOMAIN}"
     reply = build_reply(notice, sender, "DISPOSISI kabag.umum\nSELESAI", to=to, headers=headers)
     send_reply(gw, reply)
@@ -165,7 +166,7 @@ def test_spoof_matrix_changes_nothing(
     # the sender gets no receipt.
     (unverified,) = events(gw.app, "comment_unverified")
     assert unverified.payload["from"] == sender
-    assert len(outgoing(gw.app, SEKDA, "alert")) == outbox_before + 1
+    assert len(outgoing(gw.app, SEKDA, "security_alert")) == outbox_before + 1
     assert outgoing(gw.app, sender, "command_receipt") == []
 
 
@@ -194,11 +195,15 @@ def test_the_same_reply_twice_acts_once(gw: RunningGateway) -> None:
 
 
 def test_matching_falls_back_to_references_then_subject_tag(gw: RunningGateway) -> None:
+    """Without a token only a proven From acts: here our MTA reported a DMARC pass."""
     notice = incoming_letter(gw)
-    by_references = build_reply(notice, SEKDA, "TERIMA", to=f"tnde@{DOMAIN}")
+    dmarc_pass = {"Authentication-Results": f"{TRUSTED}; dmarc=pass header.from={SEKDA_DOMAIN}"}
+    by_references = build_reply(notice, SEKDA, "TERIMA", to=f"tnde@{DOMAIN}", headers=dmarc_pass)
     send_reply(gw, by_references)
     assert dispositions(gw.app)[0][2] == "read"
-    by_subject = build_reply(notice, SEKDA, "DISPOSISI kabag.umum", to=f"tnde@{DOMAIN}")
+    by_subject = build_reply(
+        notice, SEKDA, "DISPOSISI kabag.umum", to=f"tnde@{DOMAIN}", headers=dmarc_pass
+    )
     del by_subject["In-Reply-To"], by_subject["References"]
     send_reply(gw, by_subject)
     assert [d[1] for d in dispositions(gw.app)] == ["sekda", "kabag.umum"]

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from webadmin.views import register_routes
+from webadmin.views import register_routes, security_headers
 
 if TYPE_CHECKING:
     from gateway.app import App
@@ -16,7 +16,7 @@ APP_KEY: web.AppKey[App] = web.AppKey("tnde_app")
 
 def create_app(app: App) -> web.Application:
     """The web application; `app` carries the database, settings and clock."""
-    application = web.Application(client_max_size=1024 * 1024)
+    application = web.Application(client_max_size=1024 * 1024, middlewares=[security_headers])
     application[APP_KEY] = app
     register_routes(application)
     return application

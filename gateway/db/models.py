@@ -425,6 +425,30 @@ class ReplyCommand(Base):
     __table_args__ = (UniqueConstraint("reply_message_id", "disposition_id"),)
 
 
+class ReplyConfirmation(Base):
+    """Commands from a reply we could not authenticate, held until the official confirms.
+
+    A reply matched only by subject tag or References, whose From is the official's address
+    but carries no valid token and no DMARC pass, changes nothing; the official gets one
+    mail with a confirmation token, and only KONFIRMASI to that token runs `text`.
+    """
+
+    __tablename__ = "reply_confirmation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    disposition_id: Mapped[int] = mapped_column(ForeignKey("disposition.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    inbound_id: Mapped[int] = mapped_column(ForeignKey("inbound.id"))
+    reply_message_id: Mapped[str] = mapped_column(String(998))
+    text: Mapped[str] = mapped_column(Text)  # the reply's new text, parsed again on confirm
+    commands: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending | confirmed
+    mailed: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    __table_args__ = (Index("ix_reply_confirmation_person", "person_id", "disposition_id"),)
+
+
 class Event(Base):
     """Append-only, hash-chained audit trail of everything that happens."""
 

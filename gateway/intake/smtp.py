@@ -14,6 +14,7 @@ from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP
 
 from gateway.intake.directory import RecipientDirectory
+from gateway.intake.replylimit import UnverifiedReplyLimit
 from gateway.intake.store import Envelope
 
 log = logging.getLogger("tnde.intake")
@@ -26,6 +27,10 @@ R421_TOO_MANY = "421 4.7.0 Too many connections from your address (terlalu banya
 R451_STORE = "451 4.3.0 Temporary failure storing the message, try again later (gangguan sementara)"
 R451_DIRECTORY = "451 4.3.0 Recipient directory unavailable, try again later (gangguan sementara)"
 R550_UNKNOWN = "550 5.1.1 <{address}>: no such unit or position here (alamat tujuan tidak dikenal)"
+R450_UNVERIFIED = (
+    "450 4.7.1 Too many replies without a valid reply address from your address, try again"
+    " later (terlalu banyak balasan tanpa alamat balasan bertoken)"
+)
 R552_SIZE = "552 5.3.4 Message too big: the limit is {limit} bytes (ukuran pesan melebihi batas)"
 R554_BARE_NEWLINE = (
     "554 5.6.0 Message refused: bare CR or LF line ending in DATA; use CRLF"
@@ -56,6 +61,8 @@ class IntakeHandler:
     store: StoreFunc
     allow_bare_lf_from: tuple[str, ...] = ()
     lmtp: bool = False
+    # SMTP only: behind Postfix (LMTP) every message comes from the one trusted peer.
+    reply_limit: UnverifiedReplyLimit | None = None
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
@@ -69,6 +76,12 @@ class IntakeHandler:
             # Unknown local part, foreign domain or relay trick: we never relay.
             log.info("rcpt refused %s from %s", address, session.peer)
             return R550_UNKNOWN.format(address=_printable(address))
+        limit = self.reply_limit
+        if limit is not None and limit.counts(recipient, envelope.mail_from or ""):
+            peer_ip = session.peer[0] if isinstance(session.peer, tuple) else str(session.peer)
+            if not limit.allow(peer_ip):
+                log.warning("rcpt %s deferred: tokenless reply rate from %s", address, peer_ip)
+                return R450_UNVERIFIED
         envelope.rcpt_tos.append(recipient.address)
         return "250 2.1.5 OK"
 

@@ -15,6 +15,7 @@ from jinja2 import (
 )
 
 from gateway import timefmt
+from gateway.outbound.clip import clip_body
 
 
 class Renderer:
@@ -34,6 +35,8 @@ class Renderer:
             lstrip_blocks=True,
         )
         self.env.filters["tanggal"] = _tanggal
+        # Sender-written text (perihal, names, numbers) is capped wherever we repeat it.
+        self.env.filters["ringkas"] = clip_body
         self.env.filters["waktu"] = lambda value: timefmt.waktu(value, zone) if value else "-"
 
     def render(self, name: str, context: dict[str, Any]) -> tuple[str, str]:

@@ -41,3 +41,26 @@ def _header_from(item: Any) -> str:
         if str(getattr(prop, "type", "")) == "header" and str(getattr(prop, "name", "")) == "from":
             return str(prop.value).lower()
     return ""
+
+
+def from_authenticated(auth: dict[str, Any], from_address: str | None) -> bool:
+    """The From header is proven: a trusted DMARC pass for exactly that From domain.
+
+    Without it the From header proves nothing (anyone can write any From). Issue 13's own
+    SPF/DKIM/DMARC verification will feed the same verdicts and so this same test.
+    """
+    if not from_address or not auth.get("trusted") or auth.get("dmarc") != "pass":
+        return False
+    domain = from_address.rpartition("@")[2].lower()
+    stated = str(auth.get("dmarc_from") or "")
+    return not stated or stated == domain
+
+
+def envelope_authenticated(auth: dict[str, Any]) -> bool:
+    """The envelope sender is proven: a trusted SPF pass (receipts go to MAIL FROM)."""
+    return bool(auth.get("trusted")) and auth.get("spf") == "pass"
+
+
+def sender_authenticated(auth: dict[str, Any], from_address: str | None) -> bool:
+    """Either proof: whom we may answer with anything the sender wrote."""
+    return from_authenticated(auth, from_address) or envelope_authenticated(auth)

@@ -8,9 +8,11 @@ from sqlalchemy.orm import Session
 
 from gateway.audit import record_event
 from gateway.db.models import Inbound, Naskah, Unit
+from gateway.outbound.clip import clip_body, clip_subject
 from gateway.outbound.compose import OutgoingMail, compose
 from gateway.outbound.outbox import enqueue
 from gateway.parsing.addresses import normalise_address
+from gateway.parsing.authresults import sender_authenticated
 from gateway.parsing.automatic import may_auto_respond
 from gateway.pipeline.context import PipelineContext
 from gateway.pipeline.prepare import Prepared
@@ -49,12 +51,16 @@ def queue_receipt(
             payload={"reason": reason},
         )
         return
-    text, html = ctx.renderer.render("receipt", receipt_context(ctx, naskah, unit))
+    # An unauthenticated sender gets no text it wrote back from us (the agenda number and
+    # time only): otherwise anyone could make us mail their words to a victim's MAIL FROM.
+    verified = sender_authenticated(prepared.auth, naskah.sender)
+    context = receipt_context(ctx, naskah, unit, verified)
+    text, html = ctx.renderer.render("receipt", context)
     mail = OutgoingMail(
         kind="receipt",
         to_address=address,
-        to_name=naskah.sender_name if address == naskah.sender else "",
-        subject=receipt_subject(naskah),
+        to_name=clip_subject(naskah.sender_name) if verified and address == naskah.sender else "",
+        subject=receipt_subject(naskah, verified),
         text=text,
         html=html,
         in_reply_to=prepared.parsed.message_id,
@@ -80,14 +86,16 @@ def queue_receipt(
         channel="system",
         now=now,
         naskah_id=naskah.id,
-        payload={"outbox_id": row.id, "to": address},
+        payload={"outbox_id": row.id, "to": address, "sender_verified": verified},
     )
 
 
-def receipt_subject(naskah: Naskah) -> str:
-    if naskah.is_secret:
+def receipt_subject(naskah: Naskah, verified: bool = True) -> str:
+    if naskah.is_secret or not verified:
         return f"[{naskah.agenda_number}] Tanda terima surat"
-    return f"[{naskah.agenda_number}] Tanda terima: {naskah.perihal or naskah.subject}"
+    return (
+        f"[{naskah.agenda_number}] Tanda terima: {clip_subject(naskah.perihal or naskah.subject)}"
+    )
 
 
 def unit_reply_address(unit: Unit, ctx: PipelineContext) -> str | None:
@@ -99,18 +107,24 @@ def unit_reply_address(unit: Unit, ctx: PipelineContext) -> str | None:
     return None
 
 
-def receipt_context(ctx: PipelineContext, naskah: Naskah, unit: Unit) -> dict[str, object]:
-    """Template variables of the receipt."""
+def receipt_context(
+    ctx: PipelineContext, naskah: Naskah, unit: Unit, verified: bool = True
+) -> dict[str, object]:
+    """Template variables of the receipt; sender-written values only when `verified`."""
     mail = ctx.settings.mail
+    mine = verified  # Values the sender wrote are repeated only to a proven sender.
     return {
-        "sender": naskah.sender,
-        "sender_name": naskah.sender_name,
+        "verified_sender": verified,
+        "sender": clip_body(naskah.sender) if mine else "",
+        "sender_name": clip_body(naskah.sender_name) if mine else "",
         "unit_name": unit.name,
         "agenda_number": naskah.agenda_number,
         "received_at": naskah.received_at,
-        "nomor_surat": naskah.nomor_surat,
-        "tanggal_surat": naskah.tanggal_surat,
-        "perihal": "(dirahasiakan)" if naskah.is_secret else naskah.perihal,
+        "nomor_surat": clip_body(naskah.nomor_surat) if mine else "",
+        "tanggal_surat": naskah.tanggal_surat if mine else None,
+        "perihal": "(dirahasiakan)"
+        if naskah.is_secret
+        else (clip_body(naskah.perihal) if mine else ""),
         "lampiran_count": naskah.lampiran_count,
         "gateway_name": mail.sender_name,
         "domain": mail.domain,

@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 from gateway.audit import record_event
 from gateway.db.models import Disposition, Instruction, Naskah, Position, Unit
 from gateway.org.holders import Holder, holders
+from gateway.org.senders import UNVERIFIED_LABEL, claims_org_unproven
+from gateway.outbound.clip import clip, clip_subject
 from gateway.outbound.compose import OutgoingMail, compose
 from gateway.outbound.outbox import enqueue
 from gateway.pipeline.context import PipelineContext
@@ -53,9 +55,10 @@ class NoticeSource:
 def notice_subject(naskah: Naskah, kind: str) -> str:
     if naskah.is_secret:
         label = KEAMANAN_LABEL[naskah.sifat_keamanan].upper()
-        return f"{subject_tag(naskah)} Surat {label} dari {naskah.sender_agency or naskah.sender}"
+        sender = clip(naskah.sender_agency or naskah.sender, 120)
+        return f"{subject_tag(naskah)} Surat {label} dari {sender}"
     word = "Tembusan" if kind == "tembusan" else "Disposisi"
-    return f"{subject_tag(naskah)} {word}: {naskah.perihal or naskah.subject}"
+    return f"{subject_tag(naskah)} {word}: {clip_subject(naskah.perihal or naskah.subject)}"
 
 
 def queue_notices(
@@ -217,6 +220,10 @@ def notice_context(
         "files": [ListedFile(name, len(data)) for name, _, data in files],
         "files_attached": files_attached,
         "panel_url": f"{base}/naskah/{naskah.id}" if base else "",
+        "sender_unverified": claims_org_unproven(
+            session, naskah.sender, naskah.auth_results or {}, settings.mail.domain
+        ),
+        "unverified_label": UNVERIFIED_LABEL,
         "gateway_name": settings.mail.sender_name,
         "domain": settings.mail.domain,
         "helpdesk": settings.mail.helpdesk,

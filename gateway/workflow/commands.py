@@ -29,6 +29,8 @@ KEYWORDS = {
     "status": "STATUS",
     "bantuan": "BANTUAN",
     "help": "BANTUAN",
+    "konfirmasi": "KONFIRMASI",
+    "confirm": "KONFIRMASI",
 }
 SUB_KEYWORDS = {
     "instruksi": "instruksi",
@@ -54,6 +56,7 @@ EXAMPLES = {
     "BATAL": "BATAL (atau: BATAL kabag.umum)",
     "STATUS": "STATUS",
     "BANTUAN": "BANTUAN",
+    "KONFIRMASI": "KONFIRMASI (sebagai balasan atas email permintaan konfirmasi)",
     "instruksi": "INSTRUKSI: siapkan jawaban, koordinasikan",
     "batas": "BATAS: 12-01-2027, 12 Januari 2027, 3 hari, atau 3 hari kerja",
     "catatan": "CATATAN: mohon dibahas besok pagi",

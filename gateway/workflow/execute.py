@@ -385,6 +385,15 @@ def do_bantuan(run: Execution, command: Command) -> None:
     run.results.executed.append("BANTUAN: daftar perintah terlampir di bawah")
 
 
+def do_konfirmasi(run: Execution, command: Command) -> None:
+    """Reached only when the reply was not an answer to a confirmation request."""
+    run.problem(
+        command,
+        "tidak ada perintah yang menunggu konfirmasi pada balasan ini; KONFIRMASI hanya "
+        "berlaku sebagai balasan atas email permintaan konfirmasi",
+    )
+
+
 HANDLERS = {
     "TERIMA": do_terima,
     "DISPOSISI": do_disposisi,
@@ -394,4 +403,5 @@ HANDLERS = {
     "BATAL": do_batal,
     "STATUS": do_status,
     "BANTUAN": do_bantuan,
+    "KONFIRMASI": do_konfirmasi,
 }

@@ -31,6 +31,8 @@ TOLAK <alasan>                (juga: REJECT) mengembalikan disposisi yang salah 
 BATAL [tujuan]                (juga: CANCEL) membatalkan disposisi Anda yang belum dibaca
 STATUS                        keadaan surat dan riwayatnya
 BANTUAN                       (juga: HELP)  daftar ini
+KONFIRMASI                    (juga: CONFIRM) menjalankan perintah yang menunggu
+  konfirmasi; hanya sebagai balasan atas email "Konfirmasi perintah" dari kami.
 
 Balasan tanpa perintah dicatat sebagai komentar dan diteruskan kepada pemberi disposisi.
 """

@@ -3,19 +3,24 @@
 Order: the token in the recipient address, then In-Reply-To/References against the
 Message-IDs of notices we sent, then the [TNDE <agenda>] subject tag. A match may change
 state only if the From address (strict addr-spec) belongs to the person the notice went
-to, and DMARC (when our MTA reported it) did not fail.
+to, and:
+- with a valid token: DMARC (when our MTA reported it) did not fail;
+- without one (References or subject tag, both guessable): the From is authenticated by a
+  trusted DMARC pass. Otherwise the reply is `confirmable`: nothing changes, and the
+  official is asked, at the organisation's address for them, to confirm by token.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.db.models import Disposition, Naskah, Outbox, PersonEmail
+from gateway.parsing.authresults import from_authenticated
 from gateway.pipeline.context import PipelineContext
 from gateway.pipeline.prepare import Prepared
 from gateway.timefmt import local
@@ -35,6 +40,10 @@ class Match:
     method: str  # token | references | subject
     verified: bool
     reason: str  # why it is not verified ("" when verified)
+    # Not verified only because nothing proves the From: the owner may confirm by token.
+    confirmable: bool = False
+    # A confirmation token: the held commands it confirms.
+    confirmation_id: int | None = None
 
 
 def find_token(prepared: Prepared, reply_local: str) -> str | None:
@@ -72,7 +81,8 @@ def match_reply(
     if token:
         try:
             claim = read_token(secret, token, today)
-            return _verify(prepared, claim.disposition_id, claim.person_id, "token", sender_id)
+            by_token = _verify(prepared, claim.disposition_id, claim.person_id, "token", sender_id)
+            return replace(by_token, confirmation_id=claim.confirmation_id)
         except TokenError as err:
             token_problem = {"expired": "alamat balasan sudah kedaluwarsa"}.get(
                 str(err), "alamat balasan tidak sah"
@@ -100,7 +110,14 @@ def _verify(
     auth = prepared.auth
     if not reason and auth.get("trusted") and auth.get("dmarc") == "fail":
         reason = "verifikasi DMARC alamat pengirim gagal"
-    return Match(disposition_id, owner_id, method, verified=not reason, reason=reason)
+    if reason or method == "token":
+        return Match(disposition_id, owner_id, method, verified=not reason, reason=reason)
+    # References and the subject tag are guessable: only a proven From may act on them.
+    sender = prepared.parsed.sender
+    if from_authenticated(auth, sender.address if sender else None):
+        return Match(disposition_id, owner_id, method, verified=True, reason="")
+    reason = "balasan tanpa alamat bertoken dan alamat pengirim tidak terautentikasi (DMARC)"
+    return Match(disposition_id, owner_id, method, False, reason, confirmable=True)
 
 
 def _by_references(session: Session, prepared: Prepared) -> tuple[int, int] | None:

@@ -2,8 +2,11 @@
 
 Matched and verified: mark read, run the commands (or record the comment), answer with
 a receipt. Matched but not verified (another sender, forged From, expired address, DMARC
-failure): change nothing, record it as a comment from an unverified sender, tell the
-official the notice was addressed to. The same reply (by Message-ID) acts only once.
+failure, no token and no proven From): change nothing, record it as a comment from an
+unverified sender; the official the notice went to gets either a confirmation request
+(their own address, commands, no proof) or an hourly alert (see workflow.unverified).
+KONFIRMASI to a confirmation token runs the held commands. The same reply (by
+Message-ID) acts only once.
 """
 
 from __future__ import annotations
@@ -15,11 +18,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.audit import record_event
-from gateway.db.models import Assignment, Disposition, Naskah, Person, Position, ReplyCommand, Unit
+from gateway.db.blobs import get_blob
+from gateway.db.models import (
+    Assignment,
+    Disposition,
+    Inbound,
+    Naskah,
+    Person,
+    Position,
+    ReplyCommand,
+    ReplyConfirmation,
+    Unit,
+)
 from gateway.org.holders import covers, primary_email
 from gateway.outbound.compose import OutgoingMail
 from gateway.parsing.html import html_to_text
-from gateway.parsing.message import ParsedMessage
+from gateway.parsing.message import AttachmentData, ParsedMessage, parse_message
 from gateway.pipeline.context import PipelineContext
 from gateway.pipeline.prepare import Prepared
 from gateway.routing.tags import subject_tag
@@ -30,6 +44,7 @@ from gateway.workflow.matching import Match, match_incoming
 from gateway.workflow.messages import notify_givers, queue_mail
 from gateway.workflow.quotes import new_text
 from gateway.workflow.status import refresh_letter_status
+from gateway.workflow.unverified import alert_unverified, hold_for_confirmation
 
 
 @dataclass(frozen=True)
@@ -79,11 +94,13 @@ def handle_reply(
         )
         return ReplyOutcome("duplicate", "this reply was already processed", disposition.id)
     parsed = parse_reply(new_text(reply_text(prepared.parsed)))
-    if match.verified:
+    results: Results | None = None
+    if match.verified and match.confirmation_id is not None and _confirms(parsed):
+        results = _confirm(session, ctx, prepared, disposition, match, parsed, now)
+    elif match.verified:
         results = _act(session, ctx, prepared, disposition, match, parsed, now)
     else:
-        results = None
-        _unverified(session, ctx, prepared, disposition, match, parsed, now)
+        _unverified(session, ctx, prepared, disposition, match, parsed, inbound_id, now)
     session.add(
         ReplyCommand(
             reply_message_id=message_id,
@@ -115,7 +132,12 @@ def _actor(session: Session, disposition: Disposition, person: Person, today: dt
     return Actor(person, disposition, position, acting, naskah, unit)
 
 
-def _act(
+def _confirms(parsed: ParsedReply) -> bool:
+    """The reply to a confirmation request starts with KONFIRMASI."""
+    return bool(parsed.commands) and parsed.commands[0].name == "KONFIRMASI"
+
+
+def _confirm(
     session: Session,
     ctx: PipelineContext,
     prepared: Prepared,
@@ -124,10 +146,67 @@ def _act(
     parsed: ParsedReply,
     now: dt.datetime,
 ) -> Results:
+    """Run the held commands the confirmation token names, once, while they are valid."""
+    held = session.get(ReplyConfirmation, match.confirmation_id)
+    problem = ""
+    if (
+        held is None
+        or held.disposition_id != disposition.id
+        or held.person_id != match.owner_person_id
+    ):
+        problem = "permintaan konfirmasi ini tidak dikenal"
+    elif held.state != "pending":
+        problem = "perintah pada permintaan konfirmasi ini sudah dijalankan"
+    elif held.expires_at < now:
+        problem = "permintaan konfirmasi ini sudah kedaluwarsa; kirim ulang perintah Anda"
+    if problem or held is None:
+        person = session.get_one(Person, match.owner_person_id)
+        today = local(now, ctx.settings.mail.timezone).date()
+        run = Execution(session, ctx, _actor(session, disposition, person, today), [], now)
+        run.problem(parsed.commands[0], problem)
+        _receipt(session, ctx, prepared, run.actor, parsed, run.results, now)
+        return run.results
+    held.state, held.confirmed_at = "confirmed", now
+    commands = parse_reply(held.text)
+    files = _held_files(session, ctx, held.inbound_id)
+    record_event(
+        session,
+        type="reply_confirmed",
+        actor="system",
+        channel="email",
+        now=now,
+        naskah_id=disposition.naskah_id,
+        disposition_id=disposition.id,
+        actor_person_id=held.person_id,
+        payload={"confirmation_id": held.id, "commands": held.commands},
+    )
+    return _act(session, ctx, prepared, disposition, match, commands, now, files)
+
+
+def _held_files(session: Session, ctx: PipelineContext, inbound_id: int) -> list[AttachmentData]:
+    """The attachments of the held reply (SELESAI's tindak lanjut), read from its blob."""
+    inbound = session.get_one(Inbound, inbound_id)
+    return parse_message(get_blob(session, inbound.raw_sha256), ctx.limits).files
+
+
+def _act(
+    session: Session,
+    ctx: PipelineContext,
+    prepared: Prepared,
+    disposition: Disposition,
+    match: Match,
+    parsed: ParsedReply,
+    now: dt.datetime,
+    files: list[AttachmentData] | None = None,
+) -> Results:
     person = session.get_one(Person, match.owner_person_id)
     today = local(now, ctx.settings.mail.timezone).date()
     run = Execution(
-        session, ctx, _actor(session, disposition, person, today), prepared.parsed.files, now
+        session,
+        ctx,
+        _actor(session, disposition, person, today),
+        prepared.parsed.files if files is None else files,
+        now,
     )
     mark_read(run)
     if parsed.commands:
@@ -208,11 +287,27 @@ def _unverified(
     disposition: Disposition,
     match: Match,
     parsed: ParsedReply,
+    inbound_id: int,
     now: dt.datetime,
 ) -> None:
-    """Nothing changes; the timeline records it and the real owner is told."""
+    """Nothing changes; the timeline records it; the owner confirms or is alerted."""
     sender = prepared.parsed.sender.address if prepared.parsed.sender else "(tanpa alamat)"
     naskah = session.get_one(Naskah, disposition.naskah_id)
+    owner = session.get(Person, match.owner_person_id)
+    confirmation = False
+    if match.confirmable and parsed.commands and owner is not None:
+        confirmation = hold_for_confirmation(
+            session,
+            ctx,
+            naskah,
+            disposition.id,
+            owner,
+            parsed,
+            sender,
+            inbound_id,
+            prepared.parsed.message_id,
+            now,
+        )
     record_event(
         session,
         type="comment_unverified",
@@ -226,36 +321,13 @@ def _unverified(
             "reason": match.reason,
             "method": match.method,
             "text": parsed.new_text[:4000],
+            "commands": [c.name for c in parsed.commands],
+            "owner_person_id": match.owner_person_id,
+            "confirmation": confirmation,
         },
     )
-    owner = session.get(Person, match.owner_person_id)
-    address = primary_email(owner) if owner else None
-    if owner is None or address is None:
-        return
-    text = (
-        f"Yth. {owner.name},\n\nSebuah balasan atas pemberitahuan disposisi surat "
-        f"{naskah.agenda_number} yang ditujukan kepada Anda diterima dari {sender}.\n"
-        f"Balasan itu TIDAK mengubah apa pun karena {match.reason}.\n"
-        "Balasan itu dicatat pada riwayat surat sebagai komentar pengirim tak terverifikasi.\n"
-        "Untuk menindaklanjuti, balas pemberitahuan asli dari alamat email Anda sendiri.\n"
-        f"\n--\n{ctx.settings.mail.helpdesk}\n"
-    )
-    mail = OutgoingMail(
-        kind="alert",
-        to_address=address,
-        to_name=owner.name,
-        subject=f"{subject_tag(naskah)} Balasan dari pengirim tak terverifikasi",
-        text=text,
-    )
-    queue_mail(
-        session,
-        ctx,
-        mail,
-        now,
-        naskah_id=naskah.id,
-        disposition_id=disposition.id,
-        person_id=owner.id,
-    )
+    if not confirmation:
+        alert_unverified(session, ctx, naskah.id, match.owner_person_id, now)
 
 
 def _summary(parsed: ParsedReply, results: Results | None, match: Match) -> dict[str, object]:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.db.models import Disposition, Event, Naskah, Position
+from gateway.outbound.clip import clip_body
 from gateway.pipeline.context import PipelineContext
 from gateway.timefmt import waktu
 from gateway.workflow.status import STATUS_LABEL, is_overdue
@@ -31,7 +32,7 @@ def status_text(session: Session, naskah: Naskah, ctx: PipelineContext, now: dt.
     secret = naskah.is_secret
     lines = [
         f"Nomor agenda : {naskah.agenda_number}",
-        f"Perihal      : {'(dirahasiakan)' if secret else naskah.perihal}",
+        f"Perihal      : {'(dirahasiakan)' if secret else clip_body(naskah.perihal)}",
         f"Status surat : {naskah.status}",
         "",
         "Disposisi:",

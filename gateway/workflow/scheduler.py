@@ -22,12 +22,14 @@ from gateway.db.engine import Database
 from gateway.db.models import AppSetting, Disposition, Naskah, Person, Position
 from gateway.db.upsert import insert_for
 from gateway.org.holders import holders, positions_of, primary_email
+from gateway.outbound.clip import clip, clip_body
 from gateway.outbound.compose import OutgoingMail
 from gateway.pipeline.context import PipelineContext
 from gateway.routing.tags import reply_address, subject_tag
 from gateway.timefmt import local, waktu
 from gateway.workflow.messages import queue_mail
 from gateway.workflow.status import OPEN, STATUS_LABEL, is_overdue
+from gateway.workflow.unverified import flush_unverified_alerts
 
 log = logging.getLogger("tnde.scheduler")
 
@@ -48,6 +50,7 @@ class Scheduler:
             counts["reminders"] = send_reminders(session, self.ctx, due, now)
             counts["escalations"] = send_escalations(session, self.ctx, due, now)
             counts["digests"] = send_digests(session, self.ctx, now)
+            counts["unverified_alerts"] = flush_unverified_alerts(session, self.ctx, now)
         return counts
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -181,7 +184,7 @@ def _tell(
 ) -> int:
     naskah = session.get_one(Naskah, item.naskah_id)
     secret = naskah.is_secret
-    about = f"Surat {naskah.agenda_number}" + ("" if secret else f" - {naskah.perihal}")
+    about = f"Surat {naskah.agenda_number}" + ("" if secret else f" - {clip_body(naskah.perihal)}")
     sent = 0
     for holder in holders(session, position, local(now, ctx.settings.mail.timezone).date()):
         if holder.email is None:
@@ -280,7 +283,7 @@ def _digest_text(
         secret = naskah.is_secret
         late = " TERLAMBAT" if is_overdue(item, now) else ""
         due = f"batas {waktu(item.due_at, zone)}" if item.due_at else "tanpa batas waktu"
-        perihal = "(rahasia)" if secret else naskah.perihal
+        perihal = "(rahasia)" if secret else clip(naskah.perihal, 250)
         lines.append(
             f"- {naskah.agenda_number}: {perihal} [{STATUS_LABEL.get(item.status)}; {due}]{late}"
         )

@@ -2,7 +2,10 @@
 
 The token carries the disposition id, the person id and an expiry day, authenticated by
 a 128-bit truncated HMAC-SHA256 under the gateway's secret. It is base32, lower-case, so
-mail systems that lower-case local parts do not break it.
+mail systems that lower-case local parts do not break it. A confirmation token (sent to
+an official to confirm commands from a reply we could not authenticate) also carries the
+id of the held commands; it is longer and MACed under a separate label, so neither kind
+can be passed off as the other.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from dataclasses import dataclass
 
 MAC_BYTES = 16  # 128 bits
 _LAYOUT = struct.Struct(">IIH")  # disposition id, person id, expiry (days since 2000-01-01)
+_CONFIRM_LAYOUT = struct.Struct(">IIIH")  # held commands id, then as above
+_CONFIRM_LABEL = b"tnde-konfirmasi\0"
 _EPOCH = dt.date(2000, 1, 1)
 
 
@@ -26,6 +31,7 @@ class TokenClaim:
     disposition_id: int
     person_id: int
     expires: dt.date
+    confirmation_id: int | None = None  # set on confirmation tokens only
 
 
 class TokenError(ValueError):
@@ -38,21 +44,54 @@ def make_token(secret: bytes, disposition_id: int, person_id: int, expires: dt.d
     return base64.b32encode(payload + mac).decode("ascii").rstrip("=").lower()
 
 
+def make_confirmation_token(
+    secret: bytes, confirmation_id: int, disposition_id: int, person_id: int, expires: dt.date
+) -> str:
+    """A token that confirms one set of held commands (see ReplyConfirmation)."""
+    payload = _CONFIRM_LAYOUT.pack(
+        confirmation_id, disposition_id, person_id, (expires - _EPOCH).days
+    )
+    mac = hmac.new(secret, _CONFIRM_LABEL + payload, hashlib.sha256).digest()[:MAC_BYTES]
+    return base64.b32encode(payload + mac).decode("ascii").rstrip("=").lower()
+
+
 def read_token(secret: bytes, token: str, today: dt.date) -> TokenClaim:
     """Verify and decode; TokenError("forged" / "expired" / "malformed")."""
+    claim = _authentic(secret, token)
+    if claim.expires < today:
+        raise TokenError("expired")
+    return claim
+
+
+def is_authentic(secret: bytes, token: str) -> bool:
+    """True when the MAC is ours, expired or not (cheap enough for the SMTP dialogue)."""
+    try:
+        _authentic(secret, token)
+    except TokenError:
+        return False
+    return True
+
+
+def _authentic(secret: bytes, token: str) -> TokenClaim:
     text = token.strip().upper()
     try:
         raw = base64.b32decode(text + "=" * (-len(text) % 8))
     except ValueError as err:
         raise TokenError("malformed") from err
-    if len(raw) != _LAYOUT.size + MAC_BYTES:
+    if len(raw) == _LAYOUT.size + MAC_BYTES:
+        payload, mac = raw[: _LAYOUT.size], raw[_LAYOUT.size :]
+        signed = payload
+    elif len(raw) == _CONFIRM_LAYOUT.size + MAC_BYTES:
+        payload, mac = raw[: _CONFIRM_LAYOUT.size], raw[_CONFIRM_LAYOUT.size :]
+        signed = _CONFIRM_LABEL + payload
+    else:
         raise TokenError("malformed")
-    payload, mac = raw[: _LAYOUT.size], raw[_LAYOUT.size :]
-    expected = hmac.new(secret, payload, hashlib.sha256).digest()[:MAC_BYTES]
+    expected = hmac.new(secret, signed, hashlib.sha256).digest()[:MAC_BYTES]
     if not hmac.compare_digest(mac, expected):
         raise TokenError("forged")
-    disposition_id, person_id, days = _LAYOUT.unpack(payload)
-    claim = TokenClaim(disposition_id, person_id, _EPOCH + dt.timedelta(days=days))
-    if claim.expires < today:
-        raise TokenError("expired")
-    return claim
+    if len(payload) == _LAYOUT.size:
+        disposition_id, person_id, days = _LAYOUT.unpack(payload)
+        return TokenClaim(disposition_id, person_id, _EPOCH + dt.timedelta(days=days))
+    confirmation_id, disposition_id, person_id, days = _CONFIRM_LAYOUT.unpack(payload)
+    expires = _EPOCH + dt.timedelta(days=days)
+    return TokenClaim(disposition_id, person_id, expires, confirmation_id)
