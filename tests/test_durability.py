@@ -9,10 +9,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from gateway.app import App
-from gateway.db.models import Blob, Inbound, Naskah
+from gateway.db.models import Blob, Inbound, Naskah, Outbox
+from gateway.intake.store import Envelope, store_inbound
 from tests.support.databases import PG_HOST, PG_PORT, PostgresRun
 from tests.support.gateway import RunningGateway, gateway_settings, serve_env, wait_for
 from tests.support.mail import DOMAIN, letter
@@ -86,20 +87,59 @@ def test_sqlite_locked_during_data_gives_451_then_registers_once(
         gateway.stop()
 
 
-def test_a_dead_workers_claim_is_taken_over_after_the_lease(sqlite_gateway: RunningGateway) -> None:
-    app = sqlite_gateway.app
-    # Stop the background workers from taking the row: pretend a crashed worker holds it.
+def _stale_claim(app: App, inbound_id: int) -> None:
+    """What a worker that died mid-message leaves: its claim, older than the lease."""
+    stale = app.clock() - dt.timedelta(seconds=app.settings.worker.lease_seconds + 1)
     with app.db.write() as session:
-        session.execute(update(Inbound).values(state="processing"))
-    assert send(sqlite_gateway, letter())[0] == 250
-    with app.db.write() as session:
-        stale = app.clock() - dt.timedelta(seconds=app.settings.worker.lease_seconds + 1)
-        session.execute(
-            update(Inbound).values(state="processing", claim_token="dead-worker", claimed_at=stale)
+        changed = session.execute(
+            update(Inbound)
+            .where(Inbound.id == inbound_id)
+            .values(state="processing", claim_token="dead-worker", claimed_at=stale)
         )
-    wait_for(lambda: count(app, Naskah) == 1, what="lease expiry and takeover")
+        assert getattr(changed, "rowcount", 0) == 1  # a real row, or the test proves nothing
+
+
+def test_a_dead_workers_claim_is_taken_over_after_the_lease(sqlite_url: str) -> None:
+    app = App.build(gateway_settings(sqlite_url))
+    # Stored before any worker runs, then claimed by a worker that "died".
+    envelope = Envelope(source="smtp", mail_from=SENDER, rcpt_tos=[f"setda@{DOMAIN}"])
+    inbound_id = store_inbound(app.db, letter(), envelope, app.clock())
+    _stale_claim(app, inbound_id)
+    gateway = RunningGateway(app).start()
+    try:
+        wait_for(lambda: count(app, Naskah) == 1, what="lease expiry and takeover")
+        wait_for(lambda: settled(app))
+    finally:
+        gateway.stop()
     (naskah,) = naskah_rows(app)
-    assert naskah.seq == 1
+    with app.db.read() as session:
+        inbound = session.get_one(Inbound, inbound_id)
+        receipts = session.scalars(select(Outbox).where(Outbox.kind == "receipt")).all()
+    assert naskah.seq == 1 and inbound.state == "registered" and inbound.attempts == 1
+    assert inbound.claim_token is None and len(receipts) == 1
+
+
+def test_a_second_pass_over_a_registered_inbound_changes_nothing(
+    sqlite_gateway: RunningGateway,
+) -> None:
+    """A slow worker's lease taken over after it committed: the letter stays as it was."""
+    app = sqlite_gateway.app
+    assert send(sqlite_gateway, letter())[0] == 250
+    wait_for(lambda: settled(app))
+    with app.db.read() as session:
+        (inbound,) = session.scalars(select(Inbound)).all()
+        outbox_before = session.scalar(select(func.count()).select_from(Outbox))
+    assert inbound.state == "registered"
+    _stale_claim(app, inbound.id)
+    wait_for(lambda: settled(app), what="the second pass")
+    with app.db.read() as session:
+        again = session.get_one(Inbound, inbound.id)
+        outbox_after = session.scalar(select(func.count()).select_from(Outbox))
+        (naskah,) = session.scalars(select(Naskah)).all()
+    assert again.state == "registered"  # not relabelled "duplicate"
+    assert naskah.copies == 1 and naskah.seq == 1
+    assert outbox_after == outbox_before  # no second receipt, no second notice
+    assert again.attempts == inbound.attempts
 
 
 def test_disk_full_during_data_gives_451_and_loses_nothing(

@@ -14,6 +14,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -21,7 +22,7 @@ from gateway.audit import record_event
 from gateway.db.blobs import get_blob
 from gateway.db.claims import claim_rows, holds_claim, new_token
 from gateway.db.engine import Database
-from gateway.db.models import Disposition, Inbound
+from gateway.db.models import Disposition, Inbound, NaskahSource, ReplyCommand
 from gateway.intake.directory import RecipientDirectory
 from gateway.parsing.message import MessageTooComplex
 from gateway.pipeline.context import PipelineContext
@@ -121,6 +122,12 @@ class Worker:
             return Outcome(inbound_id, "lost-claim", reason="another worker took over")
         now = self.ctx.clock()
         inbound = session.get_one(Inbound, inbound_id)
+        done = previous_outcome(session, inbound_id)
+        if done is not None:
+            # A second pass (a lease taken over after the first pass committed) changes
+            # nothing: the state the first pass left is restored, nothing is registered.
+            inbound.state, inbound.claim_token = done, None
+            return Outcome(inbound_id, done, reason="already processed")
         inbound.message_id = prepared.parsed.message_id[:998]
         inbound.attempts += 1
         inbound.claim_token = None
@@ -272,6 +279,19 @@ class Worker:
                 await asyncio.wait_for(wake.wait(), interval)
 
 
+def previous_outcome(session: Session, inbound_id: int) -> str | None:
+    """The state an earlier, committed pass over this inbound left, from what it wrote."""
+    roles = set(
+        session.scalars(select(NaskahSource.role).where(NaskahSource.inbound_id == inbound_id))
+    )
+    if roles:
+        return "registered" if "original" in roles else "duplicate"
+    replied = session.scalar(
+        select(ReplyCommand.id).where(ReplyCommand.inbound_id == inbound_id).limit(1)
+    )
+    return "reply" if replied is not None else None
+
+
 def _describe(err: BaseException) -> str:
     return f"{type(err).__name__}: {err}"
 
@@ -287,8 +307,6 @@ def requeue(
 
     `release` is the operator's verdict that a rule's quarantine does not apply.
     """
-    from sqlalchemy import select
-
     with db.write() as session:
         query = select(Inbound).where(Inbound.state == "quarantined")
         if inbound_ids is not None:
