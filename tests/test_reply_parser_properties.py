@@ -54,20 +54,29 @@ def test_any_html_converts_without_raising(html: str) -> None:
 
 @settings(max_examples=300)
 @given(
-    top=st.lists(st.one_of(plain_line, command_line), max_size=8),
+    top=st.lists(
+        st.one_of(plain_line.map(lambda s: ("text", s)), command_line.map(lambda s: ("cmd", s))),
+        max_size=8,
+    ),
     marker=st.sampled_from(QUOTE_MARKERS),
     quoted=st.lists(command_line, min_size=1, max_size=6),
     prefix=st.sampled_from(["> ", ">", "> > ", ""]),
 )
-def test_top_posted_commands_below_the_quote_marker_are_never_read(
-    top: list[str], marker: str, quoted: list[str], prefix: str
+def test_top_posted_commands_are_read_and_those_below_the_quote_marker_never(
+    top: list[tuple[str, str]], marker: str, quoted: list[str], prefix: str
 ) -> None:
     quoted_block = "\n".join(f"{prefix}{line} {SECRET_WORD}" for line in quoted)
-    text = "\n".join(top) + f"\n\n{marker}\n{quoted_block}\n"
+    text = "\n".join(line for _, line in top) + f"\n\n{marker}\n{quoted_block}\n"
     result = parse_reply(new_text(text))
     for command in result.commands:
         assert SECRET_WORD not in command.line and SECRET_WORD not in command.text
     assert SECRET_WORD not in " ".join(result.ignored)
+    # A parser that reads nothing would pass the lines above: every command written
+    # above the quote must be found, as a command or as a problem with the correct form.
+    read = [c.line for c in result.commands] + [p.line for p in result.problems]
+    for kind, line in top:
+        if kind == "cmd":
+            assert line in read, (line, read)
 
 
 @settings(max_examples=300)
