@@ -46,12 +46,12 @@ def test_corpus_has_at_least_twenty_shapes() -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=_case_id)
-def test_corpus_case(sqlite_url: str, case: dict[str, Any], tmp_path: Path) -> None:
+def test_corpus_case(db_url: str, case: dict[str, Any], tmp_path: Path) -> None:
     raw = _raw(case, tmp_path)
     # A 20 MB attachment is ~27 MB in base64, above the 25 MiB default: an administrator
     # who wants such letters raises [mail] max_message_size, as this test does.
     limit = max(Settings().mail.max_message_size, len(raw) + 1024 * 1024)
-    app = App.build(gateway_settings(sqlite_url, mail={"max_message_size": limit}))
+    app = App.build(gateway_settings(db_url, mail={"max_message_size": limit}))
     gateway = RunningGateway(app).start()
     try:
         _send_and_check(gateway, case, raw)
@@ -60,11 +60,11 @@ def test_corpus_case(sqlite_url: str, case: dict[str, Any], tmp_path: Path) -> N
 
 
 def test_twenty_megabyte_attachment_is_refused_at_the_default_limit(
-    sqlite_gateway: RunningGateway, tmp_path: Path
+    gateway: RunningGateway, tmp_path: Path
 ) -> None:
     (case,) = [c for c in CASES if c.get("name") == "large_attachment_20mb"]
     raw = _raw(case, tmp_path)
-    with sqlite_gateway.smtp() as client:
+    with gateway.smtp() as client:
         client.ehlo()
         client.mail("relay@mx.banyumaskab.go.id")
         client.rcpt(case["to"])
@@ -72,14 +72,14 @@ def test_twenty_megabyte_attachment_is_refused_at_the_default_limit(
     assert code == 552 and reply.startswith(b"5.3.4 ")
 
 
-def _send_and_check(sqlite_gateway: RunningGateway, case: dict[str, Any], raw: bytes) -> None:
-    with sqlite_gateway.smtp() as client:
+def _send_and_check(gateway: RunningGateway, case: dict[str, Any], raw: bytes) -> None:
+    with gateway.smtp() as client:
         client.ehlo()
         client.mail("relay@mx.banyumaskab.go.id")
         assert client.rcpt(case["to"])[0] == 250
         code, reply = client.data(raw)
     assert code == 250, reply
-    app = sqlite_gateway.app
+    app = gateway.app
     wait_for(lambda: settled(app), timeout=60, what="pipeline done")
     with app.db.read() as session:
         inbound = session.scalars(select(Inbound)).one()

@@ -30,44 +30,42 @@ def short_tmp(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("pf")
 
 
-def test_postfix_hands_mail_to_our_lmtp_listener(
-    sqlite_gateway: RunningGateway, short_tmp: Path
-) -> None:
-    lmtp = sqlite_gateway.address("lmtp")
+def test_postfix_hands_mail_to_our_lmtp_listener(gateway: RunningGateway, short_tmp: Path) -> None:
+    lmtp = gateway.address("lmtp")
     with PostfixInstance(short_tmp, mydomain_for_lmtp=DOMAIN, lmtp_target=lmtp) as postfix:
         with smtplib.SMTP(postfix.host, postfix.port, timeout=30) as client:
             client.sendmail("tu@kemkes.go.id", [f"dinkes@{DOMAIN}", f"kadinkes@{DOMAIN}"], letter())
             # Postfix checks relay permission itself; the gateway's directory is behind it.
             with pytest.raises(smtplib.SMTPRecipientsRefused):
                 client.sendmail("tu@kemkes.go.id", ["someone@example.org"], letter())
-        wait_for(lambda: naskah_rows(sqlite_gateway.app), timeout=30, what="LMTP hand-off")
+        wait_for(lambda: naskah_rows(gateway.app), timeout=30, what="LMTP hand-off")
         postfix.wait_for_empty_queue(30)
-    (inbound,) = inbound_rows(sqlite_gateway.app)
+    (inbound,) = inbound_rows(gateway.app)
     assert inbound.source == "lmtp" and inbound.mail_from == "tu@kemkes.go.id"
     assert sorted(inbound.rcpt_tos) == [f"dinkes@{DOMAIN}", f"kadinkes@{DOMAIN}"]
-    assert naskah_rows(sqlite_gateway.app)[0].agenda_number == "00001/SM/DINKES/2026"
+    assert naskah_rows(gateway.app)[0].agenda_number == "00001/SM/DINKES/2026"
 
 
 def test_unknown_recipient_at_lmtp_bounces_in_postfix_not_lost(
-    sqlite_gateway: RunningGateway, short_tmp: Path
+    gateway: RunningGateway, short_tmp: Path
 ) -> None:
-    lmtp = sqlite_gateway.address("lmtp")
+    lmtp = gateway.address("lmtp")
     with PostfixInstance(short_tmp, mydomain_for_lmtp=DOMAIN, lmtp_target=lmtp) as postfix:
         with smtplib.SMTP(postfix.host, postfix.port, timeout=30) as client:
             client.sendmail("tu@kemkes.go.id", [f"nobody@{DOMAIN}", f"bappeda@{DOMAIN}"], letter())
-        wait_for(lambda: naskah_rows(sqlite_gateway.app), timeout=30)
+        wait_for(lambda: naskah_rows(gateway.app), timeout=30)
         postfix.wait_for_empty_queue(30)
         log = postfix.log_path.read_text(errors="replace")
     # Our LMTP refused the unknown mailbox with 550 5.1.1; Postfix records the bounce.
     assert "550 5.1.1" in log and "status=bounced" in log
-    (inbound,) = inbound_rows(sqlite_gateway.app)
+    (inbound,) = inbound_rows(gateway.app)
     assert inbound.rcpt_tos == [f"bappeda@{DOMAIN}"]
 
 
-def test_receipts_relay_through_postfix_as_smarthost(sqlite_url: str, short_tmp: Path) -> None:
+def test_receipts_relay_through_postfix_as_smarthost(db_url: str, short_tmp: Path) -> None:
     with Sink() as mx, PostfixInstance(short_tmp, relayhost=("127.0.0.1", mx.port)) as postfix:
         settings = gateway_settings(
-            sqlite_url, outbound={"smarthost": f"{postfix.host}:{postfix.port}"}
+            db_url, outbound={"smarthost": f"{postfix.host}:{postfix.port}"}
         )
         gateway = RunningGateway(App.build(settings, clock=FakeClock(OFFICE_HOURS))).start()
         try:

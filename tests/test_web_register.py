@@ -8,17 +8,17 @@ import urllib.request
 from tests.support.browser import chromium_page
 from tests.support.gateway import RunningGateway, wait_for
 from tests.support.mail import DOMAIN, letter
-from tests.support.queries import naskah_rows
+from tests.support.queries import naskah_rows, settled
 
 
 def test_register_page_lists_the_letter_and_opens_its_timeline(
-    sqlite_gateway: RunningGateway,
+    gateway: RunningGateway,
 ) -> None:
-    with sqlite_gateway.smtp() as client:
+    with gateway.smtp() as client:
         client.sendmail("tu@kemkes.go.id", [f"dinkes@{DOMAIN}"], letter())
-    wait_for(lambda: naskah_rows(sqlite_gateway.app))
+    wait_for(lambda: naskah_rows(gateway.app))
     with chromium_page() as page:
-        page.goto(sqlite_gateway.web_url)
+        page.goto(gateway.web_url)
         assert page.title() == "Buku Agenda Surat Masuk"
         row = page.locator("tbody tr").first
         assert "Undangan Rapat Koordinasi Penanganan Stunting" in row.inner_text()
@@ -28,7 +28,14 @@ def test_register_page_lists_the_letter_and_opens_its_timeline(
         assert "registered" in page.locator("table").last.inner_text()
 
 
-def test_health_endpoint_reports_queue_depths(sqlite_gateway: RunningGateway) -> None:
-    with urllib.request.urlopen(sqlite_gateway.web_url + "healthz", timeout=10) as response:
+def test_health_endpoint_reports_queue_depths(gateway: RunningGateway) -> None:
+    """Counts that move with the mail (an empty database proves nothing)."""
+    with gateway.smtp() as client:
+        client.sendmail("tu@kemkes.go.id", [f"dinkes@{DOMAIN}"], letter())
+        client.sendmail("tu@kemkes.go.id", [f"tnde@{DOMAIN}"], letter(to=f"tnde@{DOMAIN}"))
+    wait_for(lambda: settled(gateway.app))
+    with urllib.request.urlopen(gateway.web_url + "healthz", timeout=10) as response:
         body = json.load(response)
-    assert body["status"] == "ok" and body["inbound"] == {}
+    assert body["status"] == "ok"
+    assert body["inbound"] == {"registered": 1, "ignored": 1}
+    assert sum(body["outbox"].values()) >= 2  # the receipt and the notice
