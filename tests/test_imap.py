@@ -234,12 +234,13 @@ def test_kill_9_of_serve_mid_backlog_then_restart(
         first_log = (tmp_path / "serve1.log").open("wb")
         server = subprocess.Popen([TNDE, "serve"], env=env, stdout=first_log, stderr=first_log)
         wait_for_port("127.0.0.1", port, 30)
-        wait_for(
-            lambda: 10 <= _ledger_count(app) < total or _ledger_count(app) >= total, timeout=60
-        )
+        wait_for(lambda: _ledger_count(app) >= 10, timeout=60, what="the backlog under way")
         server.send_signal(signal.SIGKILL)
         server.wait(30)
         partial = _ledger_count(app)
+        registered_at_kill = len(naskah_subjects(app))
+        # The kill must land mid-backlog, or the restart proves nothing: fail, not pass.
+        assert registered_at_kill < total, "the kill landed after the whole backlog was done"
         second_log = (tmp_path / "serve2.log").open("wb")
         server = subprocess.Popen([TNDE, "serve"], env=env, stdout=second_log, stderr=second_log)
         try:
@@ -252,7 +253,7 @@ def test_kill_9_of_serve_mid_backlog_then_restart(
             server.send_signal(signal.SIGTERM)
             server.wait(30)
         subjects = naskah_subjects(app)
-        assert len(set(subjects)) == total and len(subjects) == total, partial
+        assert len(set(subjects)) == total and len(subjects) == total, (partial, registered_at_kill)
         wait_for(lambda: folder_counts(dovecot).get("Teregistrasi") == total, timeout=30)
         assert folder_counts(dovecot)["INBOX"] == 0
     finally:
