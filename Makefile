@@ -1,4 +1,5 @@
-# tnde-gateway: `make run` serves a local demo, `make test` runs the whole suite (pytest, ruff, mypy).
+# tnde-gateway: `make run` serves a local demo, `make test` runs the whole suite (pytest, ruff,
+# mypy, import-linter layer contracts).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -28,6 +29,7 @@ lint: venv-test
 	$(BIN)/ruff check gateway rules webadmin tests bench
 	$(BIN)/ruff format --check gateway rules webadmin tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 pytest: venv-test
 	$(BIN)/pytest -q

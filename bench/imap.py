@@ -28,7 +28,7 @@ from imapclient import IMAPClient
 
 from gateway.app import App
 from gateway.config import ImapAccount
-from gateway.imap.connection import connect
+from gateway.intake.imap.connection import connect
 from tests.fixtures.dovecot import DovecotInstance
 from tests.support.databases import build_sqlite_template, sqlite_copy
 from tests.support.gateway import gateway_settings

@@ -9,17 +9,19 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from gateway.config import ImapAccount, Settings
+from gateway.core.directory import RecipientDirectory
 from gateway.db.engine import Database, make_engine
-from gateway.imap.poller import AccountPoller, PollerDeps
-from gateway.imap.report import report_too_big
-from gateway.intake.directory import RecipientDirectory
+from gateway.db.models import Outbox
 from gateway.intake.directory_loader import DirectoryCache, database_loader, load_directory
+from gateway.intake.imap.poller import AccountPoller, PollerDeps
 from gateway.outbound.sender import OutboxSender
-from gateway.pipeline.context import PipelineContext, make_context
 from gateway.pipeline.worker import Worker
 from gateway.routing.cache import RoutingCache
+from gateway.services import Services, make_services
 from gateway.timefmt import utcnow
 from gateway.ttl import Reused
+from gateway.workflow.bounces import record_undeliverable
+from gateway.workflow.intake_alerts import report_too_big
 from gateway.workflow.scheduler import Scheduler
 
 
@@ -30,7 +32,7 @@ class App:
     settings: Settings
     db: Database
     clock: Callable[[], dt.datetime]
-    ctx: PipelineContext
+    ctx: Services
     directory: DirectoryCache
     routing: RoutingCache = field(init=False)
     _worker_directory: Reused[RecipientDirectory] = field(init=False)
@@ -45,7 +47,7 @@ class App:
         db = Database(make_engine(settings.database))
         mail = settings.mail
         cache = DirectoryCache(database_loader(db, mail.domain, mail.gateway_addresses))
-        return cls(settings, db, clock, make_context(settings, clock), cache)
+        return cls(settings, db, clock, make_services(settings, clock), cache)
 
     def directory_for(self, session: Session) -> RecipientDirectory:
         """The directory as the worker sees it (reloaded after worker.refresh_interval)."""
@@ -65,7 +67,10 @@ class App:
         return Worker(self.db, self.ctx, self.directory_for, self.routing)
 
     def outbox_sender(self) -> OutboxSender:
-        return OutboxSender(self.db, self.ctx)
+        def undeliverable(session: Session, row: Outbox, detail: str, now: dt.datetime) -> None:
+            record_undeliverable(session, self.ctx, row, detail, now)
+
+        return OutboxSender(self.db, self.settings, self.clock, undeliverable)
 
     def imap_poller(self, account: ImapAccount, on_stored: Callable[[int], None]) -> AccountPoller:
         """A poller for one account, storing through the same path as SMTP."""

@@ -10,12 +10,12 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway.core.calendar import parse_holidays
 from gateway.db.models import Holiday, Instruction, Klasifikasi, Unit
+from gateway.db.secret import ensure_secret
 from gateway.org.document import parse_org
 from gateway.org.store import ImportReport, import_org
 from gateway.routing.store import latest_version, save_version
-from gateway.workflow.calendar import parse_holidays
-from gateway.workflow.secret import ensure_secret
 
 
 def data_file(name: str) -> str:

@@ -13,12 +13,10 @@ from aiohttp import web
 
 from gateway.app import App
 from gateway.config import parse_listen
+from gateway.core.tokens import is_authentic
 from gateway.intake.replylimit import UnverifiedReplyLimit
 from gateway.intake.smtp import IntakeHandler, start_listener
 from gateway.intake.store import Envelope, store_inbound
-from gateway.workflow.secret import KEY as SECRET_KEY
-from gateway.workflow.secret import reply_secret
-from gateway.workflow.tokens import is_authentic
 from webadmin.app import create_app
 
 log = logging.getLogger("tnde.serve")
@@ -54,17 +52,21 @@ def make_store(app: App, wake: asyncio.Event) -> Callable[[bytes, Envelope], Awa
 
 def _load_secret(app: App) -> None:
     with app.db.read() as session:
-        reply_secret(session, app.ctx)
+        app.ctx.reply_secret(session)
 
 
 def reply_limit(app: App) -> UnverifiedReplyLimit:
     """The SMTP listener's limit on tokenless replies, checking tokens with our secret."""
 
     def authentic(token: str) -> bool:
-        secret = app.ctx.memo.get(SECRET_KEY)
+        secret = app.ctx.secret.loaded()
         if secret is None:  # Read once (a thread at start has normally done it already).
-            with app.db.read() as session:
-                secret = reply_secret(session, app.ctx)
+            try:
+                with app.db.read() as session:
+                    secret = app.ctx.reply_secret(session)
+            except Exception as err:  # Database down: count it; never a 5xx for a reply.
+                log.warning("reply secret unavailable, token not checked: %s", err)
+                return False
         return is_authentic(secret, token)
 
     mail = app.settings.mail

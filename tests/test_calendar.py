@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 
 from gateway.config import ConfigError, load_settings
+from gateway.core.batas import parse_batas
+from gateway.core.calendar import BusinessCalendar, parse_holidays
 from gateway.seed import load_yaml
-from gateway.workflow.batas import parse_batas
-from gateway.workflow.calendar import BusinessCalendar, parse_holidays
 from rules.due import DueSpec
 
 SHIPPED = frozenset(day for day, _, _ in parse_holidays(load_yaml("holidays.yaml")))

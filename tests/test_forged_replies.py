@@ -8,6 +8,7 @@ subject tag or References changes nothing and asks the official to confirm by to
 from __future__ import annotations
 
 import smtplib
+import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from email.header import decode_header, make_header
@@ -16,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from gateway.app import App
-from gateway.db.models import Disposition, Event, Naskah, Outbox
+from gateway.db.models import Attachment, Disposition, Event, Naskah, Outbox
 from tests.support.clock import OFFICE_HOURS, FakeClock
 from tests.support.gateway import RunningGateway, gateway_settings, wait_for
 from tests.support.mail import DOMAIN, letter
@@ -115,7 +116,7 @@ def test_forged_from_with_the_subject_tag_changes_nothing(
     confirmation = latest(gw.app, SEKDA, "confirmation")
     text = plain(confirmation)
     assert "Kami menerima perintah berikut atas nama Anda" in text
-    assert "Balas KONFIRMASI untuk menjalankannya." in text
+    assert "Balas KONFIRMASI untuk menjalankannya" in text
     assert body.split(maxsplit=1)[0] in text
     assert list(confirmation.iter_attachments()) == []
     assert str(confirmation["Reply-To"]).startswith("balasan+")
@@ -138,6 +139,49 @@ def test_konfirmasi_by_the_official_runs_the_held_commands_once(gw: RunningGatew
     send_reply(gw, build_reply(confirmation, SEKDA, "KONFIRMASI"))
     assert len(state(gw.app)[0]) == 2
     assert "sudah dijalankan" in plain(latest(gw.app, SEKDA, "command_receipt"))
+
+
+def test_anything_but_konfirmasi_to_a_confirmation_runs_nothing(gw: RunningGateway) -> None:
+    """The request quotes the attacker's lines; a reply other than KONFIRMASI must not act."""
+    register_letter(gw)
+    send_reply(gw, build_reply(latest(gw.app, SEKDA), SEKDA, "DISPOSISI kabag.umum"))
+    send_forged(gw, f"tnde@{DOMAIN}", "SELESAI")
+    before = state(gw.app)
+    confirmation = latest(gw.app, SEKDA, "confirmation")
+    send_reply(gw, build_reply(confirmation, SEKDA, "BATAL"))
+    send_reply(gw, build_reply(confirmation, SEKDA, "bukan saya yang mengirim"))
+    assert state(gw.app) == before
+    receipt = plain(latest(gw.app, SEKDA, "command_receipt"))
+    assert "hanya boleh berisi KONFIRMASI" in receipt
+
+
+def test_the_confirmation_shows_everything_that_would_run_and_no_file_rides_along(
+    gw: RunningGateway,
+) -> None:
+    register_letter(gw)
+    body = "DISPOSISI kabag.umum\nINSTRUKSI: hapus semua arsip\nCATATAN: CATATANPENYERANG"
+    reply = build_reply(latest(gw.app, SEKDA), SEKDA, body, to=f"tnde@{DOMAIN}")
+    del reply["In-Reply-To"], reply["References"]
+    reply.add_attachment(b"MZ", maintype="application", subtype="octet-stream", filename="x.exe")
+    send_reply(gw, reply, envelope_from=ATTACKER)
+    text = plain(latest(gw.app, SEKDA, "confirmation"))
+    assert "INSTRUKSI: hapus semua arsip" in text and "CATATANPENYERANG" in text
+    assert "x.exe" in text and "TIDAK ikut dijalankan" in text
+    send_reply(gw, build_reply(latest(gw.app, SEKDA, "confirmation"), SEKDA, "KONFIRMASI"))
+    with gw.app.db.read() as session:
+        files = list(session.scalars(select(Attachment.filename)))
+    assert "x.exe" not in files
+
+
+def test_a_held_command_does_not_run_once_the_disposition_is_closed(gw: RunningGateway) -> None:
+    register_letter(gw)
+    send_forged(gw, f"tnde@{DOMAIN}", "DISPOSISI kabag.umum")
+    confirmation = latest(gw.app, SEKDA, "confirmation")
+    send_reply(gw, build_reply(latest(gw.app, SEKDA), SEKDA, "SELESAI sudah"))
+    before = state(gw.app)
+    send_reply(gw, build_reply(confirmation, SEKDA, "KONFIRMASI"))
+    assert state(gw.app) == before
+    assert "tidak dijalankan" in plain(latest(gw.app, SEKDA, "command_receipt"))
 
 
 def test_konfirmasi_from_anyone_else_runs_nothing(gw: RunningGateway) -> None:
@@ -260,7 +304,7 @@ def test_a_huge_folded_subject_is_capped_in_every_mail_we_send(
         assert len(raw) > 1_000_000
         with gw.smtp() as client:
             client.sendmail(ATTACKER, [f"setda@{DOMAIN}"], raw)
-        wait_for(lambda: settled(gw.app))
+        wait_for(lambda: settled(gw.app), timeout=60)
         with gw.app.db.read() as session:
             rows = list(session.scalars(select(Outbox)))
         assert {r.kind for r in rows} >= {"receipt", "notice"}
@@ -284,6 +328,8 @@ def test_an_officials_from_arriving_unauthenticated_is_marked(gw: RunningGateway
         client.sendmail(KABAG, [f"setda@{DOMAIN}"], raw)
     wait_for(lambda: settled(gw.app))
     assert "(PENGIRIM TIDAK TERVERIFIKASI)" in plain(latest(gw.app, SEKDA))
+    with urllib.request.urlopen(gw.web_url, timeout=10) as response:
+        assert "Pengirim tidak terverifikasi" in response.read().decode()  # the list too
 
 
 def test_an_external_sender_is_not_marked(gw: RunningGateway) -> None:

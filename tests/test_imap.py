@@ -182,7 +182,7 @@ def test_crash_between_store_and_move_neither_loses_nor_duplicates(
     dovecot: DovecotInstance, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The poller dies right after the commit, before touching the mailbox."""
-    from gateway.imap import poller as poller_module
+    from gateway.intake.imap import poller as poller_module
 
     append(dovecot, 3)
     app = App.build(gateway_settings(sqlite_url), clock=FakeClock(OFFICE_HOURS))
@@ -280,7 +280,7 @@ def test_uidvalidity_change_resyncs_without_duplicates(
     settings_account = account(dovecot, folders=("Surat",), after="flag", idle=False)
     app = App.build(gateway_settings(sqlite_url), clock=FakeClock(OFFICE_HOURS))
     poller = app.imap_poller(settings_account, lambda _id: None)
-    from gateway.imap.connection import connect
+    from gateway.intake.imap.connection import connect
 
     with connect(settings_account) as client:
         assert poller.sync_all(client) == 2

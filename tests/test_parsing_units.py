@@ -8,8 +8,8 @@ from email.parser import BytesParser
 
 import pytest
 
-from gateway.intake.directory import RecipientDirectory
-from gateway.numbering import NumberFormatError, NumberParts, format_number, validate_format
+from gateway.core.directory import RecipientDirectory
+from gateway.core.numbering import NumberFormatError, NumberParts, format_number, validate_format
 from gateway.parsing.automatic import classify_automatic, may_auto_respond
 from gateway.parsing.charset import decode_bytes
 from gateway.parsing.flowed import unflow

@@ -11,8 +11,8 @@ from sqlalchemy import func, select, text
 
 from gateway import timefmt
 from gateway.db.models import Inbound, Outbox
-from gateway.org.senders import UNVERIFIED_LABEL, claims_org_unproven
-from gateway.register import load_naskah_list, naskah_detail, redact_secret
+from gateway.org.senders import UNVERIFIED_LABEL, OrgAddresses, claims_org_unproven
+from gateway.registry import load_naskah_list, naskah_detail, redact_secret
 
 if TYPE_CHECKING:
     from gateway.app import App
@@ -61,9 +61,17 @@ async def register_list(request: web.Request) -> web.Response:
     """Buku agenda: the latest registered naskah."""
     app = _app(request)
     items = await asyncio.to_thread(load_naskah_list, app.db, 200)
+    org = await asyncio.to_thread(_org_addresses, app)
+    for item in items:
+        item["sender_unverified"] = org.claims_unproven(item["sender"], item.pop("auth_results_"))
     # No login yet (the panel issue adds it): nobody here may read a secret letter.
     items = [redact_secret(item) for item in items]
-    return _page("register.html", items=items, domain=app.settings.mail.domain)
+    return _page(
+        "register.html",
+        items=items,
+        domain=app.settings.mail.domain,
+        unverified_label=UNVERIFIED_LABEL,
+    )
 
 
 async def naskah_page(request: web.Request) -> web.Response:
@@ -82,6 +90,11 @@ async def naskah_page(request: web.Request) -> web.Response:
         sender_unverified=sender_unverified,
         unverified_label=UNVERIFIED_LABEL,
     )
+
+
+def _org_addresses(app: App) -> OrgAddresses:
+    with app.db.read() as session:
+        return OrgAddresses.load(session, app.settings.mail.domain)
 
 
 def _sender_unverified(app: App, detail: dict[str, Any]) -> bool:

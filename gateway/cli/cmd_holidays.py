@@ -10,8 +10,8 @@ from sqlalchemy import extract, select
 
 from gateway.cli.cmd_core import CommandError, read_yaml, ready_app
 from gateway.cli.output import dump_json, table
+from gateway.core.calendar import HOLIDAY_KINDS, parse_holidays
 from gateway.db.models import Holiday
-from gateway.workflow.calendar import HOLIDAY_KINDS, parse_holidays
 
 
 def add_commands(commands: Any) -> None:

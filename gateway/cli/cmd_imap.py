@@ -11,10 +11,10 @@ from gateway.cli.cmd_core import CommandError, ready_app
 from gateway.cli.output import dump_json, table
 from gateway.config import ImapAccount, Settings
 from gateway.db.models import ImapAccountState
-from gateway.imap import ledger
-from gateway.imap.connection import ImapAccountError, connect
-from gateway.imap.poller import describe
-from gateway.register import iso
+from gateway.intake.imap import ledger
+from gateway.intake.imap.connection import ImapAccountError, connect
+from gateway.intake.imap.poller import describe
+from gateway.registry import iso
 
 
 def add_commands(commands: Any) -> None:

@@ -15,7 +15,7 @@ from gateway.audit import verify_chain
 from gateway.cli.cmd_core import CommandError, ready_app
 from gateway.cli.output import Progress, dump_json, table
 from gateway.db.models import Event, Inbound, Outbox
-from gateway.register import count_naskah, iso, iter_naskah, load_naskah_list, naskah_detail
+from gateway.registry import count_naskah, iso, iter_naskah, load_naskah_list, naskah_detail
 
 AGENDA_COLUMNS = (
     ("nomor_agenda", "agenda_number"),
@@ -91,6 +91,7 @@ def cmd_naskah_list(args: argparse.Namespace) -> int:
         items = load_naskah_list(app.db, args.limit)
     for item in items:
         item.pop("received_at_dt", None)
+        item.pop("auth_results_", None)
     if args.json:
         dump_json(items)
         return 0

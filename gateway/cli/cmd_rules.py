@@ -8,7 +8,7 @@ from typing import Any
 
 from gateway.cli.cmd_core import CommandError, read_yaml, ready_app, write_yaml
 from gateway.cli.output import Progress, dump_json, table
-from gateway.register import iso
+from gateway.registry import iso
 from gateway.routing.cache import compile_routing
 from gateway.routing.dryrun import compare_recent, diff_lines
 from gateway.routing.store import current_document, document_of, history, rollback, save_version

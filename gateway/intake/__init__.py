@@ -1,1 +1,1 @@
-"""Intake: SMTP and LMTP listeners (and IMAP later) that durably store what they accept."""
+"""Intake: SMTP, LMTP and IMAP, each storing what it accepts durably before it says yes."""

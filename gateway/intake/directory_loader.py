@@ -10,9 +10,9 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway.core.directory import RecipientDirectory
 from gateway.db.engine import Database
 from gateway.db.models import Position, Unit, UnitAddress
-from gateway.intake.directory import RecipientDirectory
 
 log = logging.getLogger("tnde.intake")
 

@@ -14,9 +14,11 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from gateway.intake.directory import Recipient
+from gateway.core.directory import Recipient
 
 WINDOW_SECONDS = 60.0
+# Past this many client addresses, idle ones are forgotten (checked only then: O(n) rarely).
+MAX_TRACKED = 10_000
 # postmaster@ must always be accepted (RFC 5321 4.5.1).
 NEVER_LIMITED = ("postmaster",)
 
@@ -50,7 +52,11 @@ class UnverifiedReplyLimit:
         if len(seen) >= self.per_minute:
             return False
         seen.append(now)
-        if len(self._seen) > 10_000:  # Forget idle clients so memory stays bounded.
-            for ip in [ip for ip, times in self._seen.items() if not times]:
-                del self._seen[ip]
+        if len(self._seen) > MAX_TRACKED:
+            self._forget_idle(now)
         return True
+
+    def _forget_idle(self, now: float) -> None:
+        """Drop clients whose newest attempt left the window, so memory stays bounded."""
+        for ip in [ip for ip, times in self._seen.items() if now - times[-1] >= WINDOW_SECONDS]:
+            del self._seen[ip]

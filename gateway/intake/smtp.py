@@ -13,7 +13,7 @@ from typing import Any
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP
 
-from gateway.intake.directory import RecipientDirectory
+from gateway.core.directory import RecipientDirectory
 from gateway.intake.replylimit import UnverifiedReplyLimit
 from gateway.intake.store import Envelope
 

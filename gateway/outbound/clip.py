@@ -29,3 +29,12 @@ def clip_body(text: str | None) -> str:
 def clip_subject(text: str | None) -> str:
     """Sender text inside a Subject."""
     return clip(text, SUBJECT_CHARS)
+
+
+def clip_block(text: str | None, limit: int = BODY_CHARS) -> str:
+    """Multi-line sender text (a TANGGAPAN, a comment) cut at `limit` characters, lines kept."""
+    if not text:
+        return ""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + "…"

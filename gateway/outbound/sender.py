@@ -9,27 +9,36 @@ import logging
 from collections.abc import Callable
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from gateway.config import Settings
 from gateway.db.claims import claim_rows, holds_claim, new_token
 from gateway.db.engine import Database
 from gateway.db.models import Outbox
 from gateway.outbound.relay import DeliveryResult, deliver
-from gateway.pipeline.context import PipelineContext
-from gateway.workflow.bounces import record_undeliverable
 
 log = logging.getLogger("tnde.outbox")
 
 Deliver = Callable[[str, str, bytes], DeliveryResult]
+# Told, inside the transaction that marks the row failed, that a message was refused for
+# good (5xx): the workflow marks the address and alerts the TU desk. Injected by the app.
+Undeliverable = Callable[[Session, Outbox, str, dt.datetime], None]
 
 
 class OutboxSender:
     """Relays queued outbox rows; does nothing while no smarthost is configured."""
 
-    def __init__(self, db: Database, ctx: PipelineContext) -> None:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        clock: Callable[[], dt.datetime],
+        on_undeliverable: Undeliverable | None = None,
+    ) -> None:
         self.db = db
-        self.ctx = ctx  # a permanent failure also marks the address and alerts the TU desk
-        self.settings = ctx.settings
-        self.clock = ctx.clock
+        self.settings = settings
+        self.clock = clock
+        self.on_undeliverable = on_undeliverable
         self.helo = self.settings.smtp.hostname or self.settings.mail.domain
 
     @property
@@ -83,9 +92,9 @@ class OutboxSender:
             ):
                 log.warning("outbox %s failed permanently: %s", outbox_id, result.detail)
                 row.state = "failed"
-                if result.outcome == "permanent":
+                if result.outcome == "permanent" and self.on_undeliverable is not None:
                     # A 5xx for a notice is a bounce: mark the address, alert the TU desk.
-                    record_undeliverable(session, self.ctx, row, result.detail, now)
+                    self.on_undeliverable(session, row, result.detail, now)
             else:
                 row.state = "queued"
                 delay = min(out.first_retry_delay * 2 ** (row.attempts - 1), out.max_retry_delay)

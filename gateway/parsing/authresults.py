@@ -51,9 +51,10 @@ def from_authenticated(auth: dict[str, Any], from_address: str | None) -> bool:
     """
     if not from_address or not auth.get("trusted") or auth.get("dmarc") != "pass":
         return False
+    # The verdict must name the From domain it was about (header.from): a bare pass
+    # could be about another From header of the same message.
     domain = from_address.rpartition("@")[2].lower()
-    stated = str(auth.get("dmarc_from") or "")
-    return not stated or stated == domain
+    return str(auth.get("dmarc_from") or "") == domain
 
 
 def envelope_authenticated(auth: dict[str, Any]) -> bool:

@@ -24,8 +24,16 @@ def raw_header(msg: EmailMessage, name: str) -> str | None:
     return None
 
 
+# Longer header values are cut before decoding: the standard library's header parser is
+# superlinear (a folded 1 MB Subject cost ~10 s of CPU). The stored original keeps it all.
+MAX_HEADER_CHARS = 16_384
+
+
 def header_text(msg: EmailMessage, name: str) -> str:
     """A display-ready header value; falls back to our own decoder when Python's fails."""
+    raw = raw_header(msg, name)
+    if raw is not None and len(raw) > MAX_HEADER_CHARS:
+        return _clean(decode_header_value(raw[:MAX_HEADER_CHARS]))
     try:
         value = msg.get(name)
     except Exception:  # A malformed header can make the policy's parser raise.
@@ -33,7 +41,6 @@ def header_text(msg: EmailMessage, name: str) -> str:
     text = str(value) if value is not None else ""
     if text and "\ufffd" not in text and not _has_surrogates(text) and "=?" not in text:
         return _clean(text)
-    raw = raw_header(msg, name)
     return _clean(decode_header_value(raw)) if raw is not None else _clean(text)
 
 

@@ -1,7 +1,11 @@
-"""The worker: claim a received message, prepare it, register it in one transaction.
+"""The worker, the one orchestrator of inbound mail: claim, prepare, dispatch, finish.
 
-Any unexpected error rolls the transaction back and quarantines the message with the
-reason and traceback; the raw bytes stay, and `tnde requeue` sends it through again.
+Read it top to bottom: `claim` takes a received row; `process` prepares it outside the
+write lock (parse, classify, route) and finishes it in one transaction, where `_finish`
+dispatches to a stage: machine mail, a reply (workflow), or letters (registration, then
+the routing decision becomes dispositions). Any unexpected error rolls the transaction
+back and quarantines the message with the reason and traceback; the raw bytes stay, and
+`tnde requeue` sends it through again. A second pass over a processed row changes nothing.
 """
 
 from __future__ import annotations
@@ -19,22 +23,25 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from gateway.audit import record_event
+from gateway.core.directory import RecipientDirectory
+from gateway.core.prepared import Prepared, RecipientGone, prepare
 from gateway.db.blobs import get_blob
 from gateway.db.claims import claim_rows, holds_claim, new_token
 from gateway.db.engine import Database
-from gateway.db.models import Disposition, Inbound, NaskahSource, ReplyCommand
-from gateway.intake.directory import RecipientDirectory
+from gateway.db.models import Disposition, Inbound, Naskah, NaskahSource, ReplyCommand, Unit
 from gateway.parsing.message import MessageTooComplex
-from gateway.pipeline.context import PipelineContext
-from gateway.pipeline.prepare import Prepared, RecipientGone, prepare
-from gateway.pipeline.register import Registered, register_letter
+from gateway.registration.letter import Registered, register_letter
 from gateway.routing.cache import RoutingCache
 from gateway.routing.route import quarantine_reason, route_all
+from gateway.services import Services
+from gateway.workflow.apply import apply_decision
 from gateway.workflow.bounces import bounced_outbox_id, handle_bounce
 from gateway.workflow.matching import match_incoming
-from gateway.workflow.replies import handle_reply
+from gateway.workflow.replies import ReplyOutcome, handle_reply
 
 log = logging.getLogger("tnde.worker")
+# Machine mail: recorded, never answered, never acts (RFC 3834).
+MACHINE_KINDS = ("loop", "bounce", "auto")
 
 
 @dataclass(frozen=True)
@@ -53,7 +60,7 @@ class Worker:
     def __init__(
         self,
         db: Database,
-        ctx: PipelineContext,
+        ctx: Services,
         directory: Callable[[Session], RecipientDirectory],
         routing: RoutingCache,
     ) -> None:
@@ -132,33 +139,64 @@ class Worker:
         inbound.attempts += 1
         inbound.claim_token = None
         inbound.processed_at = now
+        # Dispatch: machine mail, a reply to our mail, a new letter (a message can be both
+        # a reply and a letter when it is also addressed to a unit).
         automatic = prepared.automatic
-        if automatic is not None and automatic.kind in ("loop", "bounce", "auto"):
+        if automatic is not None and automatic.kind in MACHINE_KINDS:
             return self._machine_mail(
                 session, inbound, prepared, automatic.kind, automatic.reason, now
             )
-        reply = None
-        if prepared.gateway_recipients:
-            reply = handle_reply(session, self.ctx, prepared, inbound.id, now)
+        reply = self._reply(session, inbound, prepared, now)
         if not prepared.letters:
-            if reply is not None and reply.state != "unmatched":
-                inbound.kind, inbound.state = "reply", "reply"
-                inbound.reason = f"{reply.state}: {reply.reason}" if reply.reason else reply.state
-                return Outcome(inbound_id, "reply", reason=inbound.reason)
-            addresses = ", ".join(r.address for r in prepared.gateway_recipients)
-            reason = f"addressed only to the gateway ({addresses}) and answers nothing of ours"
-            return self._ignore(session, inbound, "gateway", reason, now)
+            return self._gateway_only(session, inbound, prepared, reply, now)
         held = quarantine_reason(prepared)
         if held:
             return self._hold(session, inbound, held, now)
-        results = tuple(
-            register_letter(session, self.ctx, prepared, letter, inbound, now)
-            for letter in prepared.letters
-        )
+        return self._letters(session, inbound, prepared, now)
+
+    def _reply(
+        self, session: Session, inbound: Inbound, prepared: Prepared, now: dt.datetime
+    ) -> ReplyOutcome | None:
+        """Stage: mail to the gateway's own addresses answers (or forges) one of our mails."""
+        if not prepared.gateway_recipients:
+            return None
+        return handle_reply(session, self.ctx, prepared, inbound.id, now)
+
+    def _gateway_only(
+        self,
+        session: Session,
+        inbound: Inbound,
+        prepared: Prepared,
+        reply: ReplyOutcome | None,
+        now: dt.datetime,
+    ) -> Outcome:
+        """Stage: addressed to no unit; a reply when it matched something, else ignored."""
+        if reply is not None and reply.state != "unmatched":
+            inbound.kind, inbound.state = "reply", "reply"
+            inbound.reason = f"{reply.state}: {reply.reason}" if reply.reason else reply.state
+            return Outcome(inbound.id, "reply", reason=inbound.reason)
+        addresses = ", ".join(r.address for r in prepared.gateway_recipients)
+        reason = f"addressed only to the gateway ({addresses}) and answers nothing of ours"
+        return self._ignore(session, inbound, "gateway", reason, now)
+
+    def _letters(
+        self, session: Session, inbound: Inbound, prepared: Prepared, now: dt.datetime
+    ) -> Outcome:
+        """Stage: register each unit's copy, then turn its routing decision into dispositions."""
+        results = []
+        for letter in prepared.letters:
+            registered = register_letter(session, self.ctx, prepared, letter, inbound, now)
+            if not registered.is_copy and letter.decision is not None:
+                naskah = session.get_one(Naskah, registered.naskah_id)
+                unit = session.get_one(Unit, naskah.unit_id)
+                apply_decision(
+                    session, self.ctx, naskah, unit, letter.decision, prepared, letter, now
+                )
+            results.append(registered)
         inbound.kind = "letter"
         inbound.state = "duplicate" if all(r.is_copy for r in results) else "registered"
         inbound.reason = None
-        return Outcome(inbound_id, inbound.state, results)
+        return Outcome(inbound.id, inbound.state, tuple(results))
 
     def _machine_mail(
         self,
@@ -198,12 +236,10 @@ class Worker:
     ) -> Outcome:
         """Machine mail and mail to the gateway itself: recorded, never answered."""
         inbound.kind, inbound.state, inbound.reason = kind, "ignored", reason
-        record_event(
+        self.ctx.system_event(
             session,
-            type="ignored",
-            actor="system",
-            channel="system",
-            now=now,
+            "ignored",
+            now,
             inbound_id=inbound.id,
             payload={"kind": kind, "reason": reason},
         )
@@ -245,12 +281,10 @@ class Worker:
             inbound.state, inbound.reason = "quarantined", reason[:2000]
             inbound.traceback, inbound.claim_token = trace or None, None
             inbound.processed_at = now
-            record_event(
+            self.ctx.system_event(
                 session,
-                type="quarantined",
-                actor="system",
-                channel="system",
-                now=now,
+                "quarantined",
+                now,
                 inbound_id=inbound_id,
                 payload={"reason": reason[:2000]},
             )

@@ -14,14 +14,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway.core.directory import RecipientDirectory
+from gateway.core.prepared import LetterForUnit, prepare
 from gateway.db.blobs import get_blob
 from gateway.db.models import Inbound, Naskah, Unit
-from gateway.intake.directory import RecipientDirectory
 from gateway.parsing.message import Limits
-from gateway.pipeline.prepare import LetterForUnit, prepare
-from gateway.routing.apply import resolve_targets
 from gateway.routing.cache import Routing
 from gateway.routing.route import route_letter
+from gateway.routing.targets import resolve_targets
 from rules.model import Decision
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from gateway.pipeline.prepare import LetterForUnit, Prepared
+from gateway.core.prepared import LetterForUnit, Prepared
 from gateway.timefmt import local
 from rules.model import WEEKDAYS, AttachmentFact, Facts
 

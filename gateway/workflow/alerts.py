@@ -9,14 +9,13 @@ from sqlalchemy.orm import Session
 from gateway.db.models import Position
 from gateway.org.holders import holders
 from gateway.outbound.compose import OutgoingMail
-from gateway.pipeline.context import PipelineContext
+from gateway.services import Services
 from gateway.timefmt import local
-from gateway.workflow.messages import queue_mail
 
 
 def alert_desk(
     session: Session,
-    ctx: PipelineContext,
+    ctx: Services,
     desk: Position,
     subject: str,
     body: str,
@@ -34,9 +33,8 @@ def alert_desk(
         mail = OutgoingMail(
             kind="alert", to_address=holder.email, to_name=holder.name, subject=subject, text=text
         )
-        if queue_mail(
+        if ctx.queue_mail(
             session,
-            ctx,
             mail,
             now,
             naskah_id=naskah_id,

@@ -12,14 +12,13 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.audit import record_event
+from gateway.core.prepared import Prepared
 from gateway.db.models import Naskah, Outbox, PersonEmail, Unit
 from gateway.parsing.automatic import Dsn
-from gateway.pipeline.context import PipelineContext
-from gateway.pipeline.prepare import Prepared
-from gateway.routing.apply import registrar_of
-from gateway.routing.tags import subject_tag
+from gateway.services import Services
 from gateway.workflow.alerts import alert_desk
+from gateway.workflow.apply import registrar_of
+from gateway.workflow.tags import subject_tag
 
 
 def bounced_outbox_id(prepared: Prepared, sender_local: str) -> int | None:
@@ -33,7 +32,7 @@ def bounced_outbox_id(prepared: Prepared, sender_local: str) -> int | None:
 
 
 def handle_bounce(
-    session: Session, ctx: PipelineContext, outbox_id: int, dsn: Dsn, now: dt.datetime
+    session: Session, ctx: Services, outbox_id: int, dsn: Dsn, now: dt.datetime
 ) -> str:
     """Record a DSN for one of our messages; returns what was done."""
     row = session.get(Outbox, outbox_id)
@@ -41,12 +40,10 @@ def handle_bounce(
         return f"bounce for unknown outbox message {outbox_id}"
     status, diagnostic = dsn
     if status.startswith("4"):
-        record_event(
+        ctx.system_event(
             session,
-            type="delivery_delayed",
-            actor="system",
-            channel="system",
-            now=now,
+            "delivery_delayed",
+            now,
             naskah_id=row.naskah_id,
             disposition_id=row.disposition_id,
             payload={"outbox_id": row.id, "status": status, "diagnostic": diagnostic},
@@ -59,7 +56,7 @@ def handle_bounce(
 
 
 def record_undeliverable(
-    session: Session, ctx: PipelineContext, row: Outbox, detail: str, now: dt.datetime
+    session: Session, ctx: Services, row: Outbox, detail: str, now: dt.datetime
 ) -> None:
     """The message will never arrive: mark the address, tell the TU desk (the caller sets
     the row's state: 'bounced' after a DSN, 'failed' after a 5xx from the smarthost)."""
@@ -67,12 +64,10 @@ def record_undeliverable(
     email = session.scalars(select(PersonEmail).where(PersonEmail.address == row.rcpt_to)).first()
     if email is not None and email.undeliverable_since is None:
         email.undeliverable_since = now
-    record_event(
+    ctx.system_event(
         session,
-        type="bounced",
-        actor="system",
-        channel="system",
-        now=now,
+        "bounced",
+        now,
         naskah_id=row.naskah_id,
         disposition_id=row.disposition_id,
         payload={"outbox_id": row.id, "to": row.rcpt_to, "kind": row.kind, "detail": detail},
@@ -83,7 +78,7 @@ def record_undeliverable(
 
 
 def _alert_desk(
-    session: Session, ctx: PipelineContext, row: Outbox, detail: str, now: dt.datetime
+    session: Session, ctx: Services, row: Outbox, detail: str, now: dt.datetime
 ) -> None:
     naskah = session.get_one(Naskah, row.naskah_id)
     registrar = registrar_of(session, session.get_one(Unit, naskah.unit_id))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from gateway.workflow.batas import read_batas
+from gateway.core.batas import read_batas
 
 KEYWORDS = {
     "disposisi": "DISPOSISI",

@@ -14,19 +14,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.audit import record_event
+from gateway.core.batas import in_the_past, parse_batas
+from gateway.core.calendar import resolve_spec
 from gateway.db.blobs import get_blob, put_blob
 from gateway.db.models import Attachment, Disposition, Naskah, Person, Position, Unit
+from gateway.outbound.clip import clip_block
 from gateway.parsing.message import AttachmentData
-from gateway.pipeline.context import PipelineContext
-from gateway.routing.apply import calendar_for, registrar_of
-from gateway.routing.notices import ACTING_PREFIX, NoticeSource, queue_notices
 from gateway.routing.vocab import vocabulary_from_db
+from gateway.services import Services
 from gateway.timefmt import local, waktu
-from gateway.workflow.batas import in_the_past, parse_batas
-from gateway.workflow.calendar import resolve_spec
+from gateway.workflow.apply import calendar_for, registrar_of
 from gateway.workflow.commands import EXAMPLES, Command, Problem
 from gateway.workflow.help import HELP
 from gateway.workflow.messages import notify_givers
+from gateway.workflow.notices import ACTING_PREFIX, NoticeSource, queue_notices
 from gateway.workflow.report import status_text
 from gateway.workflow.status import OPEN, STATUS_LABEL, refresh_letter_status
 from gateway.workflow.targets import is_below, resolve_target
@@ -64,7 +65,7 @@ class Execution:
     """Everything a command needs besides itself."""
 
     session: Session
-    ctx: PipelineContext
+    ctx: Services
     actor: Actor
     files: list[AttachmentData]
     now: dt.datetime
@@ -281,7 +282,7 @@ def do_selesai(run: Execution, command: Command) -> None:
     run.event("done", {"note": command.text, "files": [f[0] for f in files]})
     body = (
         f"{run.actor.label} menyelesaikan disposisi surat {run.actor.naskah.agenda_number}."
-        + (f"\nCatatan: {command.text}" if command.text else "")
+        + (f"\nCatatan: {clip_block(command.text)}" if command.text else "")
         + (f"\nBerkas tindak lanjut: {', '.join(f[0] for f in files)}" if files else "")
     )
     notify_givers(
@@ -307,7 +308,7 @@ def do_tanggapan(run: Execution, command: Command) -> None:
     files = _store_files(run)
     run.event("answered", {"text": command.text, "files": [f[0] for f in files]})
     agenda = run.actor.naskah.agenda_number
-    body = f"Tanggapan dari {run.actor.label} atas surat {agenda}:\n\n{command.text}"
+    body = f"Tanggapan dari {run.actor.label} atas surat {agenda}:\n\n{clip_block(command.text)}"
     sent = notify_givers(
         run.session, run.ctx, run.actor.naskah, disposition, "Tanggapan", body, run.now, files
     )
@@ -323,7 +324,7 @@ def do_tolak(run: Execution, command: Command) -> None:
     run.event("rejected", {"reason": command.text})
     body = (
         f"{run.actor.label} mengembalikan disposisi surat {run.actor.naskah.agenda_number}.\n"
-        f"Alasan: {command.text}"
+        f"Alasan: {clip_block(command.text)}"
     )
     notify_givers(
         run.session, run.ctx, run.actor.naskah, disposition, "Disposisi dikembalikan", body, run.now

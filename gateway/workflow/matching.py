@@ -19,14 +19,13 @@ from dataclasses import dataclass, replace
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway.core.prepared import Prepared
+from gateway.core.tokens import TokenError, read_token
 from gateway.db.models import Disposition, Naskah, Outbox, PersonEmail
 from gateway.parsing.authresults import from_authenticated
-from gateway.pipeline.context import PipelineContext
-from gateway.pipeline.prepare import Prepared
+from gateway.services import Services
 from gateway.timefmt import local
-from gateway.workflow.secret import reply_secret
 from gateway.workflow.status import OPEN
-from gateway.workflow.tokens import TokenError, read_token
 
 _TAG = re.compile(r"\[TNDE\s+([^\]\s]+)\]", re.IGNORECASE)
 
@@ -63,12 +62,12 @@ def sender_person(session: Session, prepared: Prepared) -> int | None:
 
 
 def match_incoming(
-    session: Session, ctx: PipelineContext, prepared: Prepared, now: dt.datetime
+    session: Session, ctx: Services, prepared: Prepared, now: dt.datetime
 ) -> Match | None:
     """match_reply with the installation's secret and today's date in the office time zone."""
     mail = ctx.settings.mail
     today = local(now, mail.timezone).date()
-    return match_reply(session, prepared, reply_secret(session, ctx), mail.reply_local, today)
+    return match_reply(session, prepared, ctx.reply_secret(session), mail.reply_local, today)
 
 
 def match_reply(

@@ -1,84 +1,21 @@
-"""Mail the workflow sends: command receipts, updates to the giver, alerts to owners."""
+"""Updates to the giver of a disposition: who gave it, and telling them what happened."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gateway.audit import record_event
-from gateway.db.models import Disposition, Naskah, Outbox, Position
+from gateway.db.models import Disposition, Naskah, Position
 from gateway.org.holders import Holder, holders
-from gateway.outbound.compose import OutgoingMail, compose
-from gateway.outbound.outbox import enqueue
-from gateway.pipeline.context import PipelineContext
-from gateway.routing.tags import reply_address, subject_tag
+from gateway.outbound.compose import OutgoingMail
+from gateway.services import Services
 from gateway.timefmt import local
-
-# Kinds that count against the per-recipient daily cap; notices and updates never do.
-CAPPED_KINDS = ("reminder", "escalation", "digest", "command_receipt", "alert")
-
-
-def sent_today(session: Session, ctx: PipelineContext, address: str, now: dt.datetime) -> int:
-    """Capped automatic mails already queued to `address` since local midnight."""
-    zone = ctx.settings.mail.timezone
-    midnight = dt.datetime.combine(local(now, zone).date(), dt.time(), local(now, zone).tzinfo)
-    return int(
-        session.execute(
-            select(func.count())
-            .select_from(Outbox)
-            .where(
-                Outbox.rcpt_to == address,
-                Outbox.kind.in_(CAPPED_KINDS),
-                Outbox.created_at >= midnight.astimezone(dt.UTC),
-            )
-        ).scalar_one()
-    )
-
-
-def queue_mail(
-    session: Session,
-    ctx: PipelineContext,
-    mail: OutgoingMail,
-    now: dt.datetime,
-    *,
-    naskah_id: int | None = None,
-    disposition_id: int | None = None,
-    person_id: int | None = None,
-    inbound_id: int | None = None,
-) -> Outbox | None:
-    """Queue one message; capped kinds beyond the daily limit are recorded, not sent."""
-    if mail.kind in CAPPED_KINDS:
-        limit = ctx.settings.workflow.max_auto_mails_per_day
-        if sent_today(session, ctx, mail.to_address, now) >= limit:
-            record_event(
-                session,
-                type="mail_capped",
-                actor="system",
-                channel="system",
-                now=now,
-                naskah_id=naskah_id,
-                disposition_id=disposition_id,
-                payload={"to": mail.to_address, "kind": mail.kind, "limit": limit},
-            )
-            return None
-    return enqueue(
-        session,
-        compose(mail, ctx.identity, now),
-        kind=mail.kind,
-        rcpt_to=mail.to_address,
-        identity=ctx.identity,
-        now=now,
-        naskah_id=naskah_id,
-        disposition_id=disposition_id,
-        person_id=person_id,
-        inbound_id=inbound_id,
-    )
+from gateway.workflow.tags import reply_address, subject_tag
 
 
 def givers(
-    session: Session, ctx: PipelineContext, disposition: Disposition, now: dt.datetime
+    session: Session, ctx: Services, disposition: Disposition, now: dt.datetime
 ) -> list[Holder]:
     """Who gave a disposition: its giving person if known, else today's holders of the giving
     position (for rule-given dispositions: the unit's TU desk)."""
@@ -94,7 +31,7 @@ def givers(
 
 def notify_givers(
     session: Session,
-    ctx: PipelineContext,
+    ctx: Services,
     naskah: Naskah,
     disposition: Disposition,
     headline: str,
@@ -120,9 +57,8 @@ def notify_givers(
             reply_to=reply_to,
             attachments=[] if secret else (attachments or []),
         )
-        if queue_mail(
+        if ctx.queue_mail(
             session,
-            ctx,
             mail,
             now,
             naskah_id=naskah.id,

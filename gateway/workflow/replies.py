@@ -14,15 +14,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from gateway.audit import record_event
-from gateway.db.blobs import get_blob
+from gateway.core.prepared import Prepared
 from gateway.db.models import (
     Assignment,
     Disposition,
-    Inbound,
     Naskah,
     Person,
     Position,
@@ -31,19 +30,19 @@ from gateway.db.models import (
     Unit,
 )
 from gateway.org.holders import covers, primary_email
+from gateway.outbound.clip import clip, clip_block
 from gateway.outbound.compose import OutgoingMail
 from gateway.parsing.html import html_to_text
-from gateway.parsing.message import AttachmentData, ParsedMessage, parse_message
-from gateway.pipeline.context import PipelineContext
-from gateway.pipeline.prepare import Prepared
-from gateway.routing.tags import subject_tag
+from gateway.parsing.message import AttachmentData, ParsedMessage
+from gateway.services import Services
 from gateway.timefmt import local
-from gateway.workflow.commands import ParsedReply, parse_reply
+from gateway.workflow.commands import EXAMPLES, ParsedReply, Problem, parse_reply
 from gateway.workflow.execute import Actor, Execution, Results, execute_all, mark_read
 from gateway.workflow.matching import Match, match_incoming
-from gateway.workflow.messages import notify_givers, queue_mail
+from gateway.workflow.messages import notify_givers
 from gateway.workflow.quotes import new_text
-from gateway.workflow.status import refresh_letter_status
+from gateway.workflow.status import OPEN, STATUS_LABEL, refresh_letter_status
+from gateway.workflow.tags import subject_tag
 from gateway.workflow.unverified import alert_unverified, hold_for_confirmation
 
 
@@ -66,7 +65,7 @@ def reply_text(parsed: ParsedMessage) -> str:
 
 
 def handle_reply(
-    session: Session, ctx: PipelineContext, prepared: Prepared, inbound_id: int, now: dt.datetime
+    session: Session, ctx: Services, prepared: Prepared, inbound_id: int, now: dt.datetime
 ) -> ReplyOutcome:
     match = match_incoming(session, ctx, prepared, now)
     if match is None:
@@ -95,7 +94,7 @@ def handle_reply(
         return ReplyOutcome("duplicate", "this reply was already processed", disposition.id)
     parsed = parse_reply(new_text(reply_text(prepared.parsed)))
     results: Results | None = None
-    if match.verified and match.confirmation_id is not None and _confirms(parsed):
+    if match.verified and match.confirmation_id is not None:
         results = _confirm(session, ctx, prepared, disposition, match, parsed, now)
     elif match.verified:
         results = _act(session, ctx, prepared, disposition, match, parsed, now)
@@ -139,14 +138,16 @@ def _confirms(parsed: ParsedReply) -> bool:
 
 def _confirm(
     session: Session,
-    ctx: PipelineContext,
+    ctx: Services,
     prepared: Prepared,
     disposition: Disposition,
     match: Match,
     parsed: ParsedReply,
     now: dt.datetime,
 ) -> Results:
-    """Run the held commands the confirmation token names, once, while they are valid."""
+    """A reply to a confirmation request: KONFIRMASI runs the held commands, once, while
+    they are valid and the disposition is still open; anything else runs nothing at all
+    (the request quoted an attacker's lines, which a mail client may quote back)."""
     held = session.get(ReplyConfirmation, match.confirmation_id)
     problem = ""
     if (
@@ -155,20 +156,20 @@ def _confirm(
         or held.person_id != match.owner_person_id
     ):
         problem = "permintaan konfirmasi ini tidak dikenal"
-    elif held.state != "pending":
-        problem = "perintah pada permintaan konfirmasi ini sudah dijalankan"
+    elif not _confirms(parsed):
+        problem = (
+            "balasan atas email konfirmasi hanya boleh berisi KONFIRMASI; tidak ada yang "
+            "dijalankan. Untuk perintah lain, balas pemberitahuan disposisinya"
+        )
     elif held.expires_at < now:
         problem = "permintaan konfirmasi ini sudah kedaluwarsa; kirim ulang perintah Anda"
+    elif disposition.status not in OPEN:
+        label = STATUS_LABEL.get(disposition.status, disposition.status)
+        problem = f"disposisi ini sudah berstatus {label}; perintah yang ditahan tidak dijalankan"
+    elif not _claim_held(session, held.id, now):
+        problem = "perintah pada permintaan konfirmasi ini sudah dijalankan"
     if problem or held is None:
-        person = session.get_one(Person, match.owner_person_id)
-        today = local(now, ctx.settings.mail.timezone).date()
-        run = Execution(session, ctx, _actor(session, disposition, person, today), [], now)
-        run.problem(parsed.commands[0], problem)
-        _receipt(session, ctx, prepared, run.actor, parsed, run.results, now)
-        return run.results
-    held.state, held.confirmed_at = "confirmed", now
-    commands = parse_reply(held.text)
-    files = _held_files(session, ctx, held.inbound_id)
+        return _refuse(session, ctx, prepared, disposition, match, parsed, problem, now)
     record_event(
         session,
         type="reply_confirmed",
@@ -180,18 +181,43 @@ def _confirm(
         actor_person_id=held.person_id,
         payload={"confirmation_id": held.id, "commands": held.commands},
     )
-    return _act(session, ctx, prepared, disposition, match, commands, now, files)
+    # The held reply's attachments are not carried over: the request did not show them.
+    return _act(session, ctx, prepared, disposition, match, parse_reply(held.text), now, [])
 
 
-def _held_files(session: Session, ctx: PipelineContext, inbound_id: int) -> list[AttachmentData]:
-    """The attachments of the held reply (SELESAI's tindak lanjut), read from its blob."""
-    inbound = session.get_one(Inbound, inbound_id)
-    return parse_message(get_blob(session, inbound.raw_sha256), ctx.limits).files
+def _claim_held(session: Session, held_id: int, now: dt.datetime) -> bool:
+    """Pending to confirmed in one conditional UPDATE: two KONFIRMASI never both run."""
+    result = session.execute(
+        update(ReplyConfirmation)
+        .where(ReplyConfirmation.id == held_id, ReplyConfirmation.state == "pending")
+        .values(state="confirmed", confirmed_at=now)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def _refuse(
+    session: Session,
+    ctx: Services,
+    prepared: Prepared,
+    disposition: Disposition,
+    match: Match,
+    parsed: ParsedReply,
+    reason: str,
+    now: dt.datetime,
+) -> Results:
+    """Change nothing; answer with why, and the correct form."""
+    person = session.get_one(Person, match.owner_person_id)
+    today = local(now, ctx.settings.mail.timezone).date()
+    run = Execution(session, ctx, _actor(session, disposition, person, today), [], now)
+    first = next((line for line in parsed.new_text.splitlines() if line.strip()), "(kosong)")
+    run.results.problems.append(Problem(clip(first, 200), reason, EXAMPLES["KONFIRMASI"]))
+    _receipt(session, ctx, prepared, run.actor, parsed, run.results, now)
+    return run.results
 
 
 def _act(
     session: Session,
-    ctx: PipelineContext,
+    ctx: Services,
     prepared: Prepared,
     disposition: Disposition,
     match: Match,
@@ -224,7 +250,8 @@ def _act(
 def _comment(run: Execution, text: str) -> None:
     """A reply without commands: on the timeline, and forwarded to the giver."""
     run.event("comment", {"text": text[:4000], "verified": True})
-    body = f"Komentar dari {run.actor.label} atas surat {run.actor.naskah.agenda_number}:\n\n{text}"
+    agenda = run.actor.naskah.agenda_number
+    body = f"Komentar dari {run.actor.label} atas surat {agenda}:\n\n{clip_block(text)}"
     notify_givers(
         run.session, run.ctx, run.actor.naskah, run.actor.disposition, "Komentar", body, run.now
     )
@@ -232,7 +259,7 @@ def _comment(run: Execution, text: str) -> None:
 
 def _receipt(
     session: Session,
-    ctx: PipelineContext,
+    ctx: Services,
     prepared: Prepared,
     actor: Actor,
     parsed: ParsedReply,
@@ -269,9 +296,8 @@ def _receipt(
         references=prepared.parsed.references,
         auto_submitted="auto-replied",
     )
-    queue_mail(
+    ctx.queue_mail(
         session,
-        ctx,
         mail,
         now,
         naskah_id=actor.naskah.id,
@@ -282,7 +308,7 @@ def _receipt(
 
 def _unverified(
     session: Session,
-    ctx: PipelineContext,
+    ctx: Services,
     prepared: Prepared,
     disposition: Disposition,
     match: Match,
@@ -306,6 +332,7 @@ def _unverified(
             sender,
             inbound_id,
             prepared.parsed.message_id,
+            [(f.filename, len(f.data)) for f in prepared.parsed.files],
             now,
         )
     record_event(

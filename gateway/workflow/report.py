@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from gateway.db.models import Disposition, Event, Naskah, Position
 from gateway.outbound.clip import clip_body
-from gateway.pipeline.context import PipelineContext
+from gateway.services import Services
 from gateway.timefmt import waktu
 from gateway.workflow.status import STATUS_LABEL, is_overdue
 
@@ -27,7 +27,7 @@ EVENT_LABEL = {
 }
 
 
-def status_text(session: Session, naskah: Naskah, ctx: PipelineContext, now: dt.datetime) -> str:
+def status_text(session: Session, naskah: Naskah, ctx: Services, now: dt.datetime) -> str:
     zone = ctx.settings.mail.timezone
     secret = naskah.is_secret
     lines = [

@@ -2,7 +2,7 @@
 
 Safe with several `tnde serve` nodes: each reminder/escalation is claimed by a
 conditional UPDATE and each digest by a per-person-per-day marker row, so exactly one
-node sends it. Automatic mails are capped per recipient per day (messages.queue_mail).
+node sends it. Automatic mails are capped per recipient per day (Services.queue_mail).
 """
 
 from __future__ import annotations
@@ -17,18 +17,16 @@ from collections.abc import Callable
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from gateway.audit import record_event
 from gateway.db.engine import Database
 from gateway.db.models import AppSetting, Disposition, Naskah, Person, Position
 from gateway.db.upsert import insert_for
 from gateway.org.holders import holders, positions_of, primary_email
 from gateway.outbound.clip import clip, clip_body
 from gateway.outbound.compose import OutgoingMail
-from gateway.pipeline.context import PipelineContext
-from gateway.routing.tags import reply_address, subject_tag
+from gateway.services import Services
 from gateway.timefmt import local, waktu
-from gateway.workflow.messages import queue_mail
 from gateway.workflow.status import OPEN, STATUS_LABEL, is_overdue
+from gateway.workflow.tags import reply_address, subject_tag
 from gateway.workflow.unverified import flush_unverified_alerts
 
 log = logging.getLogger("tnde.scheduler")
@@ -37,9 +35,7 @@ log = logging.getLogger("tnde.scheduler")
 class Scheduler:
     """One pass does everything that is due; `run` repeats it."""
 
-    def __init__(
-        self, db: Database, ctx: PipelineContext, clock: Callable[[], dt.datetime]
-    ) -> None:
+    def __init__(self, db: Database, ctx: Services, clock: Callable[[], dt.datetime]) -> None:
         self.db, self.ctx, self.clock = db, ctx, clock
 
     def run_once(self) -> dict[str, int]:
@@ -95,7 +91,7 @@ def _open_with_due(session: Session) -> list[Disposition]:
 
 
 def send_reminders(
-    session: Session, ctx: PipelineContext, due: list[Disposition], now: dt.datetime
+    session: Session, ctx: Services, due: list[Disposition], now: dt.datetime
 ) -> int:
     """Due within remind_before_hours: the holder is reminded, once."""
     hours = ctx.settings.workflow.remind_before_hours
@@ -112,12 +108,10 @@ def send_reminders(
         position = session.get_one(Position, item.to_position_id)
         text = f"Disposisi berikut jatuh tempo {waktu(item.due_at, ctx.settings.mail.timezone)}."
         sent += _tell(session, ctx, item, position, "reminder", "Pengingat batas waktu", text, now)
-        record_event(
+        ctx.system_event(
             session,
-            type="reminded",
-            actor="system",
-            channel="system",
-            now=now,
+            "reminded",
+            now,
             naskah_id=item.naskah_id,
             disposition_id=item.id,
             payload={},
@@ -126,7 +120,7 @@ def send_reminders(
 
 
 def send_escalations(
-    session: Session, ctx: PipelineContext, due: list[Disposition], now: dt.datetime
+    session: Session, ctx: Services, due: list[Disposition], now: dt.datetime
 ) -> int:
     """Overdue: the holder and the holder's superior are told, once."""
     if not ctx.settings.workflow.escalate_overdue:
@@ -158,12 +152,10 @@ def send_escalations(
                 now,
                 replyable=False,
             )
-        record_event(
+        ctx.system_event(
             session,
-            type="escalated",
-            actor="system",
-            channel="system",
-            now=now,
+            "escalated",
+            now,
             naskah_id=item.naskah_id,
             disposition_id=item.id,
             payload={"superior": position.superior_id},
@@ -173,7 +165,7 @@ def send_escalations(
 
 def _tell(
     session: Session,
-    ctx: PipelineContext,
+    ctx: Services,
     item: Disposition,
     position: Position,
     kind: str,
@@ -201,9 +193,8 @@ def _tell(
             text=body,
             reply_to=reply_to,
         )
-        if queue_mail(
+        if ctx.queue_mail(
             session,
-            ctx,
             mail,
             now,
             naskah_id=naskah.id,
@@ -225,7 +216,7 @@ def _digest_marker(session: Session, person_id: int, day: dt.date) -> bool:
     return inserted is not None
 
 
-def send_digests(session: Session, ctx: PipelineContext, now: dt.datetime) -> int:
+def send_digests(session: Session, ctx: Services, now: dt.datetime) -> int:
     """Once a day after digest_hour: each person's open items, unless they opted out."""
     workflow = ctx.settings.workflow
     zone = ctx.settings.mail.timezone
@@ -264,7 +255,7 @@ def send_digests(session: Session, ctx: PipelineContext, now: dt.datetime) -> in
             subject=f"Ringkasan disposisi terbuka ({len(items)})",
             text=text,
         )
-        if queue_mail(session, ctx, mail, now, person_id=person.id):
+        if ctx.queue_mail(session, mail, now, person_id=person.id):
             sent += 1
     return sent
 

@@ -18,17 +18,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gateway.audit import record_event
+from gateway.core.tokens import make_confirmation_token
 from gateway.db.models import Event, Naskah, Outbox, Person, ReplyConfirmation
 from gateway.org.holders import primary_email
-from gateway.outbound.clip import clip
+from gateway.outbound.clip import BODY_CHARS, clip
 from gateway.outbound.compose import OutgoingMail
-from gateway.pipeline.context import PipelineContext
-from gateway.routing.tags import subject_tag
+from gateway.services import Services
 from gateway.timefmt import local, waktu
 from gateway.workflow.commands import ParsedReply
-from gateway.workflow.messages import queue_mail
-from gateway.workflow.secret import reply_secret
-from gateway.workflow.tokens import make_confirmation_token
+from gateway.workflow.tags import subject_tag
 
 # Held commands wait this long for KONFIRMASI.
 CONFIRM_VALID = dt.timedelta(hours=72)
@@ -57,7 +55,7 @@ class Attempt:
 
 def hold_for_confirmation(
     session: Session,
-    ctx: PipelineContext,
+    ctx: Services,
     naskah: Naskah,
     disposition_id: int,
     owner: Person,
@@ -65,12 +63,18 @@ def hold_for_confirmation(
     sender: str,
     inbound_id: int,
     message_id: str,
+    attachments: list[tuple[str, int]],
     now: dt.datetime,
 ) -> bool:
     """Keep the commands; mail the official a confirmation unless one went out lately.
 
-    True when the confirmation mail was queued; False when it is deferred to the alert.
+    The mail shows the whole held text: KONFIRMASI runs exactly what it shows, never
+    more. Text too long to show is not held at all (it goes to the alert instead), and
+    the reply's attachments are never carried over. True when the confirmation mail was
+    queued; False when there is none (deferred to the alert).
     """
+    if len(parsed.new_text) > BODY_CHARS:
+        return False
     held = ReplyConfirmation(
         disposition_id=disposition_id,
         person_id=owner.id,
@@ -92,9 +96,10 @@ def hold_for_confirmation(
     mail = ctx.settings.mail
     expires = local(held.expires_at, mail.timezone).date() + dt.timedelta(days=1)
     token = make_confirmation_token(
-        reply_secret(session, ctx), held.id, disposition_id, owner.id, expires
+        ctx.reply_secret(session), held.id, disposition_id, owner.id, expires
     )
-    lines = [clip(c.line, 200) for c in parsed.commands[:10]]
+    lines = parsed.new_text.strip().splitlines()
+    files = "".join(f"    - {clip(name, 200)} ({size} byte)\n" for name, size in attachments[:20])
     secret = naskah.is_secret
     about = "" if secret else f" (perihal: {clip(naskah.perihal or naskah.subject, 250)})"
     text = (
@@ -102,9 +107,15 @@ def hold_for_confirmation(
         f"Kami menerima perintah berikut atas nama Anda untuk surat {naskah.agenda_number}"
         f"{about}:\n\n"
         + "".join(f"    {line}\n" for line in lines)
+        + (
+            "\nLampiran pada balasan itu TIDAK ikut dijalankan (kirim ulang bila perlu):\n" + files
+            if attachments
+            else ""
+        )
         + f"\nPerintah itu dikirim dari alamat {clip(sender, 320)} tanpa alamat balasan "
         "bertoken dan tanpa bukti keaslian pengirim (DMARC), sehingga BELUM dijalankan.\n\n"
-        "Balas KONFIRMASI untuk menjalankannya.\n"
+        "Balas KONFIRMASI untuk menjalankannya (balasan berisi apa pun selain KONFIRMASI "
+        "tidak menjalankan apa-apa).\n"
         "Bila Anda tidak mengirim perintah itu, abaikan email ini dan laporkan kepada "
         "helpdesk; perintah itu batal dengan sendirinya pada "
         f"{waktu(held.expires_at, mail.timezone)}.\n"
@@ -119,9 +130,8 @@ def hold_for_confirmation(
         reply_to=f"{mail.reply_local}+{token}@{mail.domain}",
         auto_submitted="auto-replied",
     )
-    queue_mail(
+    ctx.queue_mail(
         session,
-        ctx,
         outgoing,
         now,
         naskah_id=naskah.id,
@@ -148,7 +158,7 @@ def _recently_mailed(
 
 
 def alert_unverified(
-    session: Session, ctx: PipelineContext, naskah_id: int, owner_id: int, now: dt.datetime
+    session: Session, ctx: Services, naskah_id: int, owner_id: int, now: dt.datetime
 ) -> bool:
     """Tell the official about unverified replies not yet reported, at most hourly."""
     last_mail = session.scalar(
@@ -194,7 +204,7 @@ def alert_unverified(
         text=text,
         auto_submitted="auto-generated",
     )
-    row = queue_mail(session, ctx, mail, now, naskah_id=naskah_id, person_id=owner_id)
+    row = ctx.queue_mail(session, mail, now, naskah_id=naskah_id, person_id=owner_id)
     record_event(
         session,
         type=REPORTED_EVENT,
@@ -248,7 +258,7 @@ def _unreported(
     return attempts, rows[-1].id if rows else 0
 
 
-def flush_unverified_alerts(session: Session, ctx: PipelineContext, now: dt.datetime) -> int:
+def flush_unverified_alerts(session: Session, ctx: Services, now: dt.datetime) -> int:
     """Scheduler pass: alerts for attempts that arrived inside an hour after the last one."""
     rows = session.scalars(
         select(Event).where(

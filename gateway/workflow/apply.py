@@ -3,30 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.audit import record_event
 from gateway.config import Settings
+from gateway.core.calendar import BusinessCalendar, resolve_spec
+from gateway.core.prepared import LetterForUnit, Prepared
 from gateway.db.models import Disposition, Holiday, Naskah, Position, Unit
-from gateway.pipeline.context import PipelineContext
-from gateway.pipeline.prepare import LetterForUnit, Prepared
-from gateway.routing.notices import NoticeSource, queue_notices
-from gateway.workflow.calendar import BusinessCalendar, resolve_spec
+from gateway.routing.targets import resolve_targets
+from gateway.services import Services
+from gateway.workflow.notices import NoticeSource, queue_notices
 from rules.model import Decision
-
-
-@dataclass(frozen=True)
-class Target:
-    """A resolved routing target with the instruction it carries."""
-
-    position: Position
-    kind: str  # disposisi | tembusan
-    instructions: tuple[str, ...]
-    note: str
-    due_spec: str
 
 
 def calendar_for(session: Session, settings: Settings) -> BusinessCalendar:
@@ -34,47 +23,6 @@ def calendar_for(session: Session, settings: Settings) -> BusinessCalendar:
     days = frozenset(session.scalars(select(Holiday.day)))
     local_days = settings.workflow.local_holiday_dates()
     return BusinessCalendar(days | local_days, settings.mail.timezone)
-
-
-def resolve_handles(
-    session: Session, handle: str, unit: Unit, letter: LetterForUnit
-) -> list[Position]:
-    """A handle, or a special target (@head, @registrar, @addressed), as positions."""
-    query = select(Position).where(Position.active.is_(True))
-    if handle == "@head":
-        return list(session.scalars(query.where(Position.unit_id == unit.id, Position.is_head)))
-    if handle == "@registrar":
-        return list(
-            session.scalars(query.where(Position.unit_id == unit.id, Position.is_registrar))
-        )
-    if handle == "@addressed":
-        handles = [r.position_handle for r in letter.recipients if r.position_handle]
-        return list(session.scalars(query.where(Position.handle.in_(handles))))
-    return list(session.scalars(query.where(Position.handle == handle)))
-
-
-def resolve_targets(
-    session: Session, decision: Decision, unit: Unit, letter: LetterForUnit
-) -> list[Target]:
-    """Every position a decision names, once, dispositions before tembusan."""
-    targets: list[Target] = []
-    seen: set[int] = set()
-    for dispose in decision.dispositions:
-        for handle in dispose.targets:
-            for position in resolve_handles(session, handle, unit, letter):
-                if position.id not in seen:
-                    seen.add(position.id)
-                    targets.append(
-                        Target(
-                            position, "disposisi", dispose.instructions, dispose.note, dispose.due
-                        )
-                    )
-    for handle in decision.copies:
-        for position in resolve_handles(session, handle, unit, letter):
-            if position.id not in seen:
-                seen.add(position.id)
-                targets.append(Target(position, "tembusan", ("KETAHUI",), "", ""))
-    return targets
 
 
 def registrar_of(session: Session, unit: Unit) -> Position | None:
@@ -87,7 +35,7 @@ def registrar_of(session: Session, unit: Unit) -> Position | None:
 
 def apply_decision(
     session: Session,
-    ctx: PipelineContext,
+    ctx: Services,
     naskah: Naskah,
     unit: Unit,
     decision: Decision,

@@ -10,14 +10,14 @@ from sqlalchemy.orm import Session
 from gateway.audit import record_event
 from gateway.config import ImapAccount
 from gateway.db.models import Unit, UnitAddress
-from gateway.pipeline.context import PipelineContext
-from gateway.routing.apply import registrar_of
+from gateway.services import Services
 from gateway.workflow.alerts import alert_desk
+from gateway.workflow.apply import registrar_of
 
 
 def report_too_big(
     session: Session,
-    ctx: PipelineContext,
+    ctx: Services,
     account: ImapAccount,
     folder: str,
     uid: int,

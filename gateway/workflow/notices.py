@@ -17,17 +17,15 @@ from urllib.parse import quote
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.audit import record_event
 from gateway.db.models import Disposition, Instruction, Naskah, Position, Unit
 from gateway.org.holders import Holder, holders
 from gateway.org.senders import UNVERIFIED_LABEL, claims_org_unproven
 from gateway.outbound.clip import clip, clip_subject
-from gateway.outbound.compose import OutgoingMail, compose
-from gateway.outbound.outbox import enqueue
-from gateway.pipeline.context import PipelineContext
-from gateway.routing.tags import reply_address, subject_tag
+from gateway.outbound.compose import OutgoingMail
+from gateway.services import Services
 from gateway.timefmt import local
 from gateway.workflow.alerts import alert_desk
+from gateway.workflow.tags import reply_address, subject_tag
 
 KEAMANAN_LABEL = {"SR": "Sangat Rahasia", "R": "Rahasia", "T": "Terbatas", "B": "Biasa"}
 KECEPATAN_LABEL = {"SANGAT_SEGERA": "Sangat Segera", "SEGERA": "Segera", "BIASA": "Biasa"}
@@ -63,7 +61,7 @@ def notice_subject(naskah: Naskah, kind: str) -> str:
 
 def queue_notices(
     session: Session,
-    ctx: PipelineContext,
+    ctx: Services,
     naskah: Naskah,
     unit: Unit,
     disposition: Disposition,
@@ -83,12 +81,10 @@ def queue_notices(
     queued = 0
     for holder in found:
         if holder.email is None:
-            record_event(
+            ctx.system_event(
                 session,
-                type="no_email",
-                actor="system",
-                channel="system",
-                now=now,
+                "no_email",
+                now,
                 naskah_id=naskah.id,
                 disposition_id=disposition.id,
                 payload={"person": holder.name, "position": position.handle},
@@ -118,7 +114,7 @@ def mailto_links(address: str, subject: str) -> list[tuple[str, str]]:
 
 def _queue_one(
     session: Session,
-    ctx: PipelineContext,
+    ctx: Services,
     naskah: Naskah,
     disposition: Disposition,
     holder: Holder,
@@ -148,36 +144,31 @@ def _queue_one(
         attachments=attachments,
         extra_headers={"X-TNDE-Agenda": naskah.agenda_number},
     )
-    row = enqueue(
+    row = ctx.queue_mail(
         session,
-        compose(mail, ctx.identity, now),
-        kind="notice",
-        rcpt_to=mail.to_address,
-        identity=ctx.identity,
-        now=now,
+        mail,
+        now,
         naskah_id=naskah.id,
         disposition_id=disposition.id,
         person_id=holder.person_id,
     )
-    record_event(
+    ctx.system_event(
         session,
-        type="notice_queued",
-        actor="system",
-        channel="system",
-        now=now,
+        "notice_queued",
+        now,
         naskah_id=naskah.id,
         disposition_id=disposition.id,
         payload={
             "to": mail.to_address,
             "person": holder.name,
             "as": holder.kind,
-            "outbox_id": row.id,
+            "outbox_id": row.id if row else None,
             "secret": secret,
         },
     )
 
 
-def _notice_files(ctx: PipelineContext, naskah: Naskah, source: NoticeSource) -> tuple[Files, bool]:
+def _notice_files(ctx: Services, naskah: Naskah, source: NoticeSource) -> tuple[Files, bool]:
     """The letter's files, read once per disposition, and whether together they fit a notice.
 
     The same list is shown in the notice and attached to it, so "too large" is only ever said
@@ -192,7 +183,7 @@ def _notice_files(ctx: PipelineContext, naskah: Naskah, source: NoticeSource) ->
 
 def notice_context(
     session: Session,
-    ctx: PipelineContext,
+    ctx: Services,
     naskah: Naskah,
     unit: Unit,
     disposition: Disposition,
@@ -232,7 +223,7 @@ def notice_context(
 
 def _no_holder(
     session: Session,
-    ctx: PipelineContext,
+    ctx: Services,
     naskah: Naskah,
     disposition: Disposition,
     position: Position,
@@ -240,12 +231,10 @@ def _no_holder(
     now: dt.datetime,
 ) -> None:
     """Nobody holds the position today: tell the unit's TU desk, and record it."""
-    record_event(
+    ctx.system_event(
         session,
-        type="no_holder",
-        actor="system",
-        channel="system",
-        now=now,
+        "no_holder",
+        now,
         naskah_id=naskah.id,
         disposition_id=disposition.id,
         payload={"position": position.handle},

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from gateway.core.calendar import BusinessCalendar
 from gateway.parsing.naskah import parse_indonesian_date
 from gateway.timefmt import local
-from gateway.workflow.calendar import BusinessCalendar
 from rules.due import DueSpec, parse_due
 from rules.model import RuleError
 

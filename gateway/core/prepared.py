@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from gateway.intake.directory import Recipient, RecipientDirectory
+from gateway.core.directory import Recipient, RecipientDirectory
 from gateway.parsing.authresults import verdicts
 from gateway.parsing.automatic import Automatic, Dsn, classify_automatic, dsn_details
 from gateway.parsing.message import Limits, ParsedMessage, parse_message

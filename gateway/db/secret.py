@@ -1,4 +1,4 @@
-"""The reply-token secret: from the configuration, or made once and kept in the database."""
+"""The reply-token secret kept in the database: made once by `tnde init`, read by Services."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import secrets
 from sqlalchemy.orm import Session
 
 from gateway.db.models import AppSetting
-from gateway.pipeline.context import PipelineContext
 
 KEY = "reply_secret"
 
@@ -20,15 +19,8 @@ def ensure_secret(session: Session) -> bool:
     return True
 
 
-def reply_secret(session: Session, ctx: PipelineContext) -> bytes:
-    """The configured secret, else the installation's own; read once per process."""
-    if KEY not in ctx.memo:
-        ctx.memo[KEY] = _read_secret(session, ctx.settings.mail.reply_secret)
-    secret: bytes = ctx.memo[KEY]
-    return secret
-
-
-def _read_secret(session: Session, configured: str) -> bytes:
+def read_secret(session: Session, configured: str) -> bytes:
+    """The configured secret, else the installation's own (made now if an old database)."""
     if configured:
         return configured.encode("utf-8")
     row = session.get(AppSetting, KEY)

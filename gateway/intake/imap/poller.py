@@ -25,10 +25,10 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from gateway.config import ImapAccount, Settings
+from gateway.core.directory import RecipientDirectory
 from gateway.db.engine import Database
-from gateway.imap import ledger
-from gateway.imap.connection import connect
-from gateway.intake.directory import RecipientDirectory
+from gateway.intake.imap import ledger
+from gateway.intake.imap.connection import connect
 from gateway.intake.store import Envelope
 
 log = logging.getLogger("tnde.imap")

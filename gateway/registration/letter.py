@@ -9,15 +9,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.audit import record_event
+from gateway.core.numbering import NumberParts, format_number
+from gateway.core.prepared import LetterForUnit, Prepared
 from gateway.db.blobs import put_blob
 from gateway.db.models import Attachment, Inbound, Naskah, NaskahSource, Unit
-from gateway.numbering import NumberParts, format_number
-from gateway.pipeline.context import PipelineContext
-from gateway.pipeline.counter import next_value
-from gateway.pipeline.prepare import LetterForUnit, Prepared
-from gateway.pipeline.receipt import queue_receipt
-from gateway.routing.apply import apply_decision
+from gateway.registration.counter import next_value
+from gateway.registration.receipt import queue_receipt
+from gateway.services import Services
 from gateway.timefmt import local
 
 KIND_SERIES = {"surat_masuk": "SM", "nota_dinas": "ND", "surat_keluar": "SK"}
@@ -35,7 +33,7 @@ class Registered:
 
 def register_letter(
     session: Session,
-    ctx: PipelineContext,
+    ctx: Services,
     prepared: Prepared,
     letter: LetterForUnit,
     inbound: Inbound,
@@ -50,7 +48,7 @@ def register_letter(
         )
     ).first()
     if existing is not None:
-        return _link_copy(session, existing, inbound, unit.code, now)
+        return _link_copy(session, ctx, existing, inbound, unit.code, now)
     stored = _store_files(session, prepared)
     naskah = _new_naskah(session, ctx, prepared, letter, unit, inbound, kind, now)
     for attachment in stored:
@@ -59,12 +57,10 @@ def register_letter(
     session.add(
         NaskahSource(naskah_id=naskah.id, inbound_id=inbound.id, role="original", created_at=now)
     )
-    record_event(
+    ctx.system_event(
         session,
-        type="registered",
-        actor="system",
-        channel="system",
-        now=now,
+        "registered",
+        now,
         naskah_id=naskah.id,
         inbound_id=inbound.id,
         payload={
@@ -76,8 +72,6 @@ def register_letter(
         },
     )
     queue_receipt(session, ctx, prepared, naskah, unit, inbound, now)
-    if letter.decision is not None:
-        apply_decision(session, ctx, naskah, unit, letter.decision, prepared, letter, now)
     return Registered(naskah.id, naskah.agenda_number, unit.code, is_copy=False)
 
 
@@ -131,7 +125,7 @@ def _store_files(session: Session, prepared: Prepared) -> list[Attachment]:
 
 def _new_naskah(
     session: Session,
-    ctx: PipelineContext,
+    ctx: Services,
     prepared: Prepared,
     letter: LetterForUnit,
     unit: Unit,
@@ -201,7 +195,12 @@ def _new_naskah(
 
 
 def _link_copy(
-    session: Session, naskah: Naskah, inbound: Inbound, unit_code: str, now: dt.datetime
+    session: Session,
+    ctx: Services,
+    naskah: Naskah,
+    inbound: Inbound,
+    unit_code: str,
+    now: dt.datetime,
 ) -> Registered:
     """A second delivery of a registered letter: link it, number nothing, answer nothing."""
     linked = session.scalars(
@@ -214,12 +213,10 @@ def _link_copy(
             NaskahSource(naskah_id=naskah.id, inbound_id=inbound.id, role="copy", created_at=now)
         )
         naskah.copies += 1
-        record_event(
+        ctx.system_event(
             session,
-            type="copy_received",
-            actor="system",
-            channel="system",
-            now=now,
+            "copy_received",
+            now,
             naskah_id=naskah.id,
             inbound_id=inbound.id,
             payload={"inbound_id": inbound.id, "copies": naskah.copies},

@@ -6,11 +6,10 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
+from gateway.core.tokens import make_token
 from gateway.db.models import Naskah
-from gateway.pipeline.context import PipelineContext
+from gateway.services import Services
 from gateway.timefmt import local
-from gateway.workflow.secret import reply_secret
-from gateway.workflow.tokens import make_token
 
 
 def subject_tag(naskah: Naskah) -> str:
@@ -19,10 +18,10 @@ def subject_tag(naskah: Naskah) -> str:
 
 
 def reply_address(
-    session: Session, ctx: PipelineContext, disposition_id: int, person_id: int, now: dt.datetime
+    session: Session, ctx: Services, disposition_id: int, person_id: int, now: dt.datetime
 ) -> str:
     """balasan+<token>@domain for one holder of one disposition."""
     mail = ctx.settings.mail
     expires = local(now, mail.timezone).date() + dt.timedelta(days=mail.reply_token_days)
-    token = make_token(reply_secret(session, ctx), disposition_id, person_id, expires)
+    token = make_token(ctx.reply_secret(session), disposition_id, person_id, expires)
     return f"{mail.reply_local}+{token}@{mail.domain}"

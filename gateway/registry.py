@@ -159,8 +159,11 @@ def load_naskah_list(db: Database, limit: int | None = None) -> list[dict[str, A
         query = naskah_query().order_by(Naskah.id.desc())
         if limit:
             query = query.limit(limit)
-        items = [naskah_dict(n, code) for n, code in session.execute(query)]
-    for item in items:
+        rows = list(session.execute(query))
+        items = [naskah_dict(n, code) for n, code in rows]
+        verdicts = [n.auth_results or {} for n, _ in rows]
+    for item, auth in zip(items, verdicts, strict=True):
+        item["auth_results_"] = auth  # for the panel's sender check; not in the JSON shape
         item["received_at_dt"] = dt.datetime.fromisoformat(
             item["received_at"].replace("Z", "+00:00")
         )

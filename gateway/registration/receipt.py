@@ -6,16 +6,14 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from gateway.audit import record_event
+from gateway.core.prepared import Prepared
 from gateway.db.models import Inbound, Naskah, Unit
 from gateway.outbound.clip import clip_body, clip_subject
-from gateway.outbound.compose import OutgoingMail, compose
-from gateway.outbound.outbox import enqueue
+from gateway.outbound.compose import OutgoingMail
 from gateway.parsing.addresses import normalise_address
 from gateway.parsing.authresults import sender_authenticated
 from gateway.parsing.automatic import may_auto_respond
-from gateway.pipeline.context import PipelineContext
-from gateway.pipeline.prepare import Prepared
+from gateway.services import Services
 
 
 def receipt_recipient(prepared: Prepared, inbound: Inbound) -> tuple[str | None, str]:
@@ -31,7 +29,7 @@ def receipt_recipient(prepared: Prepared, inbound: Inbound) -> tuple[str | None,
 
 def queue_receipt(
     session: Session,
-    ctx: PipelineContext,
+    ctx: Services,
     prepared: Prepared,
     naskah: Naskah,
     unit: Unit,
@@ -41,12 +39,10 @@ def queue_receipt(
     """Queue the receipt, or record on the timeline why none was sent."""
     address, reason = receipt_recipient(prepared, inbound)
     if address is None:
-        record_event(
+        ctx.system_event(
             session,
-            type="receipt_suppressed",
-            actor="system",
-            channel="system",
-            now=now,
+            "receipt_suppressed",
+            now,
             naskah_id=naskah.id,
             payload={"reason": reason},
         )
@@ -63,30 +59,19 @@ def queue_receipt(
         subject=receipt_subject(naskah, verified),
         text=text,
         html=html,
-        in_reply_to=prepared.parsed.message_id,
-        references=prepared.parsed.references,
+        # Threading headers repeat the sender's own text: only for a proven sender.
+        in_reply_to=prepared.parsed.message_id if verified else None,
+        references=prepared.parsed.references if verified else [],
         reply_to=unit_reply_address(unit, ctx),
         auto_submitted="auto-replied",
     )
-    message = compose(mail, ctx.identity, now)
-    row = enqueue(
+    row = ctx.queue_mail(session, mail, now, naskah_id=naskah.id, inbound_id=inbound.id)
+    ctx.system_event(
         session,
-        message,
-        kind="receipt",
-        rcpt_to=address,
-        identity=ctx.identity,
-        now=now,
+        "receipt_queued",
+        now,
         naskah_id=naskah.id,
-        inbound_id=inbound.id,
-    )
-    record_event(
-        session,
-        type="receipt_queued",
-        actor="system",
-        channel="system",
-        now=now,
-        naskah_id=naskah.id,
-        payload={"outbox_id": row.id, "to": address, "sender_verified": verified},
+        payload={"outbox_id": row.id if row else None, "to": address, "sender_verified": verified},
     )
 
 
@@ -98,7 +83,7 @@ def receipt_subject(naskah: Naskah, verified: bool = True) -> str:
     )
 
 
-def unit_reply_address(unit: Unit, ctx: PipelineContext) -> str | None:
+def unit_reply_address(unit: Unit, ctx: Services) -> str | None:
     """Replies to a receipt go to the unit's official address at our domain."""
     suffix = "@" + ctx.settings.mail.domain.lower()
     for item in unit.addresses:
@@ -108,7 +93,7 @@ def unit_reply_address(unit: Unit, ctx: PipelineContext) -> str | None:
 
 
 def receipt_context(
-    ctx: PipelineContext, naskah: Naskah, unit: Unit, verified: bool = True
+    ctx: Services, naskah: Naskah, unit: Unit, verified: bool = True
 ) -> dict[str, object]:
     """Template variables of the receipt; sender-written values only when `verified`."""
     mail = ctx.settings.mail
