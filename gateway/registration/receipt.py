@@ -59,8 +59,9 @@ def queue_receipt(
         subject=receipt_subject(naskah, verified),
         text=text,
         html=html,
-        # Threading headers repeat the sender's own text: only for a proven sender.
-        in_reply_to=prepared.parsed.message_id if verified else None,
+        # In-Reply-To keeps the receipt in the sender's thread (one Message-ID, capped by
+        # compose); the References chain is the sender's text: only for a proven sender.
+        in_reply_to=prepared.parsed.message_id,
         references=prepared.parsed.references if verified else [],
         reply_to=unit_reply_address(unit, ctx),
         auto_submitted="auto-replied",
