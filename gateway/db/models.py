@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from gateway.core.states import DispositionStatus, InboundState, NaskahStatus, OutboxState
 from gateway.db.types import UTCDateTime
 
 
@@ -204,7 +205,7 @@ class Inbound(Base):
     size: Mapped[int] = mapped_column(BigInteger)
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     # received -> processing -> registered | reply | auto | duplicate | ignored | quarantined
-    state: Mapped[str] = mapped_column(String(16), default="received")
+    state: Mapped[str] = mapped_column(String(16), default=InboundState.RECEIVED)
     kind: Mapped[str | None] = mapped_column(String(16))  # letter | reply | auto | bounce
     reason: Mapped[str | None] = mapped_column(Text)
     traceback: Mapped[str | None] = mapped_column(Text)
@@ -322,7 +323,7 @@ class Naskah(Base):
     auth_results: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     parse_defects: Mapped[list[Any]] = mapped_column(JSON, default=list)
     # diterima | tercatat | didisposisikan | dibaca | ditindaklanjuti | selesai | diarsipkan
-    status: Mapped[str] = mapped_column(String(24), default="tercatat")
+    status: Mapped[str] = mapped_column(String(24), default=NaskahStatus.TERCATAT)
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     registered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     rule_set_version: Mapped[int | None] = mapped_column(Integer)
@@ -395,7 +396,7 @@ class Disposition(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     due_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # sent | read | forwarded | answered | done | rejected | cancelled
-    status: Mapped[str] = mapped_column(String(16), default="sent")
+    status: Mapped[str] = mapped_column(String(16), default=DispositionStatus.SENT)
     channel: Mapped[str] = mapped_column(String(16), default="rule")  # rule | email | web
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -486,7 +487,7 @@ class Outbox(Base):
     subject: Mapped[str] = mapped_column(Text, default="")
     message: Mapped[bytes] = mapped_column(LargeBinary)
     # queued | sending | sent | failed
-    state: Mapped[str] = mapped_column(String(16), default="queued")
+    state: Mapped[str] = mapped_column(String(16), default=OutboxState.QUEUED)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     claim_token: Mapped[str | None] = mapped_column(String(64))

@@ -7,6 +7,7 @@ from email.message import Message
 
 from sqlalchemy.orm import Session
 
+from gateway.core.states import OutboxState
 from gateway.db.models import Outbox
 from gateway.outbound.compose import Identity, as_bytes
 
@@ -37,7 +38,7 @@ def enqueue(
         message_id=str(msg["Message-ID"]),
         subject=str(msg["Subject"]),
         message=as_bytes(msg),
-        state="queued",
+        state=OutboxState.QUEUED,
         attempts=0,
         next_attempt_at=now,
         created_at=now,

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.config import Settings
+from gateway.core.states import OutboxState
 from gateway.db.claims import claim_rows, holds_claim, new_token
 from gateway.db.engine import Database
 from gateway.db.models import Outbox
@@ -54,11 +55,11 @@ class OutboxSender:
             ids = claim_rows(
                 session,
                 Outbox,
-                ready=(Outbox.state == "queued") & (Outbox.next_attempt_at <= now),
+                ready=(Outbox.state == OutboxState.QUEUED) & (Outbox.next_attempt_at <= now),
                 now=now,
                 lease=dt.timedelta(seconds=max(out.timeout * 3, 300)),
                 token=token,
-                busy_state="sending",
+                busy_state=OutboxState.SENDING,
                 limit=out.batch_size,
             )
         for outbox_id in ids:
@@ -79,24 +80,24 @@ class OutboxSender:
         now = self.clock()
         out = self.settings.outbound
         with self.db.write() as session:
-            if not holds_claim(session, Outbox, outbox_id, token, "sending"):
+            if not holds_claim(session, Outbox, outbox_id, token, OutboxState.SENDING):
                 return  # Our lease expired and someone else took it over.
             row = session.get_one(Outbox, outbox_id)
             row.attempts += 1
             row.claim_token = None
             row.last_error = None if result.outcome == "sent" else result.detail
             if result.outcome == "sent":
-                row.state, row.sent_at = "sent", now
+                row.state, row.sent_at = OutboxState.SENT, now
             elif result.outcome == "permanent" or now - row.created_at > dt.timedelta(
                 seconds=out.give_up_after
             ):
                 log.warning("outbox %s failed permanently: %s", outbox_id, result.detail)
-                row.state = "failed"
+                row.state = OutboxState.FAILED
                 if result.outcome == "permanent" and self.on_undeliverable is not None:
                     # A 5xx for a notice is a bounce: mark the address, alert the TU desk.
                     self.on_undeliverable(session, row, result.detail, now)
             else:
-                row.state = "queued"
+                row.state = OutboxState.QUEUED
                 delay = min(out.first_retry_delay * 2 ** (row.attempts - 1), out.max_retry_delay)
                 row.next_attempt_at = now + dt.timedelta(seconds=delay)
                 log.info("outbox %s retry in %.0fs: %s", outbox_id, delay, result.detail)

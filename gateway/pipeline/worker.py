@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from gateway.audit import record_event
 from gateway.core.directory import RecipientDirectory
 from gateway.core.prepared import Prepared, RecipientGone, prepare
+from gateway.core.states import InboundState
 from gateway.db.blobs import get_blob
 from gateway.db.claims import claim_rows, holds_claim, new_token
 from gateway.db.engine import Database
@@ -77,11 +78,11 @@ class Worker:
             ids = claim_rows(
                 session,
                 Inbound,
-                ready=Inbound.state == "received",
+                ready=Inbound.state == InboundState.RECEIVED,
                 now=now,
                 lease=dt.timedelta(seconds=self.ctx.settings.worker.lease_seconds),
                 token=token,
-                busy_state="processing",
+                busy_state=InboundState.PROCESSING,
             )
         return (ids[0], token) if ids else None
 
@@ -102,7 +103,7 @@ class Worker:
         except OperationalError as err:
             # Database trouble (lock timeout, connection lost): leave it for a later pass.
             log.warning("inbound %s: database error, will retry: %s", inbound_id, err)
-            return Outcome(inbound_id, "processing", reason=_describe(err))
+            return Outcome(inbound_id, InboundState.PROCESSING, reason=_describe(err))
         except Exception as err:
             return self.quarantine(inbound_id, token, _describe(err), traceback.format_exc())
         return outcome
@@ -125,7 +126,7 @@ class Worker:
         return prepared
 
     def _finish(self, session: Session, inbound_id: int, token: str, prepared: Prepared) -> Outcome:
-        if not holds_claim(session, Inbound, inbound_id, token, "processing"):
+        if not holds_claim(session, Inbound, inbound_id, token, InboundState.PROCESSING):
             return Outcome(inbound_id, "lost-claim", reason="another worker took over")
         now = self.ctx.clock()
         inbound = session.get_one(Inbound, inbound_id)
@@ -172,9 +173,9 @@ class Worker:
     ) -> Outcome:
         """Stage: addressed to no unit; a reply when it matched something, else ignored."""
         if reply is not None and reply.state != "unmatched":
-            inbound.kind, inbound.state = "reply", "reply"
+            inbound.kind, inbound.state = "reply", InboundState.REPLY
             inbound.reason = f"{reply.state}: {reply.reason}" if reply.reason else reply.state
-            return Outcome(inbound.id, "reply", reason=inbound.reason)
+            return Outcome(inbound.id, InboundState.REPLY, reason=inbound.reason)
         addresses = ", ".join(r.address for r in prepared.gateway_recipients)
         reason = f"addressed only to the gateway ({addresses}) and answers nothing of ours"
         return self._ignore(session, inbound, "gateway", reason, now)
@@ -194,7 +195,8 @@ class Worker:
                 )
             results.append(registered)
         inbound.kind = "letter"
-        inbound.state = "duplicate" if all(r.is_copy for r in results) else "registered"
+        all_copies = all(r.is_copy for r in results)
+        inbound.state = InboundState.DUPLICATE if all_copies else InboundState.REGISTERED
         inbound.reason = None
         return Outcome(inbound.id, inbound.state, tuple(results))
 
@@ -235,7 +237,7 @@ class Worker:
         self, session: Session, inbound: Inbound, kind: str, reason: str, now: dt.datetime
     ) -> Outcome:
         """Machine mail and mail to the gateway itself: recorded, never answered."""
-        inbound.kind, inbound.state, inbound.reason = kind, "ignored", reason
+        inbound.kind, inbound.state, inbound.reason = kind, InboundState.IGNORED, reason
         self.ctx.system_event(
             session,
             "ignored",
@@ -243,11 +245,11 @@ class Worker:
             inbound_id=inbound.id,
             payload={"kind": kind, "reason": reason},
         )
-        return Outcome(inbound.id, "ignored", reason=reason)
+        return Outcome(inbound.id, InboundState.IGNORED, reason=reason)
 
     def _hold(self, session: Session, inbound: Inbound, reason: str, now: dt.datetime) -> Outcome:
         """A rule asked for an operator's look before registration."""
-        inbound.kind, inbound.state, inbound.reason = "letter", "quarantined", reason
+        inbound.kind, inbound.state, inbound.reason = "letter", InboundState.QUARANTINED, reason
         record_event(
             session,
             type="quarantined",
@@ -257,17 +259,17 @@ class Worker:
             inbound_id=inbound.id,
             payload={"reason": reason, "by_rule": True},
         )
-        return Outcome(inbound.id, "quarantined", reason=reason)
+        return Outcome(inbound.id, InboundState.QUARANTINED, reason=reason)
 
     def _retry_or_quarantine(self, inbound_id: int, token: str, err: Exception) -> Outcome:
         with self.db.write() as session:
-            if not holds_claim(session, Inbound, inbound_id, token, "processing"):
+            if not holds_claim(session, Inbound, inbound_id, token, InboundState.PROCESSING):
                 return Outcome(inbound_id, "lost-claim")
             inbound = session.get_one(Inbound, inbound_id)
             inbound.attempts += 1
             if inbound.attempts < self.ctx.settings.worker.max_conflict_retries:
-                inbound.state, inbound.claim_token = "received", None
-                return Outcome(inbound_id, "received", reason="retry after conflict")
+                inbound.state, inbound.claim_token = InboundState.RECEIVED, None
+                return Outcome(inbound_id, InboundState.RECEIVED, reason="retry after conflict")
         return self.quarantine(inbound_id, token, _describe(err), traceback.format_exc())
 
     def quarantine(self, inbound_id: int, token: str, reason: str, trace: str) -> Outcome:
@@ -275,10 +277,10 @@ class Worker:
         log.warning("inbound %s quarantined: %s", inbound_id, reason)
         now = self.ctx.clock()
         with self.db.write() as session:
-            if not holds_claim(session, Inbound, inbound_id, token, "processing"):
+            if not holds_claim(session, Inbound, inbound_id, token, InboundState.PROCESSING):
                 return Outcome(inbound_id, "lost-claim")
             inbound = session.get_one(Inbound, inbound_id)
-            inbound.state, inbound.reason = "quarantined", reason[:2000]
+            inbound.state, inbound.reason = InboundState.QUARANTINED, reason[:2000]
             inbound.traceback, inbound.claim_token = trace or None, None
             inbound.processed_at = now
             self.ctx.system_event(
@@ -288,7 +290,7 @@ class Worker:
                 inbound_id=inbound_id,
                 payload={"reason": reason[:2000]},
             )
-        return Outcome(inbound_id, "quarantined", reason=reason)
+        return Outcome(inbound_id, InboundState.QUARANTINED, reason=reason)
 
     def run_once(self) -> Outcome | None:
         """Claim and process one message; None when there was nothing to do."""
@@ -319,11 +321,11 @@ def previous_outcome(session: Session, inbound_id: int) -> str | None:
         session.scalars(select(NaskahSource.role).where(NaskahSource.inbound_id == inbound_id))
     )
     if roles:
-        return "registered" if "original" in roles else "duplicate"
+        return InboundState.REGISTERED if "original" in roles else InboundState.DUPLICATE
     replied = session.scalar(
         select(ReplyCommand.id).where(ReplyCommand.inbound_id == inbound_id).limit(1)
     )
-    return "reply" if replied is not None else None
+    return InboundState.REPLY if replied is not None else None
 
 
 def _describe(err: BaseException) -> str:
@@ -342,12 +344,12 @@ def requeue(
     `release` is the operator's verdict that a rule's quarantine does not apply.
     """
     with db.write() as session:
-        query = select(Inbound).where(Inbound.state == "quarantined")
+        query = select(Inbound).where(Inbound.state == InboundState.QUARANTINED)
         if inbound_ids is not None:
             query = query.where(Inbound.id.in_(inbound_ids))
         rows = list(session.scalars(query.order_by(Inbound.id)))
         for row in rows:
-            row.state, row.claim_token, row.claimed_at = "received", None, None
+            row.state, row.claim_token, row.claimed_at = InboundState.RECEIVED, None, None
             row.release_quarantine = row.release_quarantine or release
             record_event(
                 session,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from gateway.core.numbering import NumberParts, format_number
 from gateway.core.prepared import LetterForUnit, Prepared
+from gateway.core.states import NaskahStatus
 from gateway.db.blobs import put_blob
 from gateway.db.models import Attachment, Inbound, Naskah, NaskahSource, Unit
 from gateway.registration.counter import next_value
@@ -182,7 +183,7 @@ def _new_naskah(
         field_sources=fields["field_sources"],
         auth_results=prepared.auth,
         parse_defects=parsed.defects,
-        status="tercatat",
+        status=NaskahStatus.TERCATAT,
         received_at=inbound.received_at,
         registered_at=now,
         rule_set_version=letter.decision.version if letter.decision else None,

@@ -11,6 +11,7 @@ from gateway.audit import record_event
 from gateway.config import Settings
 from gateway.core.calendar import BusinessCalendar, resolve_spec
 from gateway.core.prepared import LetterForUnit, Prepared
+from gateway.core.states import DispositionStatus, NaskahStatus
 from gateway.db.models import Disposition, Holiday, Naskah, Position, Unit
 from gateway.routing.targets import resolve_targets
 from gateway.services import Services
@@ -81,7 +82,7 @@ def apply_decision(
             instructions=list(target.instructions),
             note=target.note,
             due_at=due_at,
-            status="sent",
+            status=DispositionStatus.SENT,
             channel="rule",
             created_at=now,
         )
@@ -106,5 +107,5 @@ def apply_decision(
         )
         queue_notices(session, ctx, naskah, unit, disposition, target.position, source, now)
     if created:
-        naskah.status = "didisposisikan"
+        naskah.status = NaskahStatus.DIDISPOSISIKAN
     return created

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.core.prepared import Prepared
+from gateway.core.states import OutboxState
 from gateway.db.models import Naskah, Outbox, PersonEmail, Unit
 from gateway.parsing.automatic import Dsn
 from gateway.services import Services
@@ -50,7 +51,7 @@ def handle_bounce(
         )
         return f"delivery of outbox {row.id} delayed ({status})"
     detail = f"{status or 'bounce'}: {diagnostic or 'undeliverable'}"
-    row.state = "bounced"
+    row.state = OutboxState.BOUNCED
     record_undeliverable(session, ctx, row, detail, now)
     return f"outbox {row.id} bounced ({detail})"
 

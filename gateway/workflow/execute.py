@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from gateway.audit import record_event
 from gateway.core.batas import in_the_past, parse_batas
 from gateway.core.calendar import resolve_spec
+from gateway.core.states import OPEN, STATUS_LABEL, DispositionStatus
 from gateway.db.blobs import get_blob, put_blob
 from gateway.db.models import Attachment, Disposition, Naskah, Person, Position, Unit
 from gateway.outbound.clip import clip_block
@@ -29,7 +30,7 @@ from gateway.workflow.help import HELP
 from gateway.workflow.messages import notify_givers
 from gateway.workflow.notices import ACTING_PREFIX, NoticeSource, queue_notices
 from gateway.workflow.report import status_text
-from gateway.workflow.status import OPEN, STATUS_LABEL, refresh_letter_status
+from gateway.workflow.status import refresh_letter_status
 from gateway.workflow.targets import is_below, resolve_target
 from rules.model import RuleError
 
@@ -96,8 +97,8 @@ def mark_read(run: Execution) -> bool:
     if disposition.read_at is not None:
         return False
     disposition.read_at = run.now
-    if disposition.status == "sent":
-        disposition.status = "read"
+    if disposition.status == DispositionStatus.SENT:
+        disposition.status = DispositionStatus.READ
     run.event("read", {"via": "reply"})
     return True
 
@@ -145,8 +146,8 @@ def do_disposisi(run: Execution, command: Command) -> None:
     if not ok:
         return
     given = [_give(run, position, instructions, command.catatan, due) for position in targets]
-    if actor.disposition.status != "done":
-        actor.disposition.status = "forwarded"
+    if actor.disposition.status != DispositionStatus.DONE:
+        actor.disposition.status = DispositionStatus.FORWARDED
     names = ", ".join(p.title for p in targets)
     run.results.executed.append(
         f"DISPOSISI kepada {names}"
@@ -209,7 +210,7 @@ def _give(
         instructions=instructions,
         note=note,
         due_at=due,
-        status="sent",
+        status=DispositionStatus.SENT,
         channel="email",
         created_at=run.now,
     )
@@ -275,7 +276,7 @@ def do_selesai(run: Execution, command: Command) -> None:
     if not _open(run, command):
         return
     disposition = run.actor.disposition
-    disposition.status, disposition.done_at = "done", run.now
+    disposition.status, disposition.done_at = DispositionStatus.DONE, run.now
     disposition.closed_by_person_id = run.actor.person.id
     disposition.result_note = command.text
     files = _store_files(run)
@@ -303,8 +304,8 @@ def do_tanggapan(run: Execution, command: Command) -> None:
     if not _open(run, command):
         return
     disposition = run.actor.disposition
-    if disposition.status in ("sent", "read"):
-        disposition.status = "answered"
+    if disposition.status in (DispositionStatus.SENT, DispositionStatus.READ):
+        disposition.status = DispositionStatus.ANSWERED
     files = _store_files(run)
     run.event("answered", {"text": command.text, "files": [f[0] for f in files]})
     agenda = run.actor.naskah.agenda_number
@@ -319,7 +320,7 @@ def do_tolak(run: Execution, command: Command) -> None:
     if not _open(run, command):
         return
     disposition = run.actor.disposition
-    disposition.status, disposition.result_note = "rejected", command.text
+    disposition.status, disposition.result_note = DispositionStatus.REJECTED, command.text
     disposition.done_at = run.now
     run.event("rejected", {"reason": command.text})
     body = (
@@ -354,10 +355,10 @@ def do_batal(run: Execution, command: Command) -> None:
     cancelled, kept = [], []
     for child in given:
         handle = session.get_one(Position, child.to_position_id).title
-        if child.status != "sent":
+        if child.status != DispositionStatus.SENT:
             kept.append(handle)
             continue
-        child.status, child.done_at = "cancelled", run.now
+        child.status, child.done_at = DispositionStatus.CANCELLED, run.now
         run.event("cancelled", {"by": run.actor.label}, child.id)
         cancelled.append(handle)
     if cancelled:
@@ -369,9 +370,9 @@ def do_batal(run: Execution, command: Command) -> None:
     if (
         cancelled
         and not any(c.status in OPEN for c in given)
-        and run.actor.disposition.status == "forwarded"
+        and run.actor.disposition.status == DispositionStatus.FORWARDED
     ):
-        run.actor.disposition.status = "read"
+        run.actor.disposition.status = DispositionStatus.READ
 
 
 def do_status(run: Execution, command: Command) -> None:

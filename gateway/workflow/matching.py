@@ -20,12 +20,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.core.prepared import Prepared
+from gateway.core.states import OPEN
 from gateway.core.tokens import TokenError, read_token
 from gateway.db.models import Disposition, Naskah, Outbox, PersonEmail
 from gateway.parsing.authresults import from_authenticated
 from gateway.services import Services
 from gateway.timefmt import local
-from gateway.workflow.status import OPEN
 
 _TAG = re.compile(r"\[TNDE\s+([^\]\s]+)\]", re.IGNORECASE)
 

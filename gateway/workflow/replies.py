@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from gateway.audit import record_event
 from gateway.core.prepared import Prepared
+from gateway.core.states import OPEN, STATUS_LABEL
 from gateway.db.models import (
     Assignment,
     Disposition,
@@ -41,7 +42,7 @@ from gateway.workflow.execute import Actor, Execution, Results, execute_all, mar
 from gateway.workflow.matching import Match, match_incoming
 from gateway.workflow.messages import notify_givers
 from gateway.workflow.quotes import new_text
-from gateway.workflow.status import OPEN, STATUS_LABEL, refresh_letter_status
+from gateway.workflow.status import refresh_letter_status
 from gateway.workflow.tags import subject_tag
 from gateway.workflow.unverified import alert_unverified, hold_for_confirmation
 

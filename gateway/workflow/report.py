@@ -7,11 +7,12 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway.core.states import STATUS_LABEL
 from gateway.db.models import Disposition, Event, Naskah, Position
 from gateway.outbound.clip import clip_body
 from gateway.services import Services
 from gateway.timefmt import waktu
-from gateway.workflow.status import STATUS_LABEL, is_overdue
+from gateway.workflow.status import is_overdue
 
 EVENT_LABEL = {
     "registered": "dicatat",

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from gateway.core.states import OPEN, STATUS_LABEL
 from gateway.db.engine import Database
 from gateway.db.models import AppSetting, Disposition, Naskah, Person, Position
 from gateway.db.upsert import insert_for
@@ -25,7 +26,7 @@ from gateway.outbound.clip import clip, clip_body
 from gateway.outbound.compose import OutgoingMail
 from gateway.services import Services
 from gateway.timefmt import local, waktu
-from gateway.workflow.status import OPEN, STATUS_LABEL, is_overdue
+from gateway.workflow.status import is_overdue
 from gateway.workflow.tags import reply_address, subject_tag
 from gateway.workflow.unverified import flush_unverified_alerts
 

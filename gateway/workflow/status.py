@@ -9,19 +9,8 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway.core.states import CLOSED, OPEN, DispositionStatus, NaskahStatus
 from gateway.db.models import Disposition, Naskah
-
-OPEN = ("sent", "read", "forwarded", "answered")
-CLOSED = ("done", "rejected", "cancelled")
-STATUS_LABEL = {
-    "sent": "terkirim (belum dibaca)",
-    "read": "dibaca",
-    "forwarded": "diteruskan",
-    "answered": "ditanggapi",
-    "done": "selesai",
-    "rejected": "ditolak",
-    "cancelled": "dibatalkan",
-}
 
 
 def is_overdue(disposition: Disposition, now: dt.datetime) -> bool:
@@ -38,7 +27,7 @@ def letter_status(dispositions: Iterable[Disposition]) -> str:
     ditindaklanjuti once someone answered or finished; dibaca once someone read it."""
     items = [d for d in dispositions if d.kind == "disposisi"]
     if not items:
-        return "tercatat"
+        return NaskahStatus.TERCATAT
     children: dict[int | None, list[Disposition]] = defaultdict(list)
     for item in items:
         children[item.parent_id].append(item)
@@ -47,15 +36,21 @@ def letter_status(dispositions: Iterable[Disposition]) -> str:
         if node.status in CLOSED:
             return True
         kids = children.get(node.id, [])
-        return node.status == "forwarded" and bool(kids) and all(closed(k) for k in kids)
+        return (
+            node.status == DispositionStatus.FORWARDED
+            and bool(kids)
+            and all(closed(k) for k in kids)
+        )
 
-    if all(closed(top) for top in children[None]) and any(d.status == "done" for d in items):
-        return "selesai"
-    if any(d.status in ("done", "answered") for d in items):
-        return "ditindaklanjuti"
+    if all(closed(top) for top in children[None]) and any(
+        d.status == DispositionStatus.DONE for d in items
+    ):
+        return NaskahStatus.SELESAI
+    if any(d.status in (DispositionStatus.DONE, DispositionStatus.ANSWERED) for d in items):
+        return NaskahStatus.DITINDAKLANJUTI
     if any(d.read_at is not None for d in items):
-        return "dibaca"
-    return "didisposisikan"
+        return NaskahStatus.DIBACA
+    return NaskahStatus.DIDISPOSISIKAN
 
 
 def refresh_letter_status(session: Session, naskah: Naskah) -> str:

@@ -1,0 +1,72 @@
+"""The states of inbound mail, outgoing mail, dispositions and naskah (stored as their values).
+
+StrEnum members are the strings stored in the database, so rows written before these
+types existed read back unchanged, and comparisons with stored values just work.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class InboundState(StrEnum):
+    """An inbound message's way through the pipeline."""
+
+    RECEIVED = "received"  # stored by intake, waiting for a worker
+    PROCESSING = "processing"  # claimed by a worker (a lease)
+    REGISTERED = "registered"  # a new agenda entry in at least one unit
+    DUPLICATE = "duplicate"  # every unit already had this letter
+    REPLY = "reply"  # answered (or forged an answer to) one of our mails
+    IGNORED = "ignored"  # machine mail, or mail to the gateway that answers nothing
+    QUARANTINED = "quarantined"  # kept out of the pipeline with a reason
+
+
+class OutboxState(StrEnum):
+    """An outgoing message in the outbox."""
+
+    QUEUED = "queued"
+    SENDING = "sending"  # claimed by a sender (a lease)
+    SENT = "sent"
+    FAILED = "failed"  # 5xx, or retried past outbound.give_up_after
+    BOUNCED = "bounced"  # accepted by the smarthost, then a DSN came back
+
+
+class DispositionStatus(StrEnum):
+    """A disposition from the giver's point of view."""
+
+    SENT = "sent"
+    READ = "read"
+    FORWARDED = "forwarded"
+    ANSWERED = "answered"
+    DONE = "done"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+class NaskahStatus(StrEnum):
+    """A letter's status, derived from its disposition tree (Indonesian, as shown)."""
+
+    TERCATAT = "tercatat"
+    DIDISPOSISIKAN = "didisposisikan"
+    DIBACA = "dibaca"
+    DITINDAKLANJUTI = "ditindaklanjuti"
+    SELESAI = "selesai"
+
+
+# Tuples, not sets: they go into SQL IN (...) as they are.
+OPEN = (
+    DispositionStatus.SENT,
+    DispositionStatus.READ,
+    DispositionStatus.FORWARDED,
+    DispositionStatus.ANSWERED,
+)
+CLOSED = (DispositionStatus.DONE, DispositionStatus.REJECTED, DispositionStatus.CANCELLED)
+STATUS_LABEL: dict[str, str] = {
+    DispositionStatus.SENT: "terkirim (belum dibaca)",
+    DispositionStatus.READ: "dibaca",
+    DispositionStatus.FORWARDED: "diteruskan",
+    DispositionStatus.ANSWERED: "ditanggapi",
+    DispositionStatus.DONE: "selesai",
+    DispositionStatus.REJECTED: "ditolak",
+    DispositionStatus.CANCELLED: "dibatalkan",
+}
