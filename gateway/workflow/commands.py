@@ -12,26 +12,154 @@ from dataclasses import dataclass, field
 
 from gateway.core.batas import read_batas
 
-KEYWORDS = {
-    "disposisi": "DISPOSISI",
-    "teruskan": "DISPOSISI",
-    "forward": "DISPOSISI",
-    "selesai": "SELESAI",
-    "done": "SELESAI",
-    "tanggapan": "TANGGAPAN",
-    "reply": "TANGGAPAN",
-    "terima": "TERIMA",
-    "ack": "TERIMA",
-    "tolak": "TOLAK",
-    "reject": "TOLAK",
-    "batal": "BATAL",
-    "cancel": "BATAL",
-    "status": "STATUS",
-    "bantuan": "BANTUAN",
-    "help": "BANTUAN",
-    "konfirmasi": "KONFIRMASI",
-    "confirm": "KONFIRMASI",
-}
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """One reply command: everything the parser, the executor, BANTUAN and the notices'
+    mailto links know about it. Add a command here and a handler in execute.py."""
+
+    name: str
+    aliases: tuple[str, ...]
+    # targets: a list of positions or people; text: the rest of the line; block: the rest
+    # of the line and the following lines up to a blank line or a command; none.
+    arguments: str
+    example: str
+    help: str  # its part of BANTUAN, verbatim
+    # A command that needs its argument: the problem reported when it is missing.
+    missing: str = ""
+    # (label, body) of the mailto link in notices, and its place among them.
+    mailto: tuple[str, str] | None = None
+    mailto_rank: int = 0
+
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec(
+        "DISPOSISI",
+        ("teruskan", "forward"),
+        "targets",
+        "DISPOSISI kabag.umum, kasubbag.tu\nINSTRUKSI: siapkan jawaban\n"
+        "BATAS: 12-01-2027 (atau: 3 hari kerja)\nCATATAN: mohon dibahas",
+        """\
+DISPOSISI <tujuan>            (juga: TERUSKAN, FORWARD)
+  Tujuan: kode jabatan (kabag.umum), nama jabatan (Kepala Bagian Umum) atau nama
+  pejabat; beberapa tujuan dipisah koma. Hanya ke jabatan di bawah jabatan Anda.
+  Baris berikutnya boleh berisi:
+    INSTRUKSI: siapkan jawaban, koordinasikan
+    BATAS: 12-01-2027   (atau: 12 Januari 2027, 3 hari, 3 hari kerja, besok)
+    CATATAN: mohon dibahas besok pagi
+  Contoh:
+    DISPOSISI kabag.umum, kasubbag.tu
+    INSTRUKSI: siapkan jawaban
+    BATAS: 3 hari kerja
+
+""",
+        missing="DISPOSISI tanpa tujuan: sebutkan jabatan, nama jabatan atau nama pejabat",
+        mailto=("Teruskan ke …", "DISPOSISI \nINSTRUKSI: \nBATAS: \nCATATAN: "),
+        mailto_rank=4,
+    ),
+    CommandSpec(
+        "SELESAI",
+        ("done",),
+        "text",
+        "SELESAI laporan sudah dikirim",
+        """\
+SELESAI [catatan]             (juga: DONE)
+  Menutup disposisi Anda; lampiran balasan menjadi berkas tindak lanjut.
+  Contoh: SELESAI laporan terlampir
+
+""",
+        mailto=("Selesai", "SELESAI "),
+        mailto_rank=2,
+    ),
+    CommandSpec(
+        "TANGGAPAN",
+        ("reply",),
+        "block",
+        "TANGGAPAN usul kami hadir pada rapat tersebut",
+        """\
+TANGGAPAN <teks>              (juga: REPLY)
+  Mengirim tanggapan kepada pemberi disposisi.
+  Contoh: TANGGAPAN usul kami hadir pada rapat tersebut
+
+""",
+        missing="TANGGAPAN tanpa isi tanggapan",
+        mailto=("Tanggapan", "TANGGAPAN "),
+        mailto_rank=3,
+    ),
+    CommandSpec(
+        "TERIMA",
+        ("ack",),
+        "text",
+        "TERIMA",
+        "TERIMA                        (juga: ACK)   tanda sudah dibaca\n",
+        mailto=("Terima", "TERIMA"),
+        mailto_rank=1,
+    ),
+    CommandSpec(
+        "TOLAK",
+        ("reject",),
+        "text",
+        "TOLAK bukan tugas bidang kami",
+        "TOLAK <alasan>                (juga: REJECT) mengembalikan disposisi yang salah alamat\n",
+        missing="TOLAK memerlukan alasan",
+    ),
+    CommandSpec(
+        "BATAL",
+        ("cancel",),
+        "targets",
+        "BATAL (atau: BATAL kabag.umum)",
+        "BATAL [tujuan]                (juga: CANCEL) membatalkan disposisi Anda yang belum"
+        " dibaca\n",
+    ),
+    CommandSpec(
+        "STATUS",
+        (),
+        "text",
+        "STATUS",
+        "STATUS                        keadaan surat dan riwayatnya\n",
+        mailto=("Status", "STATUS"),
+        mailto_rank=5,
+    ),
+    CommandSpec(
+        "BANTUAN",
+        ("help",),
+        "text",
+        "BANTUAN",
+        "BANTUAN                       (juga: HELP)  daftar ini\n",
+        mailto=("Bantuan", "BANTUAN"),
+        mailto_rank=6,
+    ),
+    CommandSpec(
+        "KONFIRMASI",
+        ("confirm",),
+        "text",
+        "KONFIRMASI (sebagai balasan atas email permintaan konfirmasi)",
+        """\
+KONFIRMASI                    (juga: CONFIRM) menjalankan perintah yang menunggu
+  konfirmasi; hanya sebagai balasan atas email "Konfirmasi perintah" dari kami.
+""",
+    ),
+)
+SPECS = {spec.name: spec for spec in COMMANDS}
+KEYWORDS = {word: spec.name for spec in COMMANDS for word in (spec.name.lower(), *spec.aliases)}
+_HELP_HEAD = """\
+Perintah ditulis di baris paling atas balasan (huruf besar atau kecil sama saja).
+Teks yang dikutip dari email sebelumnya dan tanda tangan tidak dibaca.
+
+"""
+_HELP_TAIL = """
+Balasan tanpa perintah dicatat sebagai komentar dan diteruskan kepada pemberi disposisi.
+"""
+# BANTUAN: the command reference, sent on request and in error receipts.
+HELP = _HELP_HEAD + "".join(spec.help for spec in COMMANDS) + _HELP_TAIL
+
+
+def mailto_commands() -> list[tuple[str, str]]:
+    """(label, body) of the commands a phone user needs most, in the notices' order."""
+    linked = sorted((s for s in COMMANDS if s.mailto), key=lambda s: s.mailto_rank)
+    return [s.mailto for s in linked if s.mailto is not None]
+
+
 SUB_KEYWORDS = {
     "instruksi": "instruksi",
     "instruction": "instruksi",
@@ -43,20 +171,8 @@ SUB_KEYWORDS = {
     "catatan": "catatan",
     "note": "catatan",
 }
-# TANGGAPAN's text may continue on the following lines, up to a blank line or a command;
-# every other command takes the rest of its own line only.
-TEXT_COMMANDS = ("TANGGAPAN",)
 EXAMPLES = {
-    "DISPOSISI": "DISPOSISI kabag.umum, kasubbag.tu\nINSTRUKSI: siapkan jawaban\n"
-    "BATAS: 12-01-2027 (atau: 3 hari kerja)\nCATATAN: mohon dibahas",
-    "SELESAI": "SELESAI laporan sudah dikirim",
-    "TANGGAPAN": "TANGGAPAN usul kami hadir pada rapat tersebut",
-    "TERIMA": "TERIMA",
-    "TOLAK": "TOLAK bukan tugas bidang kami",
-    "BATAL": "BATAL (atau: BATAL kabag.umum)",
-    "STATUS": "STATUS",
-    "BANTUAN": "BANTUAN",
-    "KONFIRMASI": "KONFIRMASI (sebagai balasan atas email permintaan konfirmasi)",
+    **{spec.name: spec.example for spec in COMMANDS},
     "instruksi": "INSTRUKSI: siapkan jawaban, koordinasikan",
     "batas": "BATAS: 12-01-2027, 12 Januari 2027, 3 hari, atau 3 hari kerja",
     "catatan": "CATATAN: mohon dibahas besok pagi",
@@ -119,7 +235,7 @@ def parse_reply(new_text: str) -> ParsedReply:
         word = match.group("word").lower() if match else ""
         if match and word in KEYWORDS and _looks_like_command(match):
             current = _start(KEYWORDS[word], match.group("rest"), line, result)
-            continuing = current.name in TEXT_COMMANDS
+            continuing = SPECS[current.name].arguments == "block"
         elif match and word in SUB_KEYWORDS and match.group("colon"):
             _sub_line(SUB_KEYWORDS[word], match.group("rest"), line, current, result)
             continuing = False
@@ -141,7 +257,7 @@ def _looks_like_command(match: re.Match[str]) -> bool:
 
 def _start(name: str, rest: str, line: str, result: ParsedReply) -> Command:
     command = Command(name=name, line=line)
-    if name in ("DISPOSISI", "BATAL"):
+    if SPECS[name].arguments == "targets":
         command.targets = split_targets(rest)
     else:
         command.text = rest
@@ -180,15 +296,10 @@ def _finish(result: ParsedReply) -> None:
     """Commands missing what they need become problems with the correct form."""
     kept = []
     for command in result.commands:
-        if command.name == "DISPOSISI" and not command.targets:
-            reason = "DISPOSISI tanpa tujuan: sebutkan jabatan, nama jabatan atau nama pejabat"
-            result.problems.append(Problem(command.line, reason, EXAMPLES["DISPOSISI"]))
-        elif command.name == "TOLAK" and not command.text:
-            reason = "TOLAK memerlukan alasan"
-            result.problems.append(Problem(command.line, reason, EXAMPLES["TOLAK"]))
-        elif command.name == "TANGGAPAN" and not command.text:
-            reason = "TANGGAPAN tanpa isi tanggapan"
-            result.problems.append(Problem(command.line, reason, EXAMPLES["TANGGAPAN"]))
+        spec = SPECS[command.name]
+        given = command.targets if spec.arguments == "targets" else command.text
+        if spec.missing and not given:
+            result.problems.append(Problem(command.line, spec.missing, spec.example))
         else:
             kept.append(command)
     result.commands = kept

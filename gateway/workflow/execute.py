@@ -8,6 +8,7 @@ verified actor: targets, instructions and dates are checked against the organisa
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -25,8 +26,7 @@ from gateway.routing.vocab import vocabulary_from_db
 from gateway.services import Services
 from gateway.timefmt import local, waktu
 from gateway.workflow.apply import calendar_for, registrar_of
-from gateway.workflow.commands import EXAMPLES, Command, Problem
-from gateway.workflow.help import HELP
+from gateway.workflow.commands import EXAMPLES, HELP, SPECS, Command, Problem
 from gateway.workflow.messages import notify_givers
 from gateway.workflow.notices import ACTING_PREFIX, NoticeSource, queue_notices
 from gateway.workflow.report import status_text
@@ -119,10 +119,27 @@ def _open(run: Execution, command: Command) -> bool:
     return False
 
 
+Handler = Callable[["Execution", Command], None]
+# Handlers by command name; every command in commands.COMMANDS has exactly one.
+HANDLERS: dict[str, Handler] = {}
+
+
+def handles(name: str) -> Callable[[Handler], Handler]:
+    """Register the decorated function as the handler of reply command `name`."""
+
+    def register(handler: Handler) -> Handler:
+        HANDLERS[name] = handler
+        return handler
+
+    return register
+
+
+@handles("TERIMA")
 def do_terima(run: Execution, command: Command) -> None:
     run.results.executed.append("TERIMA: disposisi ditandai sudah dibaca")
 
 
+@handles("DISPOSISI")
 def do_disposisi(run: Execution, command: Command) -> None:
     if command.batas_unreadable or not _open(run, command):
         return  # The parser already reported the unreadable BATAS.
@@ -272,6 +289,7 @@ def _store_files(run: Execution) -> list[tuple[str, str, bytes]]:
     return stored
 
 
+@handles("SELESAI")
 def do_selesai(run: Execution, command: Command) -> None:
     if not _open(run, command):
         return
@@ -300,6 +318,7 @@ def do_selesai(run: Execution, command: Command) -> None:
     run.results.executed.append(f"SELESAI: disposisi ditutup{extra}")
 
 
+@handles("TANGGAPAN")
 def do_tanggapan(run: Execution, command: Command) -> None:
     if not _open(run, command):
         return
@@ -316,6 +335,7 @@ def do_tanggapan(run: Execution, command: Command) -> None:
     run.results.executed.append(f"TANGGAPAN dikirim kepada pemberi disposisi ({sent} penerima)")
 
 
+@handles("TOLAK")
 def do_tolak(run: Execution, command: Command) -> None:
     if not _open(run, command):
         return
@@ -333,6 +353,7 @@ def do_tolak(run: Execution, command: Command) -> None:
     run.results.executed.append("TOLAK: disposisi dikembalikan kepada pemberinya")
 
 
+@handles("BATAL")
 def do_batal(run: Execution, command: Command) -> None:
     """Cancel dispositions this official gave on this letter, only while still unread."""
     session = run.session
@@ -375,6 +396,7 @@ def do_batal(run: Execution, command: Command) -> None:
         run.actor.disposition.status = DispositionStatus.READ
 
 
+@handles("STATUS")
 def do_status(run: Execution, command: Command) -> None:
     run.results.sections.append(
         ("STATUS", status_text(run.session, run.actor.naskah, run.ctx, run.now))
@@ -382,11 +404,13 @@ def do_status(run: Execution, command: Command) -> None:
     run.results.executed.append("STATUS: riwayat surat terlampir di bawah")
 
 
+@handles("BANTUAN")
 def do_bantuan(run: Execution, command: Command) -> None:
     run.results.sections.append(("BANTUAN", HELP))
     run.results.executed.append("BANTUAN: daftar perintah terlampir di bawah")
 
 
+@handles("KONFIRMASI")
 def do_konfirmasi(run: Execution, command: Command) -> None:
     """Reached only when the reply was not an answer to a confirmation request."""
     run.problem(
@@ -396,14 +420,6 @@ def do_konfirmasi(run: Execution, command: Command) -> None:
     )
 
 
-HANDLERS = {
-    "TERIMA": do_terima,
-    "DISPOSISI": do_disposisi,
-    "SELESAI": do_selesai,
-    "TANGGAPAN": do_tanggapan,
-    "TOLAK": do_tolak,
-    "BATAL": do_batal,
-    "STATUS": do_status,
-    "BANTUAN": do_bantuan,
-    "KONFIRMASI": do_konfirmasi,
-}
+_unhandled = set(SPECS) ^ set(HANDLERS)
+if _unhandled:  # A command in the table without a handler (or the reverse) is a bug.
+    raise RuntimeError(f"reply commands without a handler or spec: {sorted(_unhandled)}")

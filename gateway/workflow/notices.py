@@ -25,6 +25,7 @@ from gateway.outbound.compose import OutgoingMail
 from gateway.services import Services
 from gateway.timefmt import local
 from gateway.workflow.alerts import alert_desk
+from gateway.workflow.commands import mailto_commands
 from gateway.workflow.tags import reply_address, subject_tag
 
 KEAMANAN_LABEL = {"SR": "Sangat Rahasia", "R": "Rahasia", "T": "Terbatas", "B": "Biasa"}
@@ -96,19 +97,11 @@ def queue_notices(
 
 
 def mailto_links(address: str, subject: str) -> list[tuple[str, str]]:
-    """(label, mailto URL) for the commands a phone user needs most."""
-    commands = [
-        ("Terima", "TERIMA"),
-        ("Selesai", "SELESAI "),
-        ("Tanggapan", "TANGGAPAN "),
-        ("Teruskan ke …", "DISPOSISI \nINSTRUKSI: \nBATAS: \nCATATAN: "),
-        ("Status", "STATUS"),
-        ("Bantuan", "BANTUAN"),
-    ]
+    """(label, mailto URL) for the commands a phone user needs most (commands.COMMANDS)."""
     reply_subject = quote(f"Re: {subject}", safe="")
     return [
         (label, f"mailto:{address}?subject={reply_subject}&body={quote(body, safe='')}")
-        for label, body in commands
+        for label, body in mailto_commands()
     ]
 
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gateway.audit import record_event
 from gateway.core.tokens import make_confirmation_token
 from gateway.db.models import Event, Naskah, Outbox, Person, ReplyConfirmation
 from gateway.org.holders import primary_email
@@ -205,12 +204,10 @@ def alert_unverified(
         auto_submitted="auto-generated",
     )
     row = ctx.queue_mail(session, mail, now, naskah_id=naskah_id, person_id=owner_id)
-    record_event(
+    ctx.system_event(
         session,
-        type=REPORTED_EVENT,
-        actor="system",
-        channel="system",
-        now=now,
+        REPORTED_EVENT,
+        now,
         naskah_id=naskah_id,
         payload={
             "owner_person_id": owner_id,
