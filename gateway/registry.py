@@ -1,4 +1,8 @@
-"""Read side of the buku agenda: naskah as JSON-ready dicts for the CLI, panel and export."""
+"""The read side: naskah (the buku agenda), inbound and outbox as JSON-ready dicts.
+
+The command line, the panel and the exports all read through here, so they show the
+same things in the same shapes (scripts depend on the keys).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from gateway.db.engine import Database
@@ -14,6 +18,7 @@ from gateway.db.models import (
     Attachment,
     Disposition,
     Event,
+    Inbound,
     Naskah,
     NaskahSource,
     Outbox,
@@ -147,8 +152,6 @@ def iter_naskah(
 
 
 def count_naskah(session: Session, year: int | None = None, unit: str | None = None) -> int:
-    from sqlalchemy import func
-
     query = select(func.count()).select_from(naskah_query(year, unit).subquery())
     return int(session.execute(query).scalar_one())
 
@@ -178,8 +181,6 @@ def find_naskah(session: Session, key: str) -> tuple[Naskah, str] | None:
             return row[0], row[1]
     row = session.execute(naskah_query().where(Naskah.agenda_number == key)).first()
     if row is None:
-        from sqlalchemy import func
-
         row = session.execute(
             naskah_query().where(func.upper(Naskah.agenda_number) == key.upper())
         ).first()
@@ -249,3 +250,75 @@ def naskah_detail(db: Database, key: str) -> dict[str, Any] | None:
         ]
     item["received_at_dt"] = naskah.received_at
     return item
+
+
+def inbound_dict(row: Inbound) -> dict[str, Any]:
+    """The stable JSON shape of one received message (`tnde inbound list --json`)."""
+    return {
+        "id": row.id,
+        "source": row.source,
+        "state": row.state,
+        "kind": row.kind,
+        "mail_from": row.mail_from,
+        "rcpt_tos": list(row.rcpt_tos or []),
+        "received_at": iso(row.received_at),
+        "message_id": row.message_id,
+        "size": row.size,
+        "reason": row.reason,
+        "attempts": row.attempts,
+    }
+
+
+def outbox_dict(row: Outbox) -> dict[str, Any]:
+    """The stable JSON shape of one outgoing message (`tnde outbox list --json`)."""
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "to": row.rcpt_to,
+        "subject": row.subject,
+        "state": row.state,
+        "attempts": row.attempts,
+        "last_error": row.last_error,
+        "created_at": iso(row.created_at),
+        "sent_at": iso(row.sent_at),
+        "naskah_id": row.naskah_id,
+        "message_id": row.message_id,
+    }
+
+
+def list_inbound(db: Database, limit: int, state: str | None = None) -> list[dict[str, Any]]:
+    """Received messages, newest first, optionally in one state."""
+    with db.read() as session:
+        query = select(Inbound).order_by(Inbound.id.desc()).limit(limit)
+        if state:
+            query = query.where(Inbound.state == state)
+        return [inbound_dict(r) for r in session.scalars(query)]
+
+
+def list_outbox(db: Database, limit: int, state: str | None = None) -> list[dict[str, Any]]:
+    """Outgoing messages, newest first, optionally in one state."""
+    with db.read() as session:
+        query = select(Outbox).order_by(Outbox.id.desc()).limit(limit)
+        if state:
+            query = query.where(Outbox.state == state)
+        return [outbox_dict(o) for o in session.scalars(query)]
+
+
+def outbox_message(db: Database, outbox_id: int) -> tuple[dict[str, Any], bytes] | None:
+    """One outgoing message as queued: its row and its bytes."""
+    with db.read() as session:
+        row = session.get(Outbox, outbox_id)
+        if row is None:
+            return None
+        return {**outbox_dict(row), "mail_from": row.mail_from}, bytes(row.message)
+
+
+def state_counts(db: Database) -> tuple[dict[str, int], dict[str, int]]:
+    """How many inbound and outbox rows are in each state (the health check)."""
+    with db.read() as session:
+        inbound = session.execute(select(Inbound.state, func.count()).group_by(Inbound.state))
+        outbox = session.execute(select(Outbox.state, func.count()).group_by(Outbox.state))
+        return (
+            {str(state): int(n) for state, n in inbound.all()},
+            {str(state): int(n) for state, n in outbox.all()},
+        )

@@ -7,12 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from jinja2 import Environment, PackageLoader, select_autoescape
-from sqlalchemy import func, select, text
 
 from gateway import timefmt
-from gateway.db.models import Inbound, Outbox
 from gateway.org.senders import UNVERIFIED_LABEL, OrgAddresses, claims_org_unproven
-from gateway.registry import load_naskah_list, naskah_detail, redact_secret
+from gateway.registry import load_naskah_list, naskah_detail, redact_secret, state_counts
 
 if TYPE_CHECKING:
     from gateway.app import App
@@ -40,15 +38,8 @@ async def health(request: web.Request) -> web.Response:
     app = _app(request)
 
     def probe() -> dict[str, Any]:
-        with app.db.read() as session:
-            session.execute(text("SELECT 1"))
-            states = dict(
-                session.execute(select(Inbound.state, func.count()).group_by(Inbound.state)).all()
-            )
-            outbox = dict(
-                session.execute(select(Outbox.state, func.count()).group_by(Outbox.state)).all()
-            )
-        return {"status": "ok", "inbound": states, "outbox": outbox}
+        inbound, outbox = state_counts(app.db)
+        return {"status": "ok", "inbound": inbound, "outbox": outbox}
 
     try:
         body = await asyncio.to_thread(probe)

@@ -7,7 +7,8 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 
-from gateway.cli import cmd_core, cmd_holidays, cmd_imap, cmd_org, cmd_register, cmd_rules
+from gateway.cli import audit, holidays, imap, inbound, instance, naskah, org, outbox, rules
+from gateway.cli.common import CommandError
 from gateway.config import ConfigError, load_settings
 
 Handler = Callable[[argparse.Namespace], int]
@@ -18,12 +19,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", help="TOML configuration file (default: $TNDE_CONFIG)")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    cmd_core.add_commands(commands)
-    cmd_register.add_commands(commands)
-    cmd_org.add_commands(commands)
-    cmd_rules.add_commands(commands)
-    cmd_holidays.add_commands(commands)
-    cmd_imap.add_commands(commands)
+    # Order is the order of `tnde --help`.
+    for module in (instance, inbound, naskah, outbox, audit, org, rules, holidays, imap):
+        module.add_commands(commands)
     return parser
 
 
@@ -47,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except KeyboardInterrupt:
         return 130
-    except cmd_core.CommandError as err:
+    except CommandError as err:
         print(f"tnde: {err}", file=sys.stderr)
         return err.exit_code
 

@@ -6,7 +6,7 @@ import argparse
 import getpass
 from typing import Any
 
-from gateway.cli.cmd_core import CommandError, read_yaml, ready_app, write_yaml
+from gateway.cli.common import CommandError, read_yaml, ready_app, write_yaml
 from gateway.cli.output import Progress, dump_json, table
 from gateway.registry import iso
 from gateway.routing.cache import compile_routing

@@ -1,4 +1,4 @@
-"""Commands that read the register: naskah, agenda export, inbound, outbox, audit."""
+"""`tnde naskah list|show` and `tnde agenda export`: the register (buku agenda) as read."""
 
 from __future__ import annotations
 
@@ -9,13 +9,9 @@ import sys
 from contextlib import nullcontext
 from typing import Any, TextIO
 
-from sqlalchemy import select
-
-from gateway.audit import verify_chain
-from gateway.cli.cmd_core import CommandError, ready_app
+from gateway.cli.common import CommandError, ready_app
 from gateway.cli.output import Progress, dump_json, table
-from gateway.db.models import Event, Inbound, Outbox
-from gateway.registry import count_naskah, iso, iter_naskah, load_naskah_list, naskah_detail
+from gateway.registry import count_naskah, iter_naskah, load_naskah_list, naskah_detail
 
 AGENDA_COLUMNS = (
     ("nomor_agenda", "agenda_number"),
@@ -59,31 +55,6 @@ def add_commands(commands: Any) -> None:
     export.add_argument("--unit", metavar="CODE")
     export.add_argument("--output", "-o", metavar="FILE", help="default: standard output")
     export.set_defaults(handler=cmd_agenda_export)
-
-    inbound = commands.add_parser("inbound", help="received messages and quarantine")
-    inbound_commands = inbound.add_subparsers(dest="inbound_command", required=True)
-    inbound_list = inbound_commands.add_parser("list")
-    inbound_list.add_argument("--state", help="e.g. quarantined, received, ignored")
-    inbound_list.add_argument("--json", action="store_true")
-    inbound_list.add_argument("--limit", type=int, default=100)
-    inbound_list.set_defaults(handler=cmd_inbound_list)
-
-    outbox = commands.add_parser("outbox", help="mail the gateway sends")
-    outbox_commands = outbox.add_subparsers(dest="outbox_command", required=True)
-    outbox_list = outbox_commands.add_parser("list")
-    outbox_list.add_argument("--state", help="queued, sending, sent or failed")
-    outbox_list.add_argument("--json", action="store_true")
-    outbox_list.add_argument("--limit", type=int, default=100)
-    outbox_list.set_defaults(handler=cmd_outbox_list)
-    outbox_show = outbox_commands.add_parser("show", help="print the message as sent")
-    outbox_show.add_argument("id", type=int)
-    outbox_show.set_defaults(handler=cmd_outbox_show)
-
-    audit = commands.add_parser("audit", help="the audit trail").add_subparsers(
-        dest="audit_command", required=True
-    )
-    verify = audit.add_parser("verify", help="recompute every hash chain")
-    verify.set_defaults(handler=cmd_audit_verify)
 
 
 def cmd_naskah_list(args: argparse.Namespace) -> int:
@@ -204,91 +175,3 @@ def _pick(item: dict[str, Any], path: str) -> Any:
     for key in path.split("."):
         value = value.get(key) if isinstance(value, dict) else None
     return "" if value is None else value
-
-
-def cmd_inbound_list(args: argparse.Namespace) -> int:
-    with ready_app(args) as app, app.db.read() as session:
-        query = select(Inbound).order_by(Inbound.id.desc()).limit(args.limit)
-        if args.state:
-            query = query.where(Inbound.state == args.state)
-        items = [_inbound_dict(r) for r in session.scalars(query)]
-    if args.json:
-        dump_json(items)
-        return 0
-    rows = [
-        [i["id"], i["state"], i["mail_from"], ",".join(i["rcpt_tos"]), i["reason"] or ""]
-        for i in items
-    ]
-    table(rows, ["ID", "STATE", "FROM", "TO", "REASON"])
-    return 0
-
-
-def _inbound_dict(row: Inbound) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "source": row.source,
-        "state": row.state,
-        "kind": row.kind,
-        "mail_from": row.mail_from,
-        "rcpt_tos": list(row.rcpt_tos or []),
-        "received_at": iso(row.received_at),
-        "message_id": row.message_id,
-        "size": row.size,
-        "reason": row.reason,
-        "attempts": row.attempts,
-    }
-
-
-def _outbox_dict(row: Outbox) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "kind": row.kind,
-        "to": row.rcpt_to,
-        "subject": row.subject,
-        "state": row.state,
-        "attempts": row.attempts,
-        "last_error": row.last_error,
-        "created_at": iso(row.created_at),
-        "sent_at": iso(row.sent_at),
-        "naskah_id": row.naskah_id,
-        "message_id": row.message_id,
-    }
-
-
-def cmd_outbox_list(args: argparse.Namespace) -> int:
-    with ready_app(args) as app, app.db.read() as session:
-        query = select(Outbox).order_by(Outbox.id.desc()).limit(args.limit)
-        if args.state:
-            query = query.where(Outbox.state == args.state)
-        items = [_outbox_dict(o) for o in session.scalars(query)]
-    if args.json:
-        dump_json(items)
-        return 0
-    table(
-        [[i["id"], i["kind"], i["state"], i["to"], i["subject"]] for i in items],
-        ["ID", "KIND", "STATE", "TO", "SUBJECT"],
-    )
-    return 0
-
-
-def cmd_outbox_show(args: argparse.Namespace) -> int:
-    with ready_app(args) as app, app.db.read() as session:
-        row = session.get(Outbox, args.id)
-        if row is None:
-            raise CommandError(f"no outbox message {args.id}")
-        state = f"state={row.state} attempts={row.attempts}"
-        print(f"# {state} envelope-from={row.mail_from} to={row.rcpt_to}")
-        sys.stdout.write(bytes(row.message).decode("utf-8", "replace"))
-    return 0
-
-
-def cmd_audit_verify(args: argparse.Namespace) -> int:
-    with ready_app(args) as app, app.db.read() as session:
-        chains = list(session.scalars(select(Event.chain).distinct()))
-        problems = [p for chain in chains for p in verify_chain(session, chain)]
-    for problem in problems:
-        print(f"{problem.chain} #{problem.seq}: {problem.problem}")
-    print(
-        f"checked {len(chains)} chain(s): {'OK' if not problems else f'{len(problems)} problem(s)'}"
-    )
-    return 1 if problems else 0

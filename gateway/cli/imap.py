@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from gateway.cli.cmd_core import CommandError, ready_app
+from gateway.cli.common import CommandError, ready_app
 from gateway.cli.output import dump_json, table
 from gateway.config import ImapAccount, Settings
 from gateway.db.models import ImapAccountState

@@ -1,33 +1,20 @@
-"""Commands that run the gateway: init, demo, serve, requeue, check."""
+"""`tnde init|demo|serve|check`: prepare, seed, run and check one gateway instance."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import socket
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import select, text
 
 from gateway.app import App
+from gateway.cli.common import CommandError, open_app, ready_app
 from gateway.config import Settings, parse_listen
 from gateway.db.migrate import current_revision, upgrade
 from gateway.db.models import Unit
-from gateway.pipeline.worker import requeue
 from gateway.seed import has_organisation, seed_demo, seed_reference
-
-
-class CommandError(Exception):
-    """A command failed in a way the user can fix; printed without a traceback."""
-
-    def __init__(self, message: str, exit_code: int = 1) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
 
 
 def add_commands(commands: Any) -> None:
@@ -39,61 +26,8 @@ def add_commands(commands: Any) -> None:
     serve_parser = commands.add_parser("serve", help="run SMTP, LMTP, web, workers, outbox")
     serve_parser.add_argument("--banner", action="store_true", help="print how to send a letter")
     serve_parser.set_defaults(handler=cmd_serve)
-    requeue_parser = commands.add_parser("requeue", help="send quarantined mail through again")
-    requeue_parser.add_argument("ids", nargs="*", type=int, metavar="ID")
-    requeue_parser.add_argument("--all", action="store_true", help="every quarantined message")
-    requeue_parser.add_argument(
-        "--release",
-        action="store_true",
-        help="the operator checked it: a rule's quarantine no longer applies",
-    )
-    requeue_parser.set_defaults(handler=cmd_requeue)
     check = commands.add_parser("check", help="check configuration, database and ports")
     check.set_defaults(handler=cmd_check)
-
-
-def read_yaml(path: str) -> Any:
-    """A YAML file an administrator wrote; a clear error instead of a traceback."""
-    try:
-        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
-        raise CommandError(f"cannot read {path}: {err}") from err
-
-
-def write_yaml(document: Any, path: str | None, header: str = "") -> None:
-    """A document as YAML an administrator can edit, to a file or standard output."""
-    text = header + yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
-    if path:
-        Path(path).write_text(text, encoding="utf-8")
-        print(f"wrote {path}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
-
-
-def open_app(args: argparse.Namespace) -> App:
-    settings: Settings = args.settings
-    return App.build(settings)
-
-
-@contextmanager
-def ready_app(args: argparse.Namespace) -> Iterator[App]:
-    """An App on an initialised database, closed when the command ends."""
-    app = open_app(args)
-    try:
-        require_schema(app)
-        yield app
-    finally:
-        app.close()
-
-
-def require_schema(app: App) -> None:
-    """Refuse to run against a database `tnde init` never prepared."""
-    try:
-        revision = current_revision(app.db.engine)
-    except Exception as err:
-        raise CommandError(f"cannot open the database {app.settings.database.url}: {err}") from err
-    if revision is None:
-        raise CommandError("the database is not initialised; run `tnde init` first")
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -193,20 +127,6 @@ def banner(app: App, running: Any) -> str:
         "Stop with Ctrl-C.",
     ]
     return "\n".join(lines)
-
-
-def cmd_requeue(args: argparse.Namespace) -> int:
-    if not args.ids and not args.all:
-        raise CommandError("give message IDs or --all", exit_code=2)
-    with ready_app(args) as app:
-        ids = None if args.all else list(args.ids)
-        done = requeue(app.db, ids, app.clock(), actor="cli", release=args.release)
-    missing = sorted(set(args.ids) - set(done)) if not args.all else []
-    print(f"requeued {len(done)} message(s): {', '.join(map(str, done)) or '-'}")
-    if missing:
-        print(f"not quarantined (left alone): {', '.join(map(str, missing))}", file=sys.stderr)
-        return 1
-    return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 from sqlalchemy import select
 
-from gateway.cli.cmd_core import CommandError, read_yaml, ready_app, write_yaml
+from gateway.cli.common import CommandError, read_yaml, ready_app, write_yaml
 from gateway.cli.output import dump_json, table
 from gateway.db.models import Position, Unit
 from gateway.org.document import OrgError, parse_org

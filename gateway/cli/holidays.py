@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import extract, select
 
-from gateway.cli.cmd_core import CommandError, read_yaml, ready_app
+from gateway.cli.common import CommandError, read_yaml, ready_app
 from gateway.cli.output import dump_json, table
 from gateway.core.calendar import HOLIDAY_KINDS, parse_holidays
 from gateway.db.models import Holiday

@@ -1,0 +1,32 @@
+"""`tnde audit verify`: recompute every hash chain of the audit trail."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from sqlalchemy import select
+
+from gateway.audit import verify_chain
+from gateway.cli.common import ready_app
+from gateway.db.models import Event
+
+
+def add_commands(commands: Any) -> None:
+    audit = commands.add_parser("audit", help="the audit trail").add_subparsers(
+        dest="audit_command", required=True
+    )
+    verify = audit.add_parser("verify", help="recompute every hash chain")
+    verify.set_defaults(handler=cmd_audit_verify)
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    with ready_app(args) as app, app.db.read() as session:
+        chains = list(session.scalars(select(Event.chain).distinct()))
+        problems = [p for chain in chains for p in verify_chain(session, chain)]
+    for problem in problems:
+        print(f"{problem.chain} #{problem.seq}: {problem.problem}")
+    print(
+        f"checked {len(chains)} chain(s): {'OK' if not problems else f'{len(problems)} problem(s)'}"
+    )
+    return 1 if problems else 0

@@ -1,0 +1,68 @@
+"""What every command module shares: the one-line error, YAML files, an App on a ready database."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gateway.app import App
+from gateway.config import Settings
+from gateway.db.migrate import current_revision
+
+
+class CommandError(Exception):
+    """A command failed in a way the user can fix; printed without a traceback."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def read_yaml(path: str) -> Any:
+    """A YAML file an administrator wrote; a clear error instead of a traceback."""
+    try:
+        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as err:
+        raise CommandError(f"cannot read {path}: {err}") from err
+
+
+def write_yaml(document: Any, path: str | None, header: str = "") -> None:
+    """A document as YAML an administrator can edit, to a file or standard output."""
+    text = header + yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
+    if path:
+        Path(path).write_text(text, encoding="utf-8")
+        print(f"wrote {path}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+
+def open_app(args: argparse.Namespace) -> App:
+    settings: Settings = args.settings
+    return App.build(settings)
+
+
+@contextmanager
+def ready_app(args: argparse.Namespace) -> Iterator[App]:
+    """An App on an initialised database, closed when the command ends."""
+    app = open_app(args)
+    try:
+        require_schema(app)
+        yield app
+    finally:
+        app.close()
+
+
+def require_schema(app: App) -> None:
+    """Refuse to run against a database `tnde init` never prepared."""
+    try:
+        revision = current_revision(app.db.engine)
+    except Exception as err:
+        raise CommandError(f"cannot open the database {app.settings.database.url}: {err}") from err
+    if revision is None:
+        raise CommandError("the database is not initialised; run `tnde init` first")

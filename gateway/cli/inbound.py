@@ -1,0 +1,59 @@
+"""`tnde inbound list` and `tnde requeue`: received messages; quarantine sent through again."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from gateway.cli.common import CommandError, ready_app
+from gateway.cli.output import dump_json, table
+from gateway.pipeline.worker import requeue
+from gateway.registry import list_inbound
+
+
+def add_commands(commands: Any) -> None:
+    inbound = commands.add_parser("inbound", help="received messages and quarantine")
+    inbound_commands = inbound.add_subparsers(dest="inbound_command", required=True)
+    inbound_list = inbound_commands.add_parser("list")
+    inbound_list.add_argument("--state", help="e.g. quarantined, received, ignored")
+    inbound_list.add_argument("--json", action="store_true")
+    inbound_list.add_argument("--limit", type=int, default=100)
+    inbound_list.set_defaults(handler=cmd_inbound_list)
+    requeue_parser = commands.add_parser("requeue", help="send quarantined mail through again")
+    requeue_parser.add_argument("ids", nargs="*", type=int, metavar="ID")
+    requeue_parser.add_argument("--all", action="store_true", help="every quarantined message")
+    requeue_parser.add_argument(
+        "--release",
+        action="store_true",
+        help="the operator checked it: a rule's quarantine no longer applies",
+    )
+    requeue_parser.set_defaults(handler=cmd_requeue)
+
+
+def cmd_inbound_list(args: argparse.Namespace) -> int:
+    with ready_app(args) as app:
+        items = list_inbound(app.db, args.limit, args.state)
+    if args.json:
+        dump_json(items)
+        return 0
+    rows = [
+        [i["id"], i["state"], i["mail_from"], ",".join(i["rcpt_tos"]), i["reason"] or ""]
+        for i in items
+    ]
+    table(rows, ["ID", "STATE", "FROM", "TO", "REASON"])
+    return 0
+
+
+def cmd_requeue(args: argparse.Namespace) -> int:
+    if not args.ids and not args.all:
+        raise CommandError("give message IDs or --all", exit_code=2)
+    with ready_app(args) as app:
+        ids = None if args.all else list(args.ids)
+        done = requeue(app.db, ids, app.clock(), actor="cli", release=args.release)
+    missing = sorted(set(args.ids) - set(done)) if not args.all else []
+    print(f"requeued {len(done)} message(s): {', '.join(map(str, done)) or '-'}")
+    if missing:
+        print(f"not quarantined (left alone): {', '.join(map(str, missing))}", file=sys.stderr)
+        return 1
+    return 0

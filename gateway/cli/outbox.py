@@ -1,0 +1,49 @@
+"""`tnde outbox list|show`: the mail the gateway sends, and one message as it was queued."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from gateway.cli.common import CommandError, ready_app
+from gateway.cli.output import dump_json, table
+from gateway.registry import list_outbox, outbox_message
+
+
+def add_commands(commands: Any) -> None:
+    outbox = commands.add_parser("outbox", help="mail the gateway sends")
+    outbox_commands = outbox.add_subparsers(dest="outbox_command", required=True)
+    outbox_list = outbox_commands.add_parser("list")
+    outbox_list.add_argument("--state", help="queued, sending, sent, failed or bounced")
+    outbox_list.add_argument("--json", action="store_true")
+    outbox_list.add_argument("--limit", type=int, default=100)
+    outbox_list.set_defaults(handler=cmd_outbox_list)
+    outbox_show = outbox_commands.add_parser("show", help="print the message as sent")
+    outbox_show.add_argument("id", type=int)
+    outbox_show.set_defaults(handler=cmd_outbox_show)
+
+
+def cmd_outbox_list(args: argparse.Namespace) -> int:
+    with ready_app(args) as app:
+        items = list_outbox(app.db, args.limit, args.state)
+    if args.json:
+        dump_json(items)
+        return 0
+    table(
+        [[i["id"], i["kind"], i["state"], i["to"], i["subject"]] for i in items],
+        ["ID", "KIND", "STATE", "TO", "SUBJECT"],
+    )
+    return 0
+
+
+def cmd_outbox_show(args: argparse.Namespace) -> int:
+    with ready_app(args) as app:
+        found = outbox_message(app.db, args.id)
+    if found is None:
+        raise CommandError(f"no outbox message {args.id}")
+    row, message = found
+    state = f"state={row['state']} attempts={row['attempts']}"
+    print(f"# {state} envelope-from={row['mail_from']} to={row['to']}")
+    sys.stdout.write(message.decode("utf-8", "replace"))
+    return 0
