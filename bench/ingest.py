@@ -18,6 +18,7 @@ import shutil
 import signal
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -707,8 +708,8 @@ class Probe:
 
 @contextlib.contextmanager
 def sqlite_database(workdir: Path) -> Iterator[tuple[str, Callable[[], Probe]]]:
-    path = workdir / "sqlite" / "tnde.db"
-    path.parent.mkdir(exist_ok=True)
+    # A fresh database for every round: each starts from an empty register.
+    path = Path(tempfile.mkdtemp(prefix="sqlite-", dir=workdir)) / "tnde.db"
 
     def probe() -> Probe:
         return Probe(
@@ -1155,7 +1156,16 @@ ROWS: list[tuple[str, Callable[[dict[str, Any]], Any], str | None]] = [
 ]
 
 
+def _ratio_cell(stats: dict[str, Any] | None) -> str:
+    if not stats:
+        return ""
+    if stats["min"] == stats["max"]:
+        return _fmt(stats["median"], 2)
+    return f"{_fmt(stats['median'], 2)} [{_fmt(stats['min'], 2)}-{_fmt(stats['max'], 2)}]"
+
+
 def render_table(report: dict[str, Any]) -> str:
+    """The median run of each target, and each ratio as median [min-max] over the rounds."""
     sink = report["results"]["sink"]
     gateways = [s for key, s in report["results"].items() if key != "sink"]
     header = ["", "sink"]
@@ -1165,8 +1175,8 @@ def render_table(report: dict[str, Any]) -> str:
     for title, get, ratio_key in ROWS:
         row = [title, _fmt(get(sink))]
         for gateway in gateways:
-            ratio = report["ratios"][gateway["label"]].get(ratio_key) if ratio_key else None
-            row += [_fmt(get(gateway)), _fmt(ratio, 2) if ratio is not None else ""]
+            stats = report["ratios"][gateway["label"]].get(ratio_key) if ratio_key else None
+            row += [_fmt(get(gateway)), _ratio_cell(stats)]
         lines.append(row)
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     text = [
@@ -1177,6 +1187,12 @@ def render_table(report: dict[str, Any]) -> str:
         for line in lines
     ]
     text.insert(1, "-" * len(text[0]))
+    for label, metrics in report["spread"].items():
+        parts = [
+            f"{name} {_fmt(m['median'])} [{_fmt(m['min'])}-{_fmt(m['max'])}]"
+            for name, m in metrics.items()
+        ]
+        text.append(f"{label} over {report['config']['repeats']} rounds: " + "; ".join(parts))
     return "\n".join(text)
 
 
@@ -1185,6 +1201,7 @@ def render_header(report: dict[str, Any]) -> str:
     parts = [
         f"ingest benchmark {report['started']}  git {machine['git'] or '?'}",
         f"sessions {config['sessions']}, messages {config['messages']}, "
+        f"rounds {config['repeats']} (sink and gateway interleaved), "
         f"size {config['size_bytes']} B (asked {config['size_requested']}), "
         f"load generator processes {config['client_procs']}",
         f"machine: {machine['nproc']} CPU ({machine['cpu']}), {machine['memory_mib']} MiB, "
@@ -1287,6 +1304,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default="sqlite",
         help="gateway database; PostgreSQL at 127.0.0.1:5432, user postgres [%(default)s]",
     )
+    add(
+        "--repeats",
+        type=int,
+        default=3,
+        help="rounds of sink then gateway, interleaved; medians and ranges [%(default)s]",
+    )
     add("--output", type=Path, help="JSON file [bench/results/ingest-<timestamp>.json]")
     add("--plot", type=Path, metavar="PNG", help="draw accepted/registered over time here")
     add(
@@ -1302,7 +1325,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="seconds to wait for the worker to register everything [%(default)s]",
     )
     args = parser.parse_args(argv)
-    for name in ("sessions", "messages", "size", "client_procs"):
+    for name in ("sessions", "messages", "size", "client_procs", "repeats"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     return args
@@ -1315,18 +1338,27 @@ def backends_of(choice: str) -> list[str]:
 def run_benchmark(
     args: argparse.Namespace, started: dt.datetime
 ) -> tuple[dict[str, Any], list[TargetRun]]:
+    """Sink and gateway(s) alternate, `--repeats` rounds: each ratio compares one round's
+    gateway with the sink measured right before it, so slow drift of the machine cancels."""
     raw = build_letter(args.size)
     payload = wire_payload(raw)
     backends = backends_of(args.backend)
     workdir = Path(tempfile.mkdtemp(prefix="tnde-bench-"))
+    rounds: list[list[TargetRun]] = []
     try:
         machine = machine_info(workdir, backends)
         print(f"fsync: {machine['fsync_per_s']:.0f}/s in {workdir}", file=sys.stderr)
-        runs = [bench_sink(args, payload, workdir)]
-        runs += [bench_gateway(args, backend, payload, workdir) for backend in backends]
+        for repeat in range(args.repeats):
+            print(f"round {repeat + 1}/{args.repeats}", file=sys.stderr)
+            runs = [bench_sink(args, payload, workdir)]
+            runs += [bench_gateway(args, backend, payload, workdir) for backend in backends]
+            rounds.append(runs)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    results = {run.label: summarise(run, len(raw)) for run in runs}
+    summaries = [{run.label: summarise(run, len(raw)) for run in runs} for runs in rounds]
+    labels = list(summaries[0])
+    per_label = {label: [s[label] for s in summaries] for label in labels}
+    results = {label: median_run(items) for label, items in per_label.items()}
     report = {
         "started": started.isoformat(timespec="seconds"),
         "config": {
@@ -1336,16 +1368,67 @@ def run_benchmark(
             "size_bytes": len(raw),
             "backends": backends,
             "client_procs": args.client_procs,
+            "repeats": args.repeats,
         },
         "machine": machine,
         "results": results,
+        "spread": {label: spread(items) for label, items in per_label.items()},
         "ratios": {
-            label: ratios(summary, results["sink"])
-            for label, summary in results.items()
+            label: ratio_spread([ratios(s[label], s["sink"]) for s in summaries])
+            for label in labels
             if label != "sink"
         },
+        "rounds": summaries,
     }
-    return report, runs
+    return report, [run for runs in rounds for run in runs]
+
+
+# Metrics shown as median [min-max] over the repeats.
+SPREAD_METRICS: dict[str, Callable[[dict[str, Any]], float | None]] = {
+    "accepted_per_s": lambda s: s["accepted_per_s"],
+    "p50": lambda s: s["latency_ms"]["p50"],
+    "p99": lambda s: s["latency_ms"]["p99"],
+    "peak_rss_mib": lambda s: s["peak_rss_mib"],
+    "server_cpu_ms_per_msg": lambda s: s["server_cpu_ms_per_msg"],
+    "registered_per_s": lambda s: s.get("registered_per_s"),
+    "drain_after_last_250_s": lambda s: s.get("drain_after_last_250_s"),
+}
+
+
+def _stats(values: list[float]) -> dict[str, Any]:
+    ordered = sorted(values)
+    return {
+        "median": statistics.median(ordered),
+        "min": ordered[0],
+        "max": ordered[-1],
+        "values": values,
+    }
+
+
+def spread(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """Median and range of each SPREAD_METRICS value over the repeats."""
+    result = {}
+    for name, get in SPREAD_METRICS.items():
+        values = [v for v in (get(s) for s in items) if v is not None]
+        if values:
+            result[name] = _stats(values)
+    return result
+
+
+def ratio_spread(rounds: list[dict[str, float | None]]) -> dict[str, Any]:
+    """Per-round gateway/sink ratios: their median, with the range and every value."""
+    names = {name for ratio in rounds for name in ratio}
+    result: dict[str, Any] = {}
+    for name in sorted(names):
+        values = [r[name] for r in rounds if r.get(name) is not None]
+        result[name] = _stats([v for v in values if v is not None]) if values else None
+    return result
+
+
+def median_run(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """The repeat with the median accepted/s: a real run to show in full."""
+    ranked = sorted(items, key=lambda s: s["accepted_per_s"] or 0.0)
+    return ranked[(len(ranked) - 1) // 2]
 
 
 def _interrupt(signum: int, _frame: Any) -> None:
@@ -1376,7 +1459,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.plot:
         plot(runs, report, args.plot)
         print(f"plot: {args.plot}")
-    checks = [s["check"]["passed"] for s in report["results"].values() if "check" in s]
+    checks = [s["check"]["passed"] for r in report["rounds"] for s in r.values() if "check" in s]
     return 0 if all(checks) else 1
 
 

@@ -7,8 +7,10 @@ Scenarios:
   subject     every rule is `subject contains`: the index cannot help, all 1,000 run
   body-regex  every rule is a regex over subject + body (~2 KB): the slowest kind
   no-index    the indexed set with the index switched off (what the index buys)
-Baseline: a bare Python loop doing 1,000 substring tests on the subject - the least any
-evaluation of 1,000 text conditions can cost in Python.
+Baselines, each over the same text its scenarios scan (like with like):
+  baseline       1,000 substring tests on the subject (for indexed, subject, no-index)
+  baseline-text  1,000 substring tests on subject + body, ~2 KB (for body-regex)
+the least any evaluation of 1,000 text conditions over that text can cost in Python.
 """
 
 from __future__ import annotations
@@ -132,9 +134,17 @@ def main() -> int:
             if needle in subject:
                 return
 
+    def baseline_text(facts: Facts) -> None:
+        # The text body-regex rules see: subject and body, lower-cased once.
+        text = (facts.subject + "\n" + facts.body).lower()
+        for needle in needles:
+            if needle in text:
+                return
+
     results: dict[str, Any] = {}
     for name, function in (
         ("baseline", baseline),
+        ("baseline-text", baseline_text),
         ("indexed", lambda f: evaluate(indexed, f)),
         ("subject", lambda f: evaluate(subject, f)),
         ("body-regex", lambda f: evaluate(body, f)),
@@ -142,8 +152,9 @@ def main() -> int:
     ):
         timed(function, letters[:200])  # warm up
         results[name] = summary(timed(function, letters))
-        print(f"  {name:10} {results[name]}", file=sys.stderr)
-    base = results["baseline"]["mean_us"]
+        print(f"  {name:13} {results[name]}", file=sys.stderr)
+    # Each scenario against the baseline that scans the same text.
+    baseline_of = {"body-regex": "baseline-text", "baseline-text": "baseline-text"}
     report = {
         "rules": args.rules,
         "letters": args.letters,
@@ -151,14 +162,18 @@ def main() -> int:
         "python": platform.python_version(),
         "machine": platform.machine(),
         "results": results,
-        "ratio_to_baseline": {k: round(v["mean_us"] / base, 1) for k, v in results.items()},
+        "baseline_of": {k: baseline_of.get(k, "baseline") for k in results},
+        "ratio_to_baseline": {
+            k: round(v["mean_us"] / results[baseline_of.get(k, "baseline")]["mean_us"], 1)
+            for k, v in results.items()
+        },
     }
     print(f"{args.rules} rules, {args.letters} letters, compile {compile_ms:.1f} ms")
-    print(f"{'scenario':10} {'mean µs':>9} {'p50 µs':>9} {'p99 µs':>9} {'× baseline':>11}")
+    print(f"{'scenario':13} {'mean µs':>9} {'p50 µs':>9} {'p99 µs':>9} {'× baseline':>11}")
     for name, values in results.items():
         ratio = report["ratio_to_baseline"][name]
         numbers = f"{values['mean_us']:9.1f} {values['p50_us']:9.1f} {values['p99_us']:9.1f}"
-        print(f"{name:10} {numbers} {ratio:11.1f}")
+        print(f"{name:13} {numbers} {ratio:11.1f}  (÷ {report['baseline_of'][name]})")
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return 0
