@@ -26,8 +26,8 @@ run: venv
 	$(BIN)/tnde serve --banner
 
 lint: venv-test
-	$(BIN)/ruff check gateway rules webadmin tests bench
-	$(BIN)/ruff format --check gateway rules webadmin tests bench
+	$(BIN)/ruff check gateway rules webadmin tests bench tools
+	$(BIN)/ruff format --check gateway rules webadmin tests bench tools
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
