@@ -27,7 +27,7 @@ from gateway.workflow.scheduler import Scheduler
 
 @dataclass
 class App:
-    """The wired application: database, clock, pipeline context, directory."""
+    """The wired application: database, clock, services, directory."""
 
     settings: Settings
     db: Database

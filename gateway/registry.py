@@ -156,8 +156,13 @@ def count_naskah(session: Session, year: int | None = None, unit: str | None = N
     return int(session.execute(query).scalar_one())
 
 
-def load_naskah_list(db: Database, limit: int | None = None) -> list[dict[str, Any]]:
-    """The newest naskah first (the panel's register page, `tnde naskah list`)."""
+def load_naskah_list(
+    db: Database, limit: int | None = None, with_auth: bool = False
+) -> list[dict[str, Any]]:
+    """The newest naskah first (the panel's register page, `tnde naskah list`).
+
+    `with_auth` adds the stored "auth_results" (the panel marks unproven senders with it).
+    """
     with db.read() as session:
         query = naskah_query().order_by(Naskah.id.desc())
         if limit:
@@ -166,7 +171,8 @@ def load_naskah_list(db: Database, limit: int | None = None) -> list[dict[str, A
         items = [naskah_dict(n, code) for n, code in rows]
         verdicts = [n.auth_results or {} for n, _ in rows]
     for item, auth in zip(items, verdicts, strict=True):
-        item["auth_results_"] = auth  # for the panel's sender check; not in the JSON shape
+        if with_auth:
+            item["auth_results"] = auth
         item["received_at_dt"] = dt.datetime.fromisoformat(
             item["received_at"].replace("Z", "+00:00")
         )

@@ -10,7 +10,7 @@ import datetime as dt
 import socket
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -62,7 +62,7 @@ class Services:
     renderer: Renderer
     identity: Identity
     clock: Callable[[], dt.datetime]
-    secret: ReplySecret = field(default_factory=lambda: ReplySecret(""))
+    secret: ReplySecret
 
     @property
     def limits(self) -> Limits:

@@ -51,10 +51,10 @@ async def health(request: web.Request) -> web.Response:
 async def register_list(request: web.Request) -> web.Response:
     """Buku agenda: the latest registered naskah."""
     app = _app(request)
-    items = await asyncio.to_thread(load_naskah_list, app.db, 200)
+    items = await asyncio.to_thread(load_naskah_list, app.db, 200, True)
     org = await asyncio.to_thread(_org_addresses, app)
     for item in items:
-        item["sender_unverified"] = org.claims_unproven(item["sender"], item.pop("auth_results_"))
+        item["sender_unverified"] = org.claims_unproven(item["sender"], item.pop("auth_results"))
     # No login yet (the panel issue adds it): nobody here may read a secret letter.
     items = [redact_secret(item) for item in items]
     return _page(

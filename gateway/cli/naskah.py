@@ -62,7 +62,6 @@ def cmd_naskah_list(args: argparse.Namespace) -> int:
         items = load_naskah_list(app.db, args.limit)
     for item in items:
         item.pop("received_at_dt", None)
-        item.pop("auth_results_", None)
     if args.json:
         dump_json(items)
         return 0

@@ -204,7 +204,8 @@ class Inbound(Base):
     raw_sha256: Mapped[str] = mapped_column(ForeignKey("blob.sha256"))
     size: Mapped[int] = mapped_column(BigInteger)
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    # received -> processing -> registered | reply | auto | duplicate | ignored | quarantined
+    # core.states.InboundState: received -> processing -> registered | duplicate | reply |
+    # ignored | quarantined
     state: Mapped[str] = mapped_column(String(16), default=InboundState.RECEIVED)
     kind: Mapped[str | None] = mapped_column(String(16))  # letter | reply | auto | bounce
     reason: Mapped[str | None] = mapped_column(Text)
@@ -486,7 +487,7 @@ class Outbox(Base):
     message_id: Mapped[str] = mapped_column(String(998))
     subject: Mapped[str] = mapped_column(Text, default="")
     message: Mapped[bytes] = mapped_column(LargeBinary)
-    # queued | sending | sent | failed
+    # core.states.OutboxState: queued | sending | sent | failed | bounced
     state: Mapped[str] = mapped_column(String(16), default=OutboxState.QUEUED)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

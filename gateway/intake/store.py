@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from gateway.core.states import InboundState
 from gateway.db.blobs import put_blob
 from gateway.db.engine import Database
 from gateway.db.models import Inbound
@@ -48,7 +49,7 @@ def add_inbound(session: Session, raw: bytes, envelope: Envelope, now: dt.dateti
         raw_sha256=digest,
         size=len(raw),
         received_at=now,
-        state="received",
+        state=InboundState.RECEIVED,
         attempts=0,
     )
     session.add(row)

@@ -34,7 +34,7 @@ class OutboxSender:
         db: Database,
         settings: Settings,
         clock: Callable[[], dt.datetime],
-        on_undeliverable: Undeliverable | None = None,
+        on_undeliverable: Undeliverable,
     ) -> None:
         self.db = db
         self.settings = settings
@@ -93,7 +93,7 @@ class OutboxSender:
             ):
                 log.warning("outbox %s failed permanently: %s", outbox_id, result.detail)
                 row.state = OutboxState.FAILED
-                if result.outcome == "permanent" and self.on_undeliverable is not None:
+                if result.outcome == "permanent":
                     # A 5xx for a notice is a bounce: mark the address, alert the TU desk.
                     self.on_undeliverable(session, row, result.detail, now)
             else:

@@ -1,1 +1,1 @@
-"""Routing: rule sets in the database, facts of a letter, decisions turned into dispositions."""
+"""Routing: rule sets in the database, facts of a letter, a decision out (and a dry run)."""

@@ -1,1 +1,1 @@
-"""The disposition workflow: business calendar, states, replies, reminders."""
+"""The disposition workflow: decisions into dispositions, notices, replies, reminders, alerts."""
