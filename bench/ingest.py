@@ -1254,19 +1254,23 @@ def plot(runs: list[TargetRun], report: dict[str, Any], path: Path) -> None:
 
     colours = {"sink": "tab:gray", "gateway-sqlite": "tab:blue", "gateway-postgresql": "tab:red"}
     fig, (timeline, cdf) = plt.subplots(1, 2, figsize=(13, 5.2), width_ratios=[3, 2])
+    seen: set[str] = set()
     for run in runs:
         colour = colours.get(run.label, "tab:green")
+        first = run.label not in seen  # one legend entry per target, however many rounds
+        seen.add(run.label)
         times = run.load.accepted_times()
         timeline.step(
             [0.0, *times], range(len(times) + 1), where="post", color=colour,
-            label=f"{run.label} accepted (250)",
+            label=f"{run.label} accepted (250)" if first else None,
         )  # fmt: skip
         if run.registered_series:
             t, n = zip(*[(t, n) for t, n in run.registered_series if t >= 0], strict=True)
-            timeline.plot(t, n, color=colour, linestyle="--", label=f"{run.label} registered")
+            registered = f"{run.label} registered" if first else None
+            timeline.plot(t, n, color=colour, linestyle="--", label=registered)
         latencies = run.load.latencies_ms()
         fractions = [(i + 1) / len(latencies) for i in range(len(latencies))]
-        cdf.plot(latencies, fractions, color=colour, label=run.label)
+        cdf.plot(latencies, fractions, color=colour, label=run.label if first else None)
     timeline.set_xlabel("seconds since the first message was sent")
     timeline.set_ylabel("messages (cumulative)")
     timeline.set_title("accepted vs registered over time")
