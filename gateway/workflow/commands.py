@@ -178,7 +178,10 @@ EXAMPLES = {
     "catatan": "CATATAN: mohon dibahas besok pagi",
 }
 _LINE = re.compile(r"^\s*#?(?P<word>[A-Za-z]+)\s*(?P<colon>:)?\s*(?P<rest>.*?)\s*$")
-_SPLIT_TARGETS = re.compile(r"\s*(?:,|;|\s&\s|\sdan\s|\sand\s)\s*", re.IGNORECASE)
+# Commas and semicolons always separate targets. "dan" / "and" / "&" may be part of a
+# title (Kepala Subbagian Tata Usaha dan Kepegawaian): the executor splits on them only
+# where the pieces are whole targets of the organisation (workflow/targets.py).
+_SPLIT_TARGETS = re.compile(r"\s*[,;]\s*")
 _TARGET_PREFIX = re.compile(r"^(ke|kepada|to)\s+", re.IGNORECASE)
 
 
@@ -266,7 +269,8 @@ def _start(name: str, rest: str, line: str, result: ParsedReply) -> Command:
 
 
 def split_targets(text: str) -> list[str]:
-    """ "ke Kabag Umum, kasubbag.tu dan Nur Hidayah" -> three targets."""
+    """ "ke Kabag Umum, kasubbag.tu dan Nur Hidayah" -> ["Kabag Umum", "kasubbag.tu dan
+    Nur Hidayah"]: "dan" is left for the executor, which knows the organisation."""
     text = _TARGET_PREFIX.sub("", text.strip())
     return [
         _TARGET_PREFIX.sub("", t).strip(" .") for t in _SPLIT_TARGETS.split(text) if t.strip(" .")

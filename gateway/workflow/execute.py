@@ -31,7 +31,7 @@ from gateway.workflow.messages import notify_givers
 from gateway.workflow.notices import ACTING_PREFIX, NoticeSource, queue_notices
 from gateway.workflow.report import status_text
 from gateway.workflow.status import refresh_letter_status
-from gateway.workflow.targets import is_below, resolve_target
+from gateway.workflow.targets import is_below, resolve_written
 from rules.model import RuleError
 
 
@@ -145,9 +145,8 @@ def do_disposisi(run: Execution, command: Command) -> None:
         return  # The parser already reported the unreadable BATAS.
     session, actor = run.session, run.actor
     day = local(run.now, run.ctx.settings.mail.timezone).date()
-    targets = []
-    for text in command.targets:
-        resolved = resolve_target(session, text, day)
+    targets: list[Position] = []
+    for resolved in (r for text in command.targets for r in resolve_written(session, text, day)):
         if resolved.position is None:
             run.problem(command, resolved.problem)
             return
@@ -157,7 +156,8 @@ def do_disposisi(run: Execution, command: Command) -> None:
         if not allowed:
             run.problem(command, f"{resolved.position.title} tidak berada di bawah jabatan Anda")
             return
-        targets.append(resolved.position)
+        if all(p.id != resolved.position.id for p in targets):  # one disposition each
+            targets.append(resolved.position)
     instructions = _instructions(run, command)
     ok, due = _due(run, command)
     if not ok:
@@ -368,7 +368,7 @@ def do_batal(run: Execution, command: Command) -> None:
     )
     if command.targets:
         day = local(run.now, run.ctx.settings.mail.timezone).date()
-        wanted = {resolve_target(session, t, day).position for t in command.targets}
+        wanted = {r.position for t in command.targets for r in resolve_written(session, t, day)}
         given = [d for d in given if session.get(Position, d.to_position_id) in wanted]
     if not given:
         run.problem(command, "tidak ada disposisi dari Anda pada surat ini yang dapat dibatalkan")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -19,6 +20,36 @@ class Resolved:
     text: str
     position: Position | None
     problem: str = ""
+
+
+# "dan", "and" or "&" between two targets (or inside one title).
+_AND = re.compile(r"\s+(?:dan|and|&)\s+", re.IGNORECASE)
+
+
+def resolve_written(session: Session, text: str, day: dt.date) -> list[Resolved]:
+    """One comma-separated piece as written: a whole target first (titles contain "dan"),
+    else whole targets joined by "dan", the longest resolvable first piece first."""
+    whole = resolve_target(session, text, day)
+    if whole.position is not None:
+        return [whole]
+    split = _split_on_and(session, text.strip(), day)
+    return split if split is not None else [whole]
+
+
+def _split_on_and(session: Session, text: str, day: dt.date) -> list[Resolved] | None:
+    """Every piece a whole target, or None."""
+    for separator in reversed(list(_AND.finditer(text))):
+        head, tail = text[: separator.start()], text[separator.end() :]
+        first = resolve_target(session, head, day)
+        if first.position is None:
+            continue
+        last = resolve_target(session, tail, day)
+        if last.position is not None:
+            return [first, last]
+        rest = _split_on_and(session, tail, day)
+        if rest is not None:
+            return [first, *rest]
+    return None
 
 
 def resolve_target(session: Session, text: str, day: dt.date) -> Resolved:
@@ -38,9 +69,13 @@ def resolve_target(session: Session, text: str, day: dt.date) -> Resolved:
         return Resolved(text, next(iter(candidates.values())))
     if not candidates:
         return Resolved(text, None, f"'{text}' tidak dikenal sebagai jabatan atau nama pejabat")
-    names = ", ".join(sorted(p.handle for p in candidates.values())[:6])
+    found = sorted(candidates.values(), key=lambda p: p.handle)
+    names = ", ".join(f"{p.title} ({p.handle})" for p in found[:8])
+    more = f" dan {len(found) - 8} lainnya" if len(found) > 8 else ""
     return Resolved(
-        text, None, f"'{text}' cocok dengan beberapa jabatan ({names}); tulis salah satu"
+        text,
+        None,
+        f"'{text}' cocok dengan beberapa jabatan: {names}{more}; tulis kode jabatannya",
     )
 
 

@@ -1,0 +1,87 @@
+"""DISPOSISI targets as people write them: titles with "dan", several targets, ambiguity."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import select
+
+from gateway.app import App
+from gateway.db.models import Disposition, Position
+from gateway.workflow.commands import split_targets
+from tests.support.clock import OFFICE_HOURS, FakeClock
+from tests.support.gateway import RunningGateway, gateway_settings, wait_for
+from tests.support.mail import DOMAIN, letter
+from tests.support.queries import settled
+from tests.support.replies import build_reply, latest, outgoing, plain, send_reply
+
+SEKDA = "agus.nugroho@banyumaskab.go.id"
+
+
+@pytest.fixture
+def gw(sqlite_url: str) -> Iterator[RunningGateway]:
+    gateway = RunningGateway(App.build(gateway_settings(sqlite_url), clock=FakeClock(OFFICE_HOURS)))
+    gateway.start()
+    try:
+        yield gateway
+    finally:
+        gateway.stop()
+
+
+def dispose(gw: RunningGateway, command: str) -> list[str]:
+    """Send a letter to Setda, reply to Sekda's notice; the handles disposed to, in order."""
+    with gw.smtp() as client:
+        client.sendmail("tu@dinkes.jatengprov.go.id", [f"setda@{DOMAIN}"], letter())
+    wait_for(lambda: settled(gw.app))
+    send_reply(gw, build_reply(latest(gw.app, SEKDA), SEKDA, command))
+    with gw.app.db.read() as session:
+        handles = dict(session.execute(select(Position.id, Position.handle)).all())
+        rows = session.scalars(
+            select(Disposition).where(Disposition.parent_id.is_not(None)).order_by(Disposition.id)
+        )
+        return [handles[d.to_position_id] for d in rows]
+
+
+def test_a_title_containing_dan_is_one_target(gw: RunningGateway) -> None:
+    assert dispose(gw, "DISPOSISI Kepala Subbagian Tata Usaha dan Kepegawaian") == ["kasubbag.tu"]
+    notices = [
+        m
+        for m in outgoing(gw.app, "yuli.astuti@banyumaskab.go.id")
+        if "Disposisi" in str(m["Subject"])
+    ]
+    assert len(notices) == 1
+
+
+def test_another_unit_title_with_dan_resolves_instead_of_being_ambiguous(
+    gw: RunningGateway,
+) -> None:
+    assert dispose(gw, "DISPOSISI Kepala Bidang Perencanaan dan Pengendalian") == [
+        "kabid.perencanaan"
+    ]
+
+
+def test_dan_between_two_whole_targets_splits(gw: RunningGateway) -> None:
+    assert dispose(gw, "DISPOSISI Kepala Bagian Umum dan kabag.hukum") == [
+        "kabag.umum",
+        "kabag.hukum",
+    ]
+
+
+def test_the_same_target_twice_gives_one_disposition(gw: RunningGateway) -> None:
+    assert dispose(gw, "DISPOSISI kabag.umum, Kepala Bagian Umum dan kabag.umum") == ["kabag.umum"]
+
+
+def test_an_ambiguous_target_lists_the_candidates_with_handles(gw: RunningGateway) -> None:
+    assert dispose(gw, "DISPOSISI Kepala Bagian") == []
+    receipt = plain(latest(gw.app, SEKDA, "command_receipt"))
+    assert "Kepala Bagian Umum (kabag.umum)" in receipt
+    assert "Kepala Bagian Hukum (kabag.hukum)" in receipt and "tulis kode jabatannya" in receipt
+
+
+def test_the_parser_leaves_dan_to_the_organisation() -> None:
+    assert split_targets("ke Kabag Umum, kasubbag.tu dan Nur Hidayah; kepada X") == [
+        "Kabag Umum",
+        "kasubbag.tu dan Nur Hidayah",
+        "X",
+    ]
