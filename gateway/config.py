@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import re
 import tomllib
 import types
 import typing
@@ -12,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ENV_PREFIX = "TNDE_"
 CONFIG_ENV = "TNDE_CONFIG"
@@ -255,19 +257,98 @@ def load_settings(
             raise ConfigError(f"configuration file {chosen}: {err}") from err
     _apply_environment(raw, environ)
     settings: Settings = _build(Settings, dict(raw), "")
+    problems = value_problems(settings)
+    for index, account in enumerate(settings.imap):
+        try:
+            validate_imap(account, f"imap[{index}]")
+        except ConfigError as err:
+            problems.append(str(err))
+    names = [a.name for a in settings.imap]
+    if len(names) != len(set(names)):
+        problems.append("two [[imap]] accounts have the same name")
+    if problems:
+        # Every problem at once, each naming its key: one fix-and-retry, not one per run.
+        where = f" in {chosen}" if chosen else ""
+        raise ConfigError(f"{len(problems)} problem(s){where}:\n  " + "\n  ".join(problems))
+    return dataclasses.replace(settings, source=str(chosen) if chosen else "defaults")
+
+
+SUPPORTED_DATABASES = "sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/NAME"
+_HOSTNAME = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*"
+    r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$",
+    re.IGNORECASE,
+)
+_LOCAL_PART = re.compile(r"^[a-z0-9!#$&'*=?^_`{|}~-]+(?:\.[a-z0-9!#$&'*=?^_`{|}~-]+)*$")
+
+
+def value_problems(settings: Settings) -> list[str]:
+    """Values that parse but cannot work (a misspelt time zone, a port out of range), each
+    naming its key: refused when the configuration is loaded, not when the first letter
+    arrives."""
+    problems: list[str] = []
+    mail = settings.mail
+    try:
+        ZoneInfo(mail.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(
+            f"mail.timezone: {mail.timezone!r} is not a time zone (e.g. 'Asia/Jakarta')"
+        )
+    if not _HOSTNAME.match(mail.domain):
+        problems.append(f"mail.domain: {mail.domain!r} is not a domain name")
+    for key in ("sender_local", "reply_local"):
+        value = getattr(mail, key)
+        if not _LOCAL_PART.match(value):
+            problems.append(f"mail.{key}: {value!r} is not a valid address local part")
+    if mail.reply_local not in mail.gateway_addresses:
+        problems.append(
+            f"mail.gateway_addresses: must include mail.reply_local ({mail.reply_local!r})"
+        )
+    for key, value in (
+        ("smtp.listen", settings.smtp.listen),
+        ("lmtp.listen", settings.lmtp.listen),
+        ("web.listen", settings.web.listen),
+        ("outbound.smarthost", settings.outbound.smarthost),
+    ):
+        problems += _listen_problems(key, value)
+    url = settings.database.url
+    scheme = url.partition("://")[0].lower() if "://" in url else ""
+    if scheme.partition("+")[0] not in ("sqlite", "postgresql"):
+        problems.append(f"database.url: {url!r} is not supported; use {SUPPORTED_DATABASES}")
+    public = settings.web.public_url
+    if public and not re.match(r"^https?://[^\s/]+", public):
+        problems.append(f"web.public_url: {public!r} must start with https:// (or http://)")
+    directory = settings.templates.directory
+    if directory and not Path(directory).is_dir():
+        problems.append(f"templates.directory: {directory!r} is not a directory")
+    if not 0 <= settings.workflow.digest_hour <= 23:
+        problems.append(f"workflow.digest_hour: {settings.workflow.digest_hour} is not 0-23")
     for item in settings.workflow.local_holidays:
         try:
             dt.date.fromisoformat(item.split()[0])
-        except (ValueError, IndexError) as err:
-            raise ConfigError(
-                f"workflow.local_holidays: {item!r} must look like '2026-04-22 Name'"
-            ) from err
-    for index, account in enumerate(settings.imap):
-        validate_imap(account, f"imap[{index}]")
-    names = [a.name for a in settings.imap]
-    if len(names) != len(set(names)):
-        raise ConfigError("two [[imap]] accounts have the same name")
-    return dataclasses.replace(settings, source=str(chosen) if chosen else "defaults")
+        except (ValueError, IndexError):
+            problems.append(f"workflow.local_holidays: {item!r} must look like '2026-04-22 Name'")
+    for key, number in (
+        ("mail.max_message_size", mail.max_message_size),
+        ("mail.reply_token_days", mail.reply_token_days),
+        ("worker.lease_seconds", settings.worker.lease_seconds),
+        ("worker.concurrency", settings.worker.concurrency),
+        ("smtp.timeout", settings.smtp.timeout),
+        ("outbound.timeout", settings.outbound.timeout),
+    ):
+        if number <= 0:
+            problems.append(f"{key}: must be greater than 0, got {number}")
+    return problems
+
+
+def _listen_problems(key: str, value: str) -> list[str]:
+    try:
+        target = parse_listen(value, key)
+    except ConfigError as err:
+        return [str(err)]
+    if target is not None and not 0 <= target[1] <= 65535:
+        return [f"{key}: port {target[1]} is out of range (0-65535)"]
+    return []
 
 
 def validate_imap(account: ImapAccount, where: str) -> None:

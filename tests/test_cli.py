@@ -235,3 +235,12 @@ def test_holidays_add_list_remove_and_import(
         {"date": "2026-03-02", "name": "Libur A", "kind": "lokal"},
         {"date": "2026-03-03", "name": "Libur B", "kind": "cuti_bersama"},
     ]
+
+
+def test_a_misspelt_timezone_stops_every_command_with_one_message(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TNDE_MAIL__TIMEZONE", "Asia/Jakrta")
+    for command in (["check"], ["serve"]):
+        code, out, err = run(capsys, *command)
+        assert code == 2 and "mail.timezone" in err and "Traceback" not in err + out

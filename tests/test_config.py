@@ -126,3 +126,44 @@ def test_imap_accounts_from_the_environment_and_their_validation() -> None:
     twice = {**base, **{k.replace("__0__", "__1__"): v for k, v in base.items()}}
     with pytest.raises(ConfigError, match="same name"):
         load_settings(None, environ=twice)
+
+
+@pytest.mark.parametrize(
+    ("env", "key"),
+    [
+        ({"TNDE_MAIL__TIMEZONE": "Asia/Jakrta"}, "mail.timezone"),
+        ({"TNDE_SMTP__LISTEN": "127.0.0.1:99999"}, "smtp.listen"),
+        ({"TNDE_WEB__LISTEN": "localhost"}, "web.listen"),
+        ({"TNDE_MAIL__DOMAIN": "tnde banyumas"}, "mail.domain"),
+        ({"TNDE_WEB__PUBLIC_URL": "tnde.banyumaskab.go.id"}, "web.public_url"),
+        ({"TNDE_TEMPLATES__DIRECTORY": "/nowhere/at/all"}, "templates.directory"),
+        ({"TNDE_OUTBOUND__SMARTHOST": "mail.example"}, "outbound.smarthost"),
+        ({"TNDE_WORKFLOW__DIGEST_HOUR": "25"}, "workflow.digest_hour"),
+    ],
+)
+def test_values_that_cannot_work_are_refused_at_load_naming_the_key(
+    env: dict[str, str], key: str
+) -> None:
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        load_settings(environ=env)
+
+
+@pytest.mark.parametrize("url", ["notaurl", "mysql://root@localhost/tnde"])
+def test_an_unsupported_database_url_names_the_supported_forms(url: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(environ={"TNDE_DATABASE__URL": url})
+    assert "sqlite:///PATH or postgresql+psycopg://" in str(err.value)
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(
+            environ={
+                "TNDE_MAIL__TIMEZONE": "Asia/Jakrta",
+                "TNDE_SMTP__LISTEN": "x",
+                "TNDE_WORKFLOW__DIGEST_HOUR": "30",
+            }
+        )
+    text = str(err.value)
+    assert text.startswith("3 problem(s)")
+    assert "mail.timezone" in text and "smtp.listen" in text and "workflow.digest_hour" in text
