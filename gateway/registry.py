@@ -328,3 +328,9 @@ def state_counts(db: Database) -> tuple[dict[str, int], dict[str, int]]:
             {str(state): int(n) for state, n in inbound.all()},
             {str(state): int(n) for state, n in outbox.all()},
         )
+
+
+def existing_inbound(db: Database, ids: list[int]) -> set[int]:
+    """Which of these inbound ids exist at all."""
+    with db.read() as session:
+        return set(session.scalars(select(Inbound.id).where(Inbound.id.in_(ids))))

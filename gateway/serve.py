@@ -39,6 +39,15 @@ class Running:
     addresses: dict[str, str] = field(default_factory=dict)
 
 
+class ListenError(Exception):
+    """A listener could not bind its address (in use, not ours, no permission)."""
+
+    def __init__(self, key: str, target: tuple[str, int] | None, err: OSError) -> None:
+        host, port = target or ("?", 0)
+        reason = err.strerror or str(err)
+        super().__init__(f"{key} {host}:{port}: {reason} (alamat tidak dapat dipakai)")
+
+
 def make_store(app: App, wake: asyncio.Event) -> Callable[[bytes, Envelope], Awaitable[int]]:
     """The storage callable intake uses: commit in a thread, then wake the workers."""
 
@@ -101,17 +110,25 @@ async def start(app: App, stop: asyncio.Event) -> Running:
             lmtp=source == "lmtp",
             reply_limit=reply_limit(app) if source == "smtp" else None,
         )
-        server = await start_listener(
-            handler,
-            *target,
-            max_message_size=settings.mail.max_message_size,
-            hostname=settings.smtp.hostname or settings.mail.domain,
-            timeout=conf.timeout,
-            max_connections_per_ip=settings.smtp.max_connections_per_ip,
-        )
+        try:
+            server = await start_listener(
+                handler,
+                *target,
+                max_message_size=settings.mail.max_message_size,
+                hostname=settings.smtp.hostname or settings.mail.domain,
+                timeout=conf.timeout,
+                max_connections_per_ip=settings.smtp.max_connections_per_ip,
+            )
+        except OSError as err:
+            await shutdown(running)
+            raise ListenError(f"{source}.listen", target, err) from err
         running.servers.append(server)
         running.addresses[source] = _bound(server)
-    await _start_web(app, running)
+    try:
+        await _start_web(app, running)
+    except OSError as err:
+        await shutdown(running)
+        raise ListenError("web.listen", parse_listen(settings.web.listen, "web"), err) from err
     for _ in range(max(1, settings.worker.concurrency)):
         running.tasks.append(asyncio.create_task(app.worker().run(stop, wake)))
     running.tasks.append(asyncio.create_task(app.outbox_sender().run(stop)))

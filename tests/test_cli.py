@@ -244,3 +244,86 @@ def test_a_misspelt_timezone_stops_every_command_with_one_message(
     for command in (["check"], ["serve"]):
         code, out, err = run(capsys, *command)
         assert code == 2 and "mail.timezone" in err and "Traceback" not in err + out
+
+
+def test_requeue_of_a_message_that_does_not_exist_says_so(
+    capsys: pytest.CaptureFixture[str], cli_env: str
+) -> None:
+    code, _, err = run(capsys, "requeue", "999")
+    assert code == 1 and "no such message: 999" in err and "left alone" not in err
+
+
+def test_outbox_show_decodes_and_raw_gives_the_bytes(
+    capsys: pytest.CaptureFixture[str], with_letters: RunningGateway
+) -> None:
+    code, out, _ = run(capsys, "outbox", "list", "--json")
+    # The Kepala Dinas Kesehatan's notice of the first letter (the one with surat.pdf).
+    notice = next(
+        r for r in json.loads(out) if r["kind"] == "notice" and r["to"].startswith("retno.")
+    )
+    code, out, _ = run(capsys, "outbox", "show", str(notice["id"]))
+    assert code == 0 and "Subject: [TNDE " in out and "Nomor agenda  :" in out
+    assert "Content-Transfer-Encoding" not in out and "=?utf-8?" not in out
+    assert "Lampiran (1):" in out and "surat.pdf" in out
+    code, raw, _ = run(capsys, "outbox", "show", "--raw", str(notice["id"]))
+    assert "Content-Transfer-Encoding" in raw
+
+
+def test_a_closed_pipe_is_not_an_error(
+    cli_env: str, with_letters: RunningGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`tnde naskah list | head -1`: the reader is gone before we write."""
+    import os
+    import sys
+
+    from gateway.cli.main import main
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    stdout = os.fdopen(write_end, "w", buffering=1)
+    monkeypatch.setattr(sys, "stdout", stdout)
+    try:
+        assert main(["naskah", "list"]) == 0
+    finally:
+        stdout.close()
+
+
+def test_an_unexpected_error_is_one_line_and_debug_shows_the_traceback(
+    capsys: pytest.CaptureFixture[str], cli_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gateway.cli.naskah as naskah_module
+
+    def broken(*_: object, **__: object) -> object:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(naskah_module, "load_naskah_list", broken)
+    code, _, err = run(capsys, "naskah", "list")
+    assert code == 1 and err.strip().endswith("(--debug shows the details)")
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    code, _, err = run(capsys, "--debug", "naskah", "list")
+    assert code == 1 and "Traceback" in err and "disk on fire" in err
+
+
+def test_serve_on_a_port_in_use_says_so_in_one_line(sqlite_url: str) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    from tests.support.gateway import serve_env
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        tnde = str(Path(sys.executable).with_name("tnde"))
+        env = serve_env(sqlite_url, port)
+        result = subprocess.run(
+            [tnde, "serve"], env=env, capture_output=True, timeout=60, check=False
+        )
+    err = result.stderr.decode()
+    assert result.returncode == 1 and "Traceback" not in err, err
+    assert (
+        err.strip()
+        .splitlines()[-1]
+        .startswith(f"tnde: cannot listen: smtp.listen 127.0.0.1:{port}")
+    )

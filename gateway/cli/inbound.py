@@ -9,7 +9,7 @@ from typing import Any
 from gateway.cli.common import CommandError, ready_app
 from gateway.cli.output import dump_json, table
 from gateway.pipeline.worker import requeue
-from gateway.registry import list_inbound
+from gateway.registry import existing_inbound, list_inbound
 
 
 def add_commands(commands: Any) -> None:
@@ -51,9 +51,13 @@ def cmd_requeue(args: argparse.Namespace) -> int:
     with ready_app(args) as app:
         ids = None if args.all else list(args.ids)
         done = requeue(app.db, ids, app.clock(), actor="cli", release=args.release)
-    missing = sorted(set(args.ids) - set(done)) if not args.all else []
+        known = existing_inbound(app.db, list(args.ids)) if args.ids else set()
+    left = sorted(set(args.ids) - set(done)) if not args.all else []
+    absent = [i for i in left if i not in known]
+    not_held = [i for i in left if i in known]
     print(f"requeued {len(done)} message(s): {', '.join(map(str, done)) or '-'}")
-    if missing:
-        print(f"not quarantined (left alone): {', '.join(map(str, missing))}", file=sys.stderr)
-        return 1
-    return 0
+    if absent:
+        print(f"no such message: {', '.join(map(str, absent))}", file=sys.stderr)
+    if not_held:
+        print(f"not quarantined (left alone): {', '.join(map(str, not_held))}", file=sys.stderr)
+    return 1 if left else 0

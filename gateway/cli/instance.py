@@ -61,14 +61,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from gateway.serve import Running, serve  # aiohttp and friends: only when serving
+    from gateway.serve import ListenError, Running, serve  # aiohttp: only when serving
 
     with ready_app(args) as app:
 
         def started(running: Running) -> None:
             print(banner(app, running) if args.banner else _short_banner(running), flush=True)
 
-        asyncio.run(serve(app, started))
+        try:
+            asyncio.run(serve(app, started))
+        except ListenError as err:
+            raise CommandError(f"cannot listen: {err}") from err
     return 0
 
 

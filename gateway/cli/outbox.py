@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import email
+import email.policy
 import sys
+from email.message import EmailMessage
 from typing import Any
 
 from gateway.cli.common import CommandError, ready_app
@@ -19,8 +22,11 @@ def add_commands(commands: Any) -> None:
     outbox_list.add_argument("--json", action="store_true")
     outbox_list.add_argument("--limit", type=int, default=100)
     outbox_list.set_defaults(handler=cmd_outbox_list)
-    outbox_show = outbox_commands.add_parser("show", help="print the message as sent")
+    outbox_show = outbox_commands.add_parser(
+        "show", help="the message as sent: decoded headers and text (--raw: the bytes)"
+    )
     outbox_show.add_argument("id", type=int)
+    outbox_show.add_argument("--raw", action="store_true", help="the MIME bytes as queued")
     outbox_show.set_defaults(handler=cmd_outbox_show)
 
 
@@ -45,5 +51,36 @@ def cmd_outbox_show(args: argparse.Namespace) -> int:
     row, message = found
     state = f"state={row['state']} attempts={row['attempts']}"
     print(f"# {state} envelope-from={row['mail_from']} to={row['to']}")
-    sys.stdout.write(message.decode("utf-8", "replace"))
+    if args.raw:
+        sys.stdout.write(message.decode("utf-8", "replace"))
+        return 0
+    sys.stdout.write(readable(message))
     return 0
+
+
+SHOWN_HEADERS = (
+    "From",
+    "To",
+    "Reply-To",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "In-Reply-To",
+    "Auto-Submitted",
+)
+
+
+def readable(raw: bytes) -> str:
+    """Decoded headers, the plain-text body and the list of attachments."""
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    lines = [f"{name}: {msg[name]}" for name in SHOWN_HEADERS if msg[name] is not None]
+    body = msg.get_body(("plain",))
+    text = body.get_content() if isinstance(body, EmailMessage) else "(tanpa teks)"
+    files = [
+        f"  - {part.get_filename()} ({part.get_content_type()}, "
+        f"{len(part.get_payload(decode=True) or b'')} byte)"
+        for part in msg.iter_attachments()
+        if isinstance(part, EmailMessage)
+    ]
+    attachments = ["", f"Lampiran ({len(files)}):", *files] if files else []
+    return "\n".join([*lines, "", text.rstrip("\n"), *attachments]) + "\n"
