@@ -25,14 +25,18 @@ from gateway.db.models import (
     Position,
     Unit,
 )
+from gateway.timefmt import local
+
+# The office time zone unless the caller passes [mail] timezone.
+DEFAULT_ZONE = "Asia/Jakarta"
 
 
-def iso(value: dt.datetime | dt.date | None) -> str | None:
-    """ISO 8601 (UTC for instants) or None."""
+def iso(value: dt.datetime | dt.date | None, zone: str = DEFAULT_ZONE) -> str | None:
+    """ISO 8601, instants in the office time zone with its offset (+07:00), or None."""
     if value is None:
         return None
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        return local(value, zone).isoformat(timespec="seconds")
     return value.isoformat()
 
 
@@ -48,7 +52,7 @@ def attachment_dict(attachment: Attachment) -> dict[str, Any]:
     }
 
 
-def naskah_dict(naskah: Naskah, unit_code: str) -> dict[str, Any]:
+def naskah_dict(naskah: Naskah, unit_code: str, zone: str = DEFAULT_ZONE) -> dict[str, Any]:
     """The stable JSON shape of one register entry (scripts depend on these keys)."""
     return {
         "id": naskah.id,
@@ -70,8 +74,8 @@ def naskah_dict(naskah: Naskah, unit_code: str) -> dict[str, Any]:
         "jenis": naskah.jenis,
         "klasifikasi": naskah.klasifikasi,
         "lampiran_count": naskah.lampiran_count,
-        "received_at": iso(naskah.received_at),
-        "registered_at": iso(naskah.registered_at),
+        "received_at": iso(naskah.received_at, zone),
+        "registered_at": iso(naskah.registered_at, zone),
         "message_id": naskah.message_id,
         "message_id_synthesized": naskah.message_id_synthesized,
         "sha256": naskah.raw_sha256,
@@ -136,7 +140,11 @@ def naskah_query(year: int | None = None, unit: str | None = None) -> Select[Nas
 
 
 def iter_naskah(
-    session: Session, year: int | None = None, unit: str | None = None, batch: int = 500
+    session: Session,
+    year: int | None = None,
+    unit: str | None = None,
+    batch: int = 500,
+    zone: str = DEFAULT_ZONE,
 ) -> Iterator[dict[str, Any]]:
     """All matching naskah in agenda order, loaded in batches (exports of any size)."""
     last_id = 0
@@ -146,7 +154,7 @@ def iter_naskah(
         if not rows:
             return
         for naskah, code in rows:
-            yield naskah_dict(naskah, code)
+            yield naskah_dict(naskah, code, zone)
         last_id = rows[-1][0].id
         session.expunge_all()
 
@@ -157,7 +165,7 @@ def count_naskah(session: Session, year: int | None = None, unit: str | None = N
 
 
 def load_naskah_list(
-    db: Database, limit: int | None = None, with_auth: bool = False
+    db: Database, limit: int | None = None, with_auth: bool = False, zone: str = DEFAULT_ZONE
 ) -> list[dict[str, Any]]:
     """The newest naskah first (the panel's register page, `tnde naskah list`).
 
@@ -168,14 +176,12 @@ def load_naskah_list(
         if limit:
             query = query.limit(limit)
         rows = list(session.execute(query))
-        items = [naskah_dict(n, code) for n, code in rows]
+        items = [naskah_dict(n, code, zone) for n, code in rows]
         verdicts = [n.auth_results or {} for n, _ in rows]
     for item, auth in zip(items, verdicts, strict=True):
         if with_auth:
             item["auth_results"] = auth
-        item["received_at_dt"] = dt.datetime.fromisoformat(
-            item["received_at"].replace("Z", "+00:00")
-        )
+        item["received_at_dt"] = dt.datetime.fromisoformat(item["received_at"])
     return items
 
 
@@ -193,7 +199,7 @@ def find_naskah(session: Session, key: str) -> tuple[Naskah, str] | None:
     return (row[0], row[1]) if row else None
 
 
-def _dispositions(session: Session, naskah_id: int) -> list[dict[str, Any]]:
+def _dispositions(session: Session, naskah_id: int, zone: str) -> list[dict[str, Any]]:
     """The disposition tree of a naskah, oldest first, with position handles."""
     handles = dict(session.execute(select(Position.id, Position.handle)).all())
     rows = session.scalars(
@@ -208,7 +214,7 @@ def _dispositions(session: Session, naskah_id: int) -> list[dict[str, Any]]:
             "to": handles.get(d.to_position_id),
             "instructions": list(d.instructions),
             "note": d.note,
-            "due_at": iso(d.due_at),
+            "due_at": iso(d.due_at, zone),
             "status": d.status,
             "channel": d.channel,
         }
@@ -216,21 +222,21 @@ def _dispositions(session: Session, naskah_id: int) -> list[dict[str, Any]]:
     ]
 
 
-def naskah_detail(db: Database, key: str) -> dict[str, Any] | None:
+def naskah_detail(db: Database, key: str, zone: str = DEFAULT_ZONE) -> dict[str, Any] | None:
     """One naskah with its sources, decision, outgoing mail and timeline."""
     with db.read() as session:
         found = find_naskah(session, key)
         if found is None:
             return None
         naskah, code = found
-        item = naskah_dict(naskah, code)
+        item = naskah_dict(naskah, code, zone)
         item["isi_ringkas"] = naskah.isi_ringkas
         item["field_sources"] = naskah.field_sources
         item["auth_results"] = naskah.auth_results
         item["decision"] = naskah.decision
         item["parse_defects"] = naskah.parse_defects
         item["inbound"] = [
-            {"inbound_id": s.inbound_id, "role": s.role, "at": iso(s.created_at)}
+            {"inbound_id": s.inbound_id, "role": s.role, "at": iso(s.created_at, zone)}
             for s in session.scalars(
                 select(NaskahSource).where(NaskahSource.naskah_id == naskah.id)
             )
@@ -241,10 +247,10 @@ def naskah_detail(db: Database, key: str) -> dict[str, Any] | None:
                 select(Outbox).where(Outbox.naskah_id == naskah.id).order_by(Outbox.id)
             )
         ]
-        item["dispositions"] = _dispositions(session, naskah.id)
+        item["dispositions"] = _dispositions(session, naskah.id, zone)
         item["timeline"] = [
             {
-                "at": iso(e.created_at),
+                "at": iso(e.created_at, zone),
                 "type": e.type,
                 "actor": e.actor,
                 "channel": e.channel,
@@ -258,7 +264,7 @@ def naskah_detail(db: Database, key: str) -> dict[str, Any] | None:
     return item
 
 
-def inbound_dict(row: Inbound) -> dict[str, Any]:
+def inbound_dict(row: Inbound, zone: str = DEFAULT_ZONE) -> dict[str, Any]:
     """The stable JSON shape of one received message (`tnde inbound list --json`)."""
     return {
         "id": row.id,
@@ -267,7 +273,7 @@ def inbound_dict(row: Inbound) -> dict[str, Any]:
         "kind": row.kind,
         "mail_from": row.mail_from,
         "rcpt_tos": list(row.rcpt_tos or []),
-        "received_at": iso(row.received_at),
+        "received_at": iso(row.received_at, zone),
         "message_id": row.message_id,
         "size": row.size,
         "reason": row.reason,
@@ -275,7 +281,7 @@ def inbound_dict(row: Inbound) -> dict[str, Any]:
     }
 
 
-def outbox_dict(row: Outbox) -> dict[str, Any]:
+def outbox_dict(row: Outbox, zone: str = DEFAULT_ZONE) -> dict[str, Any]:
     """The stable JSON shape of one outgoing message (`tnde outbox list --json`)."""
     return {
         "id": row.id,
@@ -285,29 +291,33 @@ def outbox_dict(row: Outbox) -> dict[str, Any]:
         "state": row.state,
         "attempts": row.attempts,
         "last_error": row.last_error,
-        "created_at": iso(row.created_at),
-        "sent_at": iso(row.sent_at),
+        "created_at": iso(row.created_at, zone),
+        "sent_at": iso(row.sent_at, zone),
         "naskah_id": row.naskah_id,
         "message_id": row.message_id,
     }
 
 
-def list_inbound(db: Database, limit: int, state: str | None = None) -> list[dict[str, Any]]:
+def list_inbound(
+    db: Database, limit: int, state: str | None = None, zone: str = DEFAULT_ZONE
+) -> list[dict[str, Any]]:
     """Received messages, newest first, optionally in one state."""
     with db.read() as session:
         query = select(Inbound).order_by(Inbound.id.desc()).limit(limit)
         if state:
             query = query.where(Inbound.state == state)
-        return [inbound_dict(r) for r in session.scalars(query)]
+        return [inbound_dict(r, zone) for r in session.scalars(query)]
 
 
-def list_outbox(db: Database, limit: int, state: str | None = None) -> list[dict[str, Any]]:
+def list_outbox(
+    db: Database, limit: int, state: str | None = None, zone: str = DEFAULT_ZONE
+) -> list[dict[str, Any]]:
     """Outgoing messages, newest first, optionally in one state."""
     with db.read() as session:
         query = select(Outbox).order_by(Outbox.id.desc()).limit(limit)
         if state:
             query = query.where(Outbox.state == state)
-        return [outbox_dict(o) for o in session.scalars(query)]
+        return [outbox_dict(o, zone) for o in session.scalars(query)]
 
 
 def outbox_message(db: Database, outbox_id: int) -> tuple[dict[str, Any], bytes] | None:

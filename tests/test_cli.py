@@ -327,3 +327,29 @@ def test_serve_on_a_port_in_use_says_so_in_one_line(sqlite_url: str) -> None:
         .splitlines()[-1]
         .startswith(f"tnde: cannot listen: smtp.listen 127.0.0.1:{port}")
     )
+
+
+def test_times_people_read_are_wib_and_json_keeps_the_offset(
+    capsys: pytest.CaptureFixture[str], with_letters: RunningGateway
+) -> None:
+    """A letter received at 00.30 WIB on 1 December (17.30 UTC on 30 November)."""
+    import datetime as dt
+
+    from gateway.db.models import Naskah
+
+    utc = dt.datetime(2026, 11, 30, 17, 30, tzinfo=dt.UTC)
+    with with_letters.app.db.write() as session:
+        session.execute(update(Naskah).values(received_at=utc))
+    _, out, _ = run(capsys, "naskah", "list", "--json")
+    received = json.loads(out)[0]["received_at"]
+    assert received == "2026-12-01T00:30:00+07:00"
+    assert dt.datetime.fromisoformat(received) == utc
+    _, out, _ = run(capsys, "naskah", "list")
+    assert "Selasa, 1 Desember 2026 00.30 WIB" in out and "DITERIMA" in out
+    _, out, _ = run(capsys, "naskah", "show", "1")
+    assert "Diterima      : Selasa, 1 Desember 2026 00.30 WIB" in out
+    _, out, _ = run(capsys, "agenda", "export", "--format", "csv")
+    row = next(csv.DictReader(io.StringIO(out)))
+    assert row["tanggal_diterima"] == "Selasa, 1 Desember 2026 00.30 WIB"
+    _, out, _ = run(capsys, "agenda", "export", "--format", "json")
+    assert json.loads(out)[0]["received_at"] == "2026-12-01T00:30:00+07:00"

@@ -39,3 +39,13 @@ def test_health_endpoint_reports_queue_depths(gateway: RunningGateway) -> None:
     assert body["status"] == "ok"
     assert body["inbound"] == {"registered": 1, "ignored": 1}
     assert sum(body["outbox"].values()) >= 2  # the receipt and the notice
+
+
+def test_the_timeline_shows_wib_not_iso(gateway: RunningGateway) -> None:
+    with gateway.smtp() as client:
+        client.sendmail("tu@kemkes.go.id", [f"dinkes@{DOMAIN}"], letter())
+    wait_for(lambda: settled(gateway.app))
+    with urllib.request.urlopen(gateway.web_url + "naskah/1", timeout=10) as response:
+        page = response.read().decode()
+    timeline = page.split("<h2>Riwayat</h2>", 1)[1]
+    assert " WIB</td>" in timeline and "+00:00" not in timeline and "Z</td>" not in timeline

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -19,7 +20,11 @@ _ENV = Environment(
     loader=PackageLoader("webadmin", "templates"),
     autoescape=select_autoescape(default=True),
 )
-_ENV.filters["waktu"] = lambda v: timefmt.waktu(v) if v else "-"
+# Times in the office zone ([mail] timezone, passed to every page as `zone`).
+_ENV.filters["waktu"] = lambda v, zone="Asia/Jakarta": timefmt.waktu(v, zone) if v else "-"
+_ENV.filters["waktu_iso"] = lambda v, zone="Asia/Jakarta": (
+    timefmt.waktu(dt.datetime.fromisoformat(v), zone) if v else "-"
+)
 _ENV.filters["tanggal"] = lambda v: timefmt.tanggal(v) if v else "-"
 
 
@@ -29,8 +34,10 @@ def _app(request: web.Request) -> App:
     return request.app[APP_KEY]
 
 
-def _page(name: str, **context: Any) -> web.Response:
-    return web.Response(text=_ENV.get_template(name).render(**context), content_type="text/html")
+def _page(request: web.Request, name: str, **context: Any) -> web.Response:
+    zone = _app(request).settings.mail.timezone
+    page = _ENV.get_template(name).render(zone=zone, **context)
+    return web.Response(text=page, content_type="text/html")
 
 
 async def health(request: web.Request) -> web.Response:
@@ -51,13 +58,14 @@ async def health(request: web.Request) -> web.Response:
 async def register_list(request: web.Request) -> web.Response:
     """Buku agenda: the latest registered naskah."""
     app = _app(request)
-    items = await asyncio.to_thread(load_naskah_list, app.db, 200, True)
+    items = await asyncio.to_thread(load_naskah_list, app.db, 200, True, app.settings.mail.timezone)
     org = await asyncio.to_thread(_org_addresses, app)
     for item in items:
         item["sender_unverified"] = org.claims_unproven(item["sender"], item.pop("auth_results"))
     # No login yet (the panel issue adds it): nobody here may read a secret letter.
     items = [redact_secret(item) for item in items]
     return _page(
+        request,
         "register.html",
         items=items,
         domain=app.settings.mail.domain,
@@ -71,11 +79,14 @@ async def naskah_page(request: web.Request) -> web.Response:
     # Anything but a database-sized positive id is simply not a letter here (not a 500).
     if not text.isascii() or not text.isdigit() or not 0 < int(text) <= MAX_ID:
         raise web.HTTPNotFound()
-    detail = await asyncio.to_thread(naskah_detail, app.db, str(int(text)))
+    detail = await asyncio.to_thread(
+        naskah_detail, app.db, str(int(text)), app.settings.mail.timezone
+    )
     if detail is None:
         raise web.HTTPNotFound()
     sender_unverified = await asyncio.to_thread(_sender_unverified, app, detail)
     return _page(
+        request,
         "naskah.html",
         item=redact_secret(detail),
         sender_unverified=sender_unverified,

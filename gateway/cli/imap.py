@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from gateway.cli.common import CommandError, ready_app
-from gateway.cli.output import dump_json, table
+from gateway.cli.output import dump_json, shown_time, table
 from gateway.config import ImapAccount, Settings
 from gateway.db.models import ImapAccountState
 from gateway.intake.imap import ledger
@@ -73,10 +73,11 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    zone = args.settings.mail.timezone
     with ready_app(args) as app, app.db.read() as session:
         states = {s.account: s for s in session.scalars(select(ImapAccountState))}
         items = [
-            _status(a, states.get(a.name), ledger.counts(session, a.name))
+            _status(a, states.get(a.name), ledger.counts(session, a.name), zone)
             for a in app.settings.imap
         ]
     if args.json:
@@ -86,14 +87,14 @@ def cmd_status(args: argparse.Namespace) -> int:
         [
             [
                 i["account"],
-                i["last_success_at"] or "-",
-                i["last_error_at"] or "-",
+                shown_time(i["last_success_at"], zone),
+                shown_time(i["last_error_at"], zone),
                 i["consecutive_failures"],
                 " ".join(f"{k}={v}" for k, v in i["ledger"].items()) or "-",
             ]
             for i in items
         ],
-        ["ACCOUNT", "LAST SUCCESS (UTC)", "LAST ERROR (UTC)", "FAILURES", "LEDGER"],
+        ["AKUN", "TERAKHIR BERHASIL", "TERAKHIR GAGAL", "GAGAL BERUNTUN", "LEDGER"],
     )
     for item in items:
         if item["last_error"]:
@@ -102,15 +103,15 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def _status(
-    account: ImapAccount, state: ImapAccountState | None, counts: dict[str, int]
+    account: ImapAccount, state: ImapAccountState | None, counts: dict[str, int], zone: str
 ) -> dict[str, Any]:
     return {
         "account": account.name,
         "host": account.host,
         "folders": list(account.folders),
         "enabled": account.enabled,
-        "last_success_at": iso(state.last_success_at) if state else None,
-        "last_error_at": iso(state.last_error_at) if state else None,
+        "last_success_at": iso(state.last_success_at, zone) if state else None,
+        "last_error_at": iso(state.last_error_at, zone) if state else None,
         "last_error": state.last_error if state else None,
         "consecutive_failures": state.consecutive_failures if state else 0,
         "capabilities": state.capabilities if state else None,

@@ -33,7 +33,7 @@ def add_commands(commands: Any) -> None:
 
 def cmd_inbound_list(args: argparse.Namespace) -> int:
     with ready_app(args) as app:
-        items = list_inbound(app.db, args.limit, args.state)
+        items = list_inbound(app.db, args.limit, args.state, app.settings.mail.timezone)
     if args.json:
         dump_json(items)
         return 0

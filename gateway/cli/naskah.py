@@ -10,7 +10,7 @@ from contextlib import nullcontext
 from typing import Any, TextIO
 
 from gateway.cli.common import CommandError, ready_app
-from gateway.cli.output import Progress, dump_json, table
+from gateway.cli.output import Progress, dump_json, shown_time, table
 from gateway.registry import count_naskah, iter_naskah, load_naskah_list, naskah_detail
 
 AGENDA_COLUMNS = (
@@ -59,39 +59,47 @@ def add_commands(commands: Any) -> None:
 
 def cmd_naskah_list(args: argparse.Namespace) -> int:
     with ready_app(args) as app:
-        items = load_naskah_list(app.db, args.limit)
+        zone = app.settings.mail.timezone
+        items = load_naskah_list(app.db, args.limit, zone=zone)
     for item in items:
         item.pop("received_at_dt", None)
     if args.json:
         dump_json(items)
         return 0
     rows = [
-        [i["agenda_number"], i["received_at"] or "", i["sender"], i["perihal"], i["status"]]
+        [
+            i["agenda_number"],
+            shown_time(i["received_at"], zone),
+            i["sender"],
+            i["perihal"],
+            i["status"],
+        ]
         for i in items
     ]
-    table(rows, ["AGENDA", "RECEIVED (UTC)", "SENDER", "PERIHAL", "STATUS"])
+    table(rows, ["NOMOR AGENDA", "DITERIMA", "PENGIRIM", "PERIHAL", "STATUS"])
     return 0
 
 
 def cmd_naskah_show(args: argparse.Namespace) -> int:
     with ready_app(args) as app:
-        detail = naskah_detail(app.db, args.key)
+        zone = app.settings.mail.timezone
+        detail = naskah_detail(app.db, args.key, zone)
     if detail is None:
         raise CommandError(f"no naskah with agenda number or id {args.key!r}")
     detail.pop("received_at_dt", None)
     if args.json:
         dump_json(detail)
         return 0
-    _print_detail(detail)
+    _print_detail(detail, zone)
     return 0
 
 
-def _print_detail(detail: dict[str, Any]) -> None:
+def _print_detail(detail: dict[str, Any], zone: str) -> None:
     out = sys.stdout
+    out.write(f"{'Diterima':14}: {shown_time(detail['received_at'], zone)}\n")
     for label, key in (
         ("Agenda", "agenda_number"),
         ("Unit", "unit"),
-        ("Received", "received_at"),
         ("Sender", "sender"),
         ("Nomor surat", "nomor_surat"),
         ("Tanggal surat", "tanggal_surat"),
@@ -110,7 +118,7 @@ def _print_detail(detail: dict[str, Any]) -> None:
     _print_routing(detail, out)
     out.write("Timeline:\n")
     for event in detail["timeline"]:
-        out.write(f"  {event['at']}  {event['type']:20} {event['actor']}\n")
+        out.write(f"  {shown_time(event['at'], zone)}  {event['type']:20} {event['actor']}\n")
 
 
 def _print_routing(detail: dict[str, Any], out: TextIO) -> None:
@@ -143,19 +151,23 @@ def cmd_agenda_export(args: argparse.Namespace) -> int:
         with app.db.read() as session, target as stream:
             total = count_naskah(session, args.year, args.unit)
             progress = Progress(total, "export")
-            rows = iter_naskah(session, args.year, args.unit)
-            written = _write_export(stream, args.format, rows, progress)
+            zone = app.settings.mail.timezone
+            rows = iter_naskah(session, args.year, args.unit, zone=zone)
+            written = _write_export(stream, args.format, rows, progress, zone)
             progress.finish()
     print(f"exported {written} naskah", file=sys.stderr)
     return 0
 
 
-def _write_export(stream: TextIO, fmt: str, rows: Any, progress: Progress) -> int:
+def _write_export(stream: TextIO, fmt: str, rows: Any, progress: Progress, zone: str) -> int:
+    """CSV for people (times as the receipts show them, in the office zone); JSON for
+    scripts (ISO 8601 with the office zone's offset)."""
     written = 0
     if fmt == "csv":
         writer = csv.writer(stream)
         writer.writerow([column for column, _ in AGENDA_COLUMNS])
         for item in rows:
+            item["received_at"] = shown_time(item["received_at"], zone)
             writer.writerow([_pick(item, path) for _, path in AGENDA_COLUMNS])
             written += 1
             progress.step()

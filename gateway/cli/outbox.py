@@ -32,7 +32,7 @@ def add_commands(commands: Any) -> None:
 
 def cmd_outbox_list(args: argparse.Namespace) -> int:
     with ready_app(args) as app:
-        items = list_outbox(app.db, args.limit, args.state)
+        items = list_outbox(app.db, args.limit, args.state, app.settings.mail.timezone)
     if args.json:
         dump_json(items)
         return 0

@@ -9,6 +9,8 @@ import time
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from gateway.timefmt import waktu
+
 
 def dump_json(data: Any, stream: TextIO | None = None) -> None:
     """Pretty JSON with UTF-8 kept readable (perihal in Bahasa Indonesia)."""
@@ -80,3 +82,10 @@ class Progress:
         self._draw(time.monotonic())
         if self.tty:
             self.stream.write("\n")
+
+
+def shown_time(value: str | None, zone: str) -> str:
+    """An ISO 8601 instant as a person reads it: Jumat, 27 November 2026 20.15 WIB."""
+    if not value:
+        return "-"
+    return waktu(dt.datetime.fromisoformat(value), zone)

@@ -76,7 +76,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         {
             "version": v.version,
             "author": v.author,
-            "created_at": iso(v.created_at),
+            "created_at": iso(v.created_at, args.settings.mail.timezone),
             "rules": v.rules,
             "comment": v.comment,
             "restored_from": v.restored_from,
