@@ -85,3 +85,25 @@ def test_the_parser_leaves_dan_to_the_organisation() -> None:
         "kasubbag.tu dan Nur Hidayah",
         "X",
     ]
+
+
+def test_a_mistyped_command_is_answered_not_forwarded_as_a_comment(gw: RunningGateway) -> None:
+    assert dispose(gw, "Selsai pak") == []
+    receipt = plain(latest(gw.app, SEKDA, "command_receipt"))
+    assert "Perintah tidak dikenali: 'Selsai'. Maksud Anda SELESAI?" in receipt
+    assert "SELESAI laporan sudah dikirim" in receipt  # the correct form
+    assert outgoing(gw.app, "yuli.astuti@banyumaskab.go.id", "update") == []  # not forwarded
+
+
+def test_prose_close_to_a_keyword_is_still_a_comment(gw: RunningGateway) -> None:
+    dispose(gw, "Trims, sudah saya terima suratnya")
+    assert outgoing(gw.app, SEKDA, "command_receipt") == []
+    assert outgoing(gw.app, "yuli.astuti@banyumaskab.go.id", "update")
+
+
+def test_a_sub_line_without_its_colon_stops_the_disposisi_and_says_why(
+    gw: RunningGateway,
+) -> None:
+    assert dispose(gw, "DISPOSISI kabag.umum\nBATAS 3 hari kerja") == []
+    receipt = plain(latest(gw.app, SEKDA, "command_receipt"))
+    assert "BATAS perlu titik dua" in receipt and "BATAS: 12-01-2027" in receipt

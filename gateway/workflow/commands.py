@@ -242,12 +242,62 @@ def parse_reply(new_text: str) -> ParsedReply:
         elif match and word in SUB_KEYWORDS and match.group("colon"):
             _sub_line(SUB_KEYWORDS[word], match.group("rest"), line, current, result)
             continuing = False
+        elif match and word in SUB_KEYWORDS and current is not None and current.name == "DISPOSISI":
+            # "BATAS 3 hari" under a DISPOSISI: meant as a sub-line, written without the colon.
+            key = SUB_KEYWORDS[word]
+            current.batas_unreadable = True  # as meant, the DISPOSISI is incomplete
+            reason = (
+                f"{key.upper()} perlu titik dua ({key.upper()}: ...); DISPOSISI di atasnya "
+                "tidak dilaksanakan"
+            )
+            result.problems.append(Problem(line, reason, EXAMPLES[key]))
+            continuing = False
         elif continuing and current is not None:
             current.text = f"{current.text}\n{line}".strip()
         else:
             result.ignored.append(line)
     _finish(result)
+    _mistyped(result)
     return result
+
+
+# Short replies that are prose, however close they are to a keyword ("Trims" ~ TERIMA).
+_PROSE = frozenset({"trims", "makasih", "terimakasih", "siap", "baik", "oke", "okay", "mohon"})
+
+
+def _mistyped(result: ParsedReply) -> None:
+    """A reply with no command whose first line looks like a misspelt one ("Selsai pak"):
+    answer with the likely command instead of forwarding it as a comment."""
+    if result.commands or result.problems:
+        return
+    first = next((line.strip() for line in result.new_text.split("\n") if line.strip()), "")
+    match = _LINE.match(first)
+    if match is None or len(first.split()) > 4:
+        return
+    word = match.group("word").lower()
+    if len(word) < 4 or word in KEYWORDS or word in _PROSE:
+        return
+    allowed = 1 if len(word) <= 5 else 2
+    close = sorted(
+        (distance(word, keyword), KEYWORDS[keyword]) for keyword in KEYWORDS if len(keyword) >= 4
+    )
+    if close and close[0][0] <= allowed:
+        name = close[0][1]
+        reason = f"Perintah tidak dikenali: '{match.group('word')}'. Maksud Anda {name}?"
+        result.problems.append(Problem(first, reason, SPECS[name].example))
+
+
+def distance(a: str, b: str) -> int:
+    """Levenshtein edit distance (short words only)."""
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i]
+        for j, char_b in enumerate(b, 1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            )
+        previous = current
+    return previous[-1]
 
 
 def _looks_like_command(match: re.Match[str]) -> bool:
