@@ -33,7 +33,7 @@ def compile_document(
     builtin: bool = False,
     lenient: bool = False,
 ) -> RuleSet:
-    """Validate and compile; the first problem raises RuleError naming rule and field.
+    """Validate and compile; every problem at once raises one RuleError, a line per rule.
 
     `lenient` (used at run time) skips a rule that no longer compiles - e.g. it names a
     position that was removed since it was saved - and records why, instead of failing.
@@ -55,10 +55,14 @@ def compile_document(
             _claim_place(rule, names, priorities)
             compiled.append(rule)
         except RuleError as err:
-            if not lenient:
-                raise
             name = str(item.get("name", f"rules[{i}]")) if isinstance(item, dict) else f"rules[{i}]"
             errors.append({"rule": name, "error": str(err)})
+    if errors and not lenient:
+        # Every invalid rule at once, each naming rule and field: one fix-and-retry.
+        if len(errors) == 1:
+            raise RuleError(errors[0]["error"])
+        lines = "\n  ".join(e["error"] for e in errors)
+        raise RuleError(f"{len(errors)} invalid rules:\n  {lines}")
     ordered = tuple(sorted(compiled, key=lambda rule: rule.priority))
     index = RuleIndex([rule.guard for rule in ordered])
     return RuleSet(ordered, document, version, index, tuple(errors))
@@ -86,6 +90,7 @@ def compile_rule(node: Any, where: str, vocabulary: Vocabulary, builtin: bool = 
         raise RuleError(f"{where}.then: a non-empty list of actions is required")
     parsed = [parse_action(item, f"{where}.then[{i}]", vocabulary) for i, item in enumerate(then)]
     actions: tuple[Action, ...] = tuple(a for a in parsed if a is not None)
+    _refuse_copy_to_disposed(actions, where)
     explicit_stop = len(actions) < len(parsed)
     keep_going = bool(node.get("continue", False))
     if explicit_stop and keep_going:
@@ -101,6 +106,19 @@ def compile_rule(node: Any, where: str, vocabulary: Vocabulary, builtin: bool = 
         builtin=builtin,
         guard=guard_of(node.get("when")),
     )
+
+
+def _refuse_copy_to_disposed(actions: tuple[Action, ...], where: str) -> None:
+    """A tembusan to a position the same rule disposes to is a mistake: one holder would
+    get the letter twice, once to act and once only to know."""
+    disposed = {t for a in actions if a.dispose is not None for t in a.dispose.targets}
+    copied = {t for a in actions if a.kind == "copy" for t in a.value}
+    both = sorted(disposed & copied)
+    if both:
+        raise RuleError(
+            f"{where}: {', '.join(both)} receives both a disposition and a tembusan from this "
+            "rule; keep one"
+        )
 
 
 def _claim_place(rule: Rule, names: set[str], priorities: dict[int, str]) -> None:

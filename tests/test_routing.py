@@ -165,7 +165,7 @@ def test_notice_is_a_summary_card_in_bahasa_indonesia(office: RunningGateway) ->
         "Nomor surat   : 400.7/123/2026",
         "Instruksi     : Teliti dan pelajari, Proses lebih lanjut",
         "Batas waktu   : Selasa, 8 Desember 2026 23.59 WIB",
-        "Didisposisikan oleh: Kepala Subbagian Umum Dinas Kesehatan (aturan: kemkes ke kadinkes)",
+        "Diteruskan oleh: Kepala Subbagian Umum Dinas Kesehatan (aturan: kemkes ke kadinkes)",
         "Menindaklanjuti surat ini: BALAS email ini",
     ):
         assert expected in text, expected
@@ -184,15 +184,15 @@ def test_sangat_segera_is_due_the_same_day(office: RunningGateway) -> None:
     assert due == dt.datetime(2026, 12, 1, 16, 59, 59, tzinfo=dt.UTC)  # 23:59:59 WIB today
 
 
-def test_after_office_hours_the_registrar_gets_a_tembusan(db_url: str) -> None:
+def test_after_office_hours_the_registrar_gets_no_tembusan_of_its_own_letter(
+    db_url: str,
+) -> None:
+    """The TU desk registers and forwards every letter; a copy to itself was noise."""
     gateway = start(db_url, now=dt.datetime(2026, 12, 1, 13, 30, tzinfo=dt.UTC))  # 20:30 WIB
     try:
         raw = letter(to=f"bappeda@{DOMAIN}", subject="Data", body="Mohon data statistik.")
         send(gateway, f"bappeda@{DOMAIN}", raw)
-        assert dispositions(gateway.app) == [
-            ("disposisi", "kabappeda", ()),
-            ("tembusan", "tu.bappeda", ("KETAHUI",)),
-        ]
+        assert dispositions(gateway.app) == [("disposisi", "kabappeda", ())]
     finally:
         gateway.stop()
 

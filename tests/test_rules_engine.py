@@ -1502,3 +1502,37 @@ def test_parse_due_refuses_junk_listing_the_accepted_forms(junk: str) -> None:
     for form in ("'1d'", "'4h'", "'3 workdays'", "'3 hari kerja'", "'5 hari'", "'same day'"):
         assert form in message
     assert "'kecepatan'" in message
+
+
+def test_a_tembusan_to_the_rules_own_disposition_target_is_refused() -> None:
+    twice = rule(
+        "dobel", 10, "always", {"dispose": {"to": ["kadinkes"]}}, {"copy": ["kadinkes", "sekda"]}
+    )
+    with pytest.raises(RuleError, match=r'"dobel": kadinkes receives both a disposition'):
+        compile([twice])
+
+
+def test_every_invalid_rule_is_reported_at_once() -> None:
+    bad = [
+        rule("satu", 10, {"subject": {"regex": "("}}, IGNORE),
+        rule("dua", 20, "always", {"dispose": {"to": ["nobody"]}}),
+        rule("tiga", 30, "always", IGNORE),
+    ]
+    with pytest.raises(RuleError) as err:
+        compile(bad)
+    text = str(err.value)
+    assert text.startswith("2 invalid rules:") and '"satu"' in text and '"dua"' in text
+    assert '"tiga"' not in text
+
+
+def test_the_demo_rules_model_good_practice() -> None:
+    from pathlib import Path
+
+    import yaml
+
+    demo = yaml.safe_load(
+        (Path(__file__).parents[1] / "gateway" / "data" / "demo-rules.yaml").read_text()
+    )
+    for item in demo["rules"]:
+        copies = [t for action in item["then"] for t in action.get("copy", [])]
+        assert "@registrar" not in copies, item["name"]  # the TU desk has every letter
