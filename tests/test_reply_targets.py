@@ -107,3 +107,56 @@ def test_a_sub_line_without_its_colon_stops_the_disposisi_and_says_why(
     assert dispose(gw, "DISPOSISI kabag.umum\nBATAS 3 hari kerja") == []
     receipt = plain(latest(gw.app, SEKDA, "command_receipt"))
     assert "BATAS perlu titik dua" in receipt and "BATAS: 12-01-2027" in receipt
+
+
+def naskah_status(gw: RunningGateway) -> str:
+    from gateway.db.models import Naskah
+
+    with gw.app.db.read() as session:
+        return str(session.scalars(select(Naskah.status)).one())
+
+
+def test_the_status_says_where_the_letter_is_and_show_says_who_holds_it(
+    gw: RunningGateway, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.support.cli import run
+
+    with gw.smtp() as client:
+        client.sendmail("tu@dinkes.jatengprov.go.id", [f"setda@{DOMAIN}"], letter())
+    wait_for(lambda: settled(gw.app))
+    assert naskah_status(gw) == "didisposisikan"
+    notice = latest(gw.app, SEKDA)
+    send_reply(gw, build_reply(notice, SEKDA, "HAPUS semua"))  # refused, but read
+    assert naskah_status(gw) == "dalam_proses"
+    send_reply(gw, build_reply(notice, SEKDA, "DISPOSISI kabag.umum\nBATAS: 2 hari kerja"))
+    assert naskah_status(gw) == "dalam_proses"
+    monkeypatch.setenv("TNDE_DATABASE__URL", str(gw.app.settings.database.url))
+    _, out, _ = run(capsys, "naskah", "show", "1")
+    assert "Keadaan       : dalam proses" in out
+    assert "Dipegang oleh : Kepala Bagian Umum (Teguh Wibowo" in out
+    kabag = next(
+        m
+        for m in outgoing(gw.app, "teguh.wibowo@banyumaskab.go.id")
+        if "Disposisi" in str(m["Subject"])
+    )
+    send_reply(gw, build_reply(kabag, "teguh.wibowo@banyumaskab.go.id", "TOLAK bukan tugas kami"))
+    send_reply(gw, build_reply(notice, SEKDA, "BATAL"))
+    assert naskah_status(gw) in ("dalam_proses", "ditolak")
+
+
+def test_a_letter_nobody_finished_in_time_is_shown_late(
+    gw: RunningGateway, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime as dt
+
+    dispose(gw, "DISPOSISI kabag.umum\nBATAS: 12-12-2026")
+    clock = gw.app.clock
+    assert isinstance(clock, FakeClock)
+    clock.set(dt.datetime(2026, 12, 14, 3, 0, tzinfo=dt.UTC))
+    monkeypatch.setenv("TNDE_DATABASE__URL", str(gw.app.settings.database.url))
+    from gateway.db.models import Naskah
+    from gateway.workflow.status import whereabouts
+
+    with gw.app.db.read() as session:
+        found = whereabouts(session, session.scalars(select(Naskah)).one(), clock())
+    assert found.label == "dalam proses, terlambat" and found.held_by[0]["late"] is True

@@ -301,7 +301,7 @@ def test_ignore_registers_but_notifies_nobody(office: RunningGateway) -> None:
     raw = letter(to=f"setda@{DOMAIN}", subject="Buletin Kominfo edisi 3: undangan webinar")
     send(office, f"setda@{DOMAIN}", raw)
     (naskah,) = naskah_rows(office.app)
-    assert naskah.status == "tercatat" and naskah.decision["ignore"] is True
+    assert naskah.status == "baru" and naskah.decision["ignore"] is True
     assert notices(office.app) == [] and dispositions(office.app) == []
 
 

@@ -10,8 +10,11 @@ from aiohttp import web
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from gateway import timefmt
+from gateway.core.states import NASKAH_LABEL
+from gateway.db.models import Naskah
 from gateway.org.senders import UNVERIFIED_LABEL, OrgAddresses, claims_org_unproven
 from gateway.registry import load_naskah_list, naskah_detail, redact_secret, state_counts
+from gateway.workflow.status import Whereabouts, whereabouts
 
 if TYPE_CHECKING:
     from gateway.app import App
@@ -68,6 +71,7 @@ async def register_list(request: web.Request) -> web.Response:
         request,
         "register.html",
         items=items,
+        status_labels=NASKAH_LABEL,
         domain=app.settings.mail.domain,
         unverified_label=UNVERIFIED_LABEL,
     )
@@ -85,13 +89,21 @@ async def naskah_page(request: web.Request) -> web.Response:
     if detail is None:
         raise web.HTTPNotFound()
     sender_unverified = await asyncio.to_thread(_sender_unverified, app, detail)
+    where = await asyncio.to_thread(_whereabouts, app, detail["id"])
     return _page(
         request,
         "naskah.html",
         item=redact_secret(detail),
         sender_unverified=sender_unverified,
         unverified_label=UNVERIFIED_LABEL,
+        where=where,
     )
+
+
+def _whereabouts(app: App, naskah_id: int) -> Whereabouts:
+    with app.db.read() as session:
+        naskah = session.get_one(Naskah, naskah_id)
+        return whereabouts(session, naskah, app.clock(), app.settings.mail.timezone)
 
 
 def _org_addresses(app: App) -> OrgAddresses:

@@ -9,9 +9,13 @@ import sys
 from contextlib import nullcontext
 from typing import Any, TextIO
 
+from gateway.app import App
 from gateway.cli.common import CommandError, ready_app
 from gateway.cli.output import Progress, dump_json, shown_time, table
-from gateway.registry import count_naskah, iter_naskah, load_naskah_list, naskah_detail
+from gateway.core.states import NASKAH_LABEL
+from gateway.db.models import Naskah
+from gateway.registry import count_naskah, iso, iter_naskah, load_naskah_list, naskah_detail
+from gateway.workflow.status import whereabouts
 
 AGENDA_COLUMNS = (
     ("nomor_agenda", "agenda_number"),
@@ -72,7 +76,7 @@ def cmd_naskah_list(args: argparse.Namespace) -> int:
             shown_time(i["received_at"], zone),
             i["sender"],
             i["perihal"],
-            i["status"],
+            NASKAH_LABEL.get(i["status"], i["status"]),
         ]
         for i in items
     ]
@@ -84,6 +88,8 @@ def cmd_naskah_show(args: argparse.Namespace) -> int:
     with ready_app(args) as app:
         zone = app.settings.mail.timezone
         detail = naskah_detail(app.db, args.key, zone)
+        if detail is not None:
+            detail["whereabouts"] = _whereabouts(app, detail["id"], zone)
     if detail is None:
         raise CommandError(f"no naskah with agenda number or id {args.key!r}")
     detail.pop("received_at_dt", None)
@@ -94,9 +100,30 @@ def cmd_naskah_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _whereabouts(app: App, naskah_id: int, zone: str) -> dict[str, Any]:
+    """Status label, late or not, and who holds the letter now (JSON-ready)."""
+    with app.db.read() as session:
+        found = whereabouts(session, session.get_one(Naskah, naskah_id), app.clock(), zone)
+    return {
+        "status": found.status,
+        "label": found.label,
+        "late": found.late,
+        "held_by": [{**h, "due_at": iso(h["due_at"], zone)} for h in found.held_by],
+    }
+
+
 def _print_detail(detail: dict[str, Any], zone: str) -> None:
     out = sys.stdout
     out.write(f"{'Diterima':14}: {shown_time(detail['received_at'], zone)}\n")
+    where = detail["whereabouts"]
+    out.write(f"{'Keadaan':14}: {where['label']}\n")
+    for held in where["held_by"]:
+        names = ", ".join(held["holders"]) or "(jabatan kosong)"
+        due = f", batas {shown_time(held['due_at'], zone)}" if held["due_at"] else ""
+        late = ", TERLAMBAT" if held["late"] else ""
+        out.write(
+            f"{'Dipegang oleh':14}: {held['position']} ({names}): {held['status']}{due}{late}\n"
+        )
     for label, key in (
         ("Agenda", "agenda_number"),
         ("Unit", "unit"),

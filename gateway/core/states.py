@@ -44,13 +44,27 @@ class DispositionStatus(StrEnum):
 
 
 class NaskahStatus(StrEnum):
-    """A letter's status, derived from its disposition tree (Indonesian, as shown)."""
+    """Where a letter is, derived from its disposition tree (docs/status.md).
 
-    TERCATAT = "tercatat"
-    DIDISPOSISIKAN = "didisposisikan"
-    DIBACA = "dibaca"
-    DITINDAKLANJUTI = "ditindaklanjuti"
-    SELESAI = "selesai"
+    Late (terlambat) is not a status: it is derived from the open dispositions' due times
+    whenever the letter is shown.
+    """
+
+    BARU = "baru"  # registered, not disposed yet (with the TU desk)
+    DIDISPOSISIKAN = "didisposisikan"  # disposed; nobody has read or acted yet
+    DALAM_PROSES = "dalam_proses"  # someone read, forwarded or answered
+    SELESAI = "selesai"  # every branch closed, at least one done
+    DITOLAK = "ditolak"  # every branch rejected or cancelled: back with the giver
+
+
+NASKAH_LABEL: dict[str, str] = {
+    NaskahStatus.BARU: "baru",
+    NaskahStatus.DIDISPOSISIKAN: "didisposisikan",
+    NaskahStatus.DALAM_PROSES: "dalam proses",
+    NaskahStatus.SELESAI: "selesai",
+    NaskahStatus.DITOLAK: "ditolak",
+}
+LATE_LABEL = "terlambat"
 
 
 # Tuples, not sets: they go into SQL IN (...) as they are.

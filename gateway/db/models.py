@@ -323,8 +323,8 @@ class Naskah(Base):
     field_sources: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     auth_results: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     parse_defects: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    # diterima | tercatat | didisposisikan | dibaca | ditindaklanjuti | selesai | diarsipkan
-    status: Mapped[str] = mapped_column(String(24), default=NaskahStatus.TERCATAT)
+    # core.states.NaskahStatus: baru | didisposisikan | dalam_proses | selesai | ditolak
+    status: Mapped[str] = mapped_column(String(24), default=NaskahStatus.BARU)
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     registered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     rule_set_version: Mapped[int | None] = mapped_column(Integer)

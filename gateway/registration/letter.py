@@ -183,7 +183,7 @@ def _new_naskah(
         field_sources=fields["field_sources"],
         auth_results=prepared.auth,
         parse_defects=parsed.defects,
-        status=NaskahStatus.TERCATAT,
+        status=NaskahStatus.BARU,
         received_at=inbound.received_at,
         registered_at=now,
         rule_set_version=letter.decision.version if letter.decision else None,

@@ -12,7 +12,7 @@ from gateway.db.models import Disposition, Event, Naskah, Position
 from gateway.outbound.clip import clip_body
 from gateway.services import Services
 from gateway.timefmt import waktu
-from gateway.workflow.status import is_overdue
+from gateway.workflow.status import is_overdue, whereabouts
 
 EVENT_LABEL = {
     "registered": "dicatat",
@@ -34,7 +34,7 @@ def status_text(session: Session, naskah: Naskah, ctx: Services, now: dt.datetim
     lines = [
         f"Nomor agenda : {naskah.agenda_number}",
         f"Perihal      : {'(dirahasiakan)' if secret else clip_body(naskah.perihal)}",
-        f"Status surat : {naskah.status}",
+        f"Status surat : {whereabouts(session, naskah, now, zone).label}",
         "",
         "Disposisi:",
     ]

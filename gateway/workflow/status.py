@@ -5,12 +5,24 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.core.states import CLOSED, OPEN, DispositionStatus, NaskahStatus
-from gateway.db.models import Disposition, Naskah
+from gateway.core.states import (
+    CLOSED,
+    LATE_LABEL,
+    NASKAH_LABEL,
+    OPEN,
+    STATUS_LABEL,
+    DispositionStatus,
+    NaskahStatus,
+)
+from gateway.db.models import Disposition, Naskah, Position
+from gateway.org.holders import holders
+from gateway.timefmt import local
 
 
 def is_overdue(disposition: Disposition, now: dt.datetime) -> bool:
@@ -23,11 +35,13 @@ def is_overdue(disposition: Disposition, now: dt.datetime) -> bool:
 
 
 def letter_status(dispositions: Iterable[Disposition]) -> str:
-    """selesai when every top-level branch is closed (a done top official closes his own);
-    ditindaklanjuti once someone answered or finished; dibaca once someone read it."""
+    """Where the letter is (docs/status.md): selesai when every top-level branch is closed
+    and one was done; ditolak when every branch was rejected or cancelled; dalam proses
+    once anyone read, forwarded or answered; didisposisikan before that; baru without any
+    disposition."""
     items = [d for d in dispositions if d.kind == "disposisi"]
     if not items:
-        return NaskahStatus.TERCATAT
+        return NaskahStatus.BARU
     children: dict[int | None, list[Disposition]] = defaultdict(list)
     for item in items:
         children[item.parent_id].append(item)
@@ -42,15 +56,19 @@ def letter_status(dispositions: Iterable[Disposition]) -> str:
             and all(closed(k) for k in kids)
         )
 
-    if all(closed(top) for top in children[None]) and any(
-        d.status == DispositionStatus.DONE for d in items
-    ):
-        return NaskahStatus.SELESAI
-    if any(d.status in (DispositionStatus.DONE, DispositionStatus.ANSWERED) for d in items):
-        return NaskahStatus.DITINDAKLANJUTI
-    if any(d.read_at is not None for d in items):
-        return NaskahStatus.DIBACA
+    if all(closed(top) for top in children[None]):
+        if any(d.status == DispositionStatus.DONE for d in items):
+            return NaskahStatus.SELESAI
+        return NaskahStatus.DITOLAK
+    acted = (DispositionStatus.SENT,)
+    if any(d.read_at is not None or d.status not in acted for d in items):
+        return NaskahStatus.DALAM_PROSES
     return NaskahStatus.DIDISPOSISIKAN
+
+
+def is_late(dispositions: Iterable[Disposition], now: dt.datetime) -> bool:
+    """Any open disposition past its due time (terlambat, shown next to the status)."""
+    return any(is_overdue(d, now) for d in dispositions)
 
 
 def refresh_letter_status(session: Session, naskah: Naskah) -> str:
@@ -59,3 +77,45 @@ def refresh_letter_status(session: Session, naskah: Naskah) -> str:
     dispositions = session.scalars(select(Disposition).where(Disposition.naskah_id == naskah.id))
     naskah.status = letter_status(dispositions)
     return naskah.status
+
+
+@dataclass(frozen=True)
+class Whereabouts:
+    """Where a letter is, as a person asks it: status, late or not, and who holds it."""
+
+    status: str
+    label: str  # "dalam proses, terlambat"
+    late: bool
+    held_by: list[dict[str, Any]]
+
+
+def whereabouts(
+    session: Session, naskah: Naskah, now: dt.datetime, zone: str = "Asia/Jakarta"
+) -> Whereabouts:
+    """The open dispositions that are not handed on, with today's holders of each."""
+    items = list(
+        session.scalars(
+            select(Disposition).where(
+                Disposition.naskah_id == naskah.id, Disposition.kind == "disposisi"
+            )
+        )
+    )
+    late = is_late(items, now)
+    label = NASKAH_LABEL.get(naskah.status, naskah.status) + (f", {LATE_LABEL}" if late else "")
+    day = local(now, zone).date()
+    held = []
+    for item in items:
+        if item.status not in OPEN or item.status == DispositionStatus.FORWARDED:
+            continue
+        position = session.get_one(Position, item.to_position_id)
+        held.append(
+            {
+                "position": position.title,
+                "handle": position.handle,
+                "holders": [h.name for h in holders(session, position, day)],
+                "status": STATUS_LABEL.get(item.status, item.status),
+                "due_at": item.due_at,
+                "late": is_overdue(item, now),
+            }
+        )
+    return Whereabouts(naskah.status, label, late, held)
