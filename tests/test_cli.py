@@ -291,12 +291,12 @@ def test_a_closed_pipe_is_not_an_error(
 def test_an_unexpected_error_is_one_line_and_debug_shows_the_traceback(
     capsys: pytest.CaptureFixture[str], cli_env: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import gateway.cli.naskah as naskah_module
+    import gateway.registry as registry_module
 
     def broken(*_: object, **__: object) -> object:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(naskah_module, "load_naskah_list", broken)
+    monkeypatch.setattr(registry_module, "load_naskah_list", broken)
     code, _, err = run(capsys, "naskah", "list")
     assert code == 1 and err.strip().endswith("(--debug shows the details)")
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
@@ -353,3 +353,18 @@ def test_times_people_read_are_wib_and_json_keeps_the_offset(
     assert row["tanggal_diterima"] == "Selasa, 1 Desember 2026 00.30 WIB"
     _, out, _ = run(capsys, "agenda", "export", "--format", "json")
     assert json.loads(out)[0]["received_at"] == "2026-12-01T00:30:00+07:00"
+
+
+def test_help_does_not_import_the_database_layer() -> None:
+    """`tnde --help` stays quick: command modules import SQLAlchemy only when they run."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from gateway.cli.main import build_parser; build_parser(); "
+        "print(sorted(m for m in sys.modules if m.startswith(('sqlalchemy', 'gateway.db'))))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == "[]", result.stdout

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-
-from gateway.audit import verify_chain
 from gateway.cli.common import ready_app
-from gateway.db.models import Event
+
+if TYPE_CHECKING:
+    pass
 
 
 def add_commands(commands: Any) -> None:
@@ -21,6 +20,11 @@ def add_commands(commands: Any) -> None:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from gateway.audit import verify_chain
+    from gateway.db.models import Event
+
     with ready_app(args) as app, app.db.read() as session:
         chains = list(session.scalars(select(Event.chain).distinct()))
         problems = [p for chain in chains for p in verify_chain(session, chain)]

@@ -7,13 +7,12 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
-
-from gateway.app import App
 from gateway.config import Settings
-from gateway.db.migrate import current_revision
+
+if TYPE_CHECKING:
+    from gateway.app import App
 
 
 class CommandError(Exception):
@@ -26,6 +25,8 @@ class CommandError(Exception):
 
 def read_yaml(path: str) -> Any:
     """A YAML file an administrator wrote; a clear error instead of a traceback."""
+    import yaml
+
     try:
         return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as err:
@@ -34,6 +35,8 @@ def read_yaml(path: str) -> Any:
 
 def write_yaml(document: Any, path: str | None, header: str = "") -> None:
     """A document as YAML an administrator can edit, to a file or standard output."""
+    import yaml
+
     text = header + yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
     if path:
         Path(path).write_text(text, encoding="utf-8")
@@ -43,6 +46,8 @@ def write_yaml(document: Any, path: str | None, header: str = "") -> None:
 
 
 def open_app(args: argparse.Namespace) -> App:
+    from gateway.app import App
+
     settings: Settings = args.settings
     return App.build(settings)
 
@@ -60,6 +65,8 @@ def ready_app(args: argparse.Namespace) -> Iterator[App]:
 
 def require_schema(app: App) -> None:
     """Refuse to run against a database `tnde init` never prepared."""
+    from gateway.db.migrate import current_revision
+
     try:
         revision = current_revision(app.db.engine)
     except Exception as err:

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-from typing import Any
-
-from sqlalchemy import extract, select
+from typing import TYPE_CHECKING, Any
 
 from gateway.cli.common import CommandError, read_yaml, ready_app
 from gateway.cli.output import dump_json, table
-from gateway.core.calendar import HOLIDAY_KINDS, parse_holidays
-from gateway.db.models import Holiday
+
+if TYPE_CHECKING:
+    pass
 
 
 def add_commands(commands: Any) -> None:
+    from gateway.core.calendar import HOLIDAY_KINDS
+
     holidays = commands.add_parser("holidays", help="national, cuti bersama and local holidays")
     sub = holidays.add_subparsers(dest="holidays_command", required=True)
     listing = sub.add_parser("list")
@@ -35,6 +36,10 @@ def add_commands(commands: Any) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from sqlalchemy import extract, select
+
+    from gateway.db.models import Holiday
+
     with ready_app(args) as app, app.db.read() as session:
         query = select(Holiday).order_by(Holiday.day)
         if args.year:
@@ -51,6 +56,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
+    from gateway.db.models import Holiday
+
     with ready_app(args) as app, app.db.write() as session:
         session.merge(Holiday(day=args.date, name=args.name, kind=args.kind))
     print(f"{args.date.isoformat()} {args.name} ({args.kind}) is a non-working day")
@@ -58,6 +65,8 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
+    from gateway.db.models import Holiday
+
     with ready_app(args) as app, app.db.write() as session:
         existing = session.get(Holiday, args.date)
         if existing is None:
@@ -68,6 +77,9 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from gateway.core.calendar import parse_holidays
+    from gateway.db.models import Holiday
+
     try:
         parsed = parse_holidays(read_yaml(args.file) or [])
     except ValueError as err:

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
-
-from sqlalchemy import select
+from typing import TYPE_CHECKING, Any
 
 from gateway.cli.common import CommandError, ready_app
 from gateway.cli.output import dump_json, shown_time, table
 from gateway.config import ImapAccount, Settings
-from gateway.db.models import ImapAccountState
-from gateway.intake.imap import ledger
-from gateway.intake.imap.connection import ImapAccountError, connect
-from gateway.intake.imap.poller import describe
-from gateway.registry import iso
+
+if TYPE_CHECKING:
+    from gateway.db.models import ImapAccountState
 
 
 def add_commands(commands: Any) -> None:
@@ -37,6 +33,9 @@ def _account(settings: Settings, name: str) -> ImapAccount:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
+    from gateway.intake.imap.connection import ImapAccountError, connect
+    from gateway.intake.imap.poller import describe
+
     account = _account(args.settings, args.account)
     print(f"account {account.name}: {account.username} at {account.host} ({account.tls})")
     try:
@@ -73,6 +72,11 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from gateway.db.models import ImapAccountState
+    from gateway.intake.imap import ledger
+
     zone = args.settings.mail.timezone
     with ready_app(args) as app, app.db.read() as session:
         states = {s.account: s for s in session.scalars(select(ImapAccountState))}
@@ -105,6 +109,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 def _status(
     account: ImapAccount, state: ImapAccountState | None, counts: dict[str, int], zone: str
 ) -> dict[str, Any]:
+    from gateway.registry import iso
+
     return {
         "account": account.name,
         "host": account.host,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gateway.cli.common import CommandError, ready_app
 from gateway.cli.output import dump_json, table
-from gateway.pipeline.worker import requeue
-from gateway.registry import existing_inbound, list_inbound
+
+if TYPE_CHECKING:
+    pass
 
 
 def add_commands(commands: Any) -> None:
@@ -32,6 +33,8 @@ def add_commands(commands: Any) -> None:
 
 
 def cmd_inbound_list(args: argparse.Namespace) -> int:
+    from gateway.registry import list_inbound
+
     with ready_app(args) as app:
         items = list_inbound(app.db, args.limit, args.state, app.settings.mail.timezone)
     if args.json:
@@ -46,6 +49,9 @@ def cmd_inbound_list(args: argparse.Namespace) -> int:
 
 
 def cmd_requeue(args: argparse.Namespace) -> int:
+    from gateway.pipeline.worker import requeue
+    from gateway.registry import existing_inbound
+
     if not args.ids and not args.all:
         raise CommandError("give message IDs or --all", exit_code=2)
     with ready_app(args) as app:

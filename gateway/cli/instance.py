@@ -5,16 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import socket
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, text
-
-from gateway.app import App
 from gateway.cli.common import CommandError, open_app, ready_app
 from gateway.config import Settings, parse_listen
-from gateway.db.migrate import current_revision, upgrade
-from gateway.db.models import Unit
-from gateway.seed import has_organisation, seed_demo, seed_reference
+
+if TYPE_CHECKING:
+    from gateway.app import App
 
 
 def add_commands(commands: Any) -> None:
@@ -31,6 +28,9 @@ def add_commands(commands: Any) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from gateway.db.migrate import upgrade
+    from gateway.seed import seed_reference
+
     app = open_app(args)
     try:
         upgrade(app.db.engine)
@@ -50,6 +50,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from gateway.seed import has_organisation, seed_demo
+
     with ready_app(args) as app, app.db.write() as session:
         if args.if_empty and has_organisation(session):
             print("organisation already present; demo not loaded")
@@ -81,6 +83,10 @@ def _short_banner(running: Any) -> str:
 
 def banner(app: App, running: Any) -> str:
     """What `make run` prints: where it listens and how to send a first letter."""
+    from sqlalchemy import select
+
+    from gateway.db.models import Unit
+
     domain = app.settings.mail.domain
     with app.db.read() as session:
         units = session.execute(
@@ -133,6 +139,10 @@ def banner(app: App, running: Any) -> str:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from sqlalchemy import text
+
+    from gateway.db.migrate import current_revision
+
     settings: Settings = args.settings
     problems = 0
     print(f"configuration: {settings.source}")

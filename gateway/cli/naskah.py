@@ -7,15 +7,14 @@ import csv
 import json
 import sys
 from contextlib import nullcontext
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from gateway.app import App
 from gateway.cli.common import CommandError, ready_app
 from gateway.cli.output import Progress, dump_json, shown_time, table
-from gateway.core.states import NASKAH_LABEL
-from gateway.db.models import Naskah
-from gateway.registry import count_naskah, iso, iter_naskah, load_naskah_list, naskah_detail
-from gateway.workflow.status import whereabouts
+
+if TYPE_CHECKING:
+    from gateway.app import App
+
 
 AGENDA_COLUMNS = (
     ("nomor_agenda", "agenda_number"),
@@ -62,6 +61,9 @@ def add_commands(commands: Any) -> None:
 
 
 def cmd_naskah_list(args: argparse.Namespace) -> int:
+    from gateway.core.states import NASKAH_LABEL
+    from gateway.registry import load_naskah_list
+
     with ready_app(args) as app:
         zone = app.settings.mail.timezone
         items = load_naskah_list(app.db, args.limit, zone=zone)
@@ -85,6 +87,8 @@ def cmd_naskah_list(args: argparse.Namespace) -> int:
 
 
 def cmd_naskah_show(args: argparse.Namespace) -> int:
+    from gateway.registry import naskah_detail
+
     with ready_app(args) as app:
         zone = app.settings.mail.timezone
         detail = naskah_detail(app.db, args.key, zone)
@@ -102,6 +106,10 @@ def cmd_naskah_show(args: argparse.Namespace) -> int:
 
 def _whereabouts(app: App, naskah_id: int, zone: str) -> dict[str, Any]:
     """Status label, late or not, and who holds the letter now (JSON-ready)."""
+    from gateway.db.models import Naskah
+    from gateway.registry import iso
+    from gateway.workflow.status import whereabouts
+
     with app.db.read() as session:
         found = whereabouts(session, session.get_one(Naskah, naskah_id), app.clock(), zone)
     return {
@@ -171,6 +179,8 @@ def _print_routing(detail: dict[str, Any], out: TextIO) -> None:
 
 
 def cmd_agenda_export(args: argparse.Namespace) -> int:
+    from gateway.registry import count_naskah, iter_naskah
+
     with ready_app(args) as app:
         target: Any = nullcontext(sys.stdout)
         if args.output:

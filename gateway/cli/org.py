@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
-
-import yaml
-from sqlalchemy import select
+from typing import TYPE_CHECKING, Any
 
 from gateway.cli.common import CommandError, read_yaml, ready_app, write_yaml
 from gateway.cli.output import dump_json, table
-from gateway.db.models import Position, Unit
-from gateway.org.document import OrgError, parse_org
-from gateway.org.holders import describe_position
-from gateway.org.store import export_org, import_org
+
+if TYPE_CHECKING:
+    pass
 
 
 def add_commands(commands: Any) -> None:
@@ -40,6 +36,9 @@ def add_commands(commands: Any) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from gateway.org.document import OrgError, parse_org
+    from gateway.org.store import import_org
+
     data = read_yaml(args.file)
     try:
         with ready_app(args) as app:
@@ -56,6 +55,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from gateway.org.store import export_org
+
     with ready_app(args) as app, app.db.read() as session:
         document = export_org(session, app.settings.mail.domain)
     write_yaml(document, args.file)
@@ -63,6 +64,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from gateway.db.models import Position, Unit
+
     with ready_app(args) as app, app.db.read() as session:
         rows = session.execute(
             select(Unit.code, Position.handle, Position.title, Position.is_head)
@@ -82,6 +87,10 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    import yaml
+
+    from gateway.org.holders import describe_position
+
     with ready_app(args) as app, app.db.read() as session:
         detail = describe_position(session, args.key, app.clock(), app.settings.mail.domain)
     if detail is None:

@@ -7,11 +7,13 @@ import email
 import email.policy
 import sys
 from email.message import EmailMessage
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gateway.cli.common import CommandError, ready_app
 from gateway.cli.output import dump_json, table
-from gateway.registry import list_outbox, outbox_message
+
+if TYPE_CHECKING:
+    pass
 
 
 def add_commands(commands: Any) -> None:
@@ -31,6 +33,8 @@ def add_commands(commands: Any) -> None:
 
 
 def cmd_outbox_list(args: argparse.Namespace) -> int:
+    from gateway.registry import list_outbox
+
     with ready_app(args) as app:
         items = list_outbox(app.db, args.limit, args.state, app.settings.mail.timezone)
     if args.json:
@@ -44,6 +48,8 @@ def cmd_outbox_list(args: argparse.Namespace) -> int:
 
 
 def cmd_outbox_show(args: argparse.Namespace) -> int:
+    from gateway.registry import outbox_message
+
     with ready_app(args) as app:
         found = outbox_message(app.db, args.id)
     if found is None:

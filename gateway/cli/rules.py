@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import argparse
 import getpass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gateway.cli.common import CommandError, read_yaml, ready_app, write_yaml
 from gateway.cli.output import Progress, dump_json, table
-from gateway.registry import iso
-from gateway.routing.cache import compile_routing
-from gateway.routing.dryrun import compare_recent, diff_lines
-from gateway.routing.store import current_document, document_of, history, rollback, save_version
-from gateway.routing.vocab import vocabulary_from_db
-from rules.loader import compile_document
-from rules.model import RuleError
+
+if TYPE_CHECKING:
+    pass
 
 
 def add_commands(commands: Any) -> None:
@@ -46,6 +42,9 @@ def add_commands(commands: Any) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from gateway.routing.store import save_version
+    from rules.model import RuleError
+
     document = read_yaml(args.file)
     try:
         with ready_app(args) as app, app.db.write() as session:
@@ -57,6 +56,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from gateway.routing.store import current_document, document_of
+
     try:
         with ready_app(args) as app, app.db.read() as session:
             if args.version:
@@ -70,6 +71,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
+    from gateway.registry import iso
+    from gateway.routing.store import history
+
     with ready_app(args) as app, app.db.read() as session:
         versions = history(session)
     items = [
@@ -94,6 +98,9 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
+    from gateway.routing.store import rollback
+    from rules.model import RuleError
+
     try:
         with ready_app(args) as app, app.db.write() as session:
             version = rollback(session, args.version, args.author, app.clock())
@@ -104,6 +111,13 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
+    from gateway.routing.cache import compile_routing
+    from gateway.routing.dryrun import compare_recent
+    from gateway.routing.store import current_document
+    from gateway.routing.vocab import vocabulary_from_db
+    from rules.loader import compile_document
+    from rules.model import RuleError
+
     candidate_document = read_yaml(args.rules) if args.rules else None
     with ready_app(args) as app, app.db.read() as session:
         settings = app.settings
@@ -135,6 +149,8 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace, comparisons: list[Any], version: int | None) -> int:
+    from gateway.routing.dryrun import diff_lines
+
     changed = [c for c in comparisons if c.changed]
     if args.json:
         dump_json(
