@@ -198,3 +198,22 @@ def test_org_export_import_round_trip_and_show(
     target.write_text(yaml.safe_dump(broken), encoding="utf-8")
     code, _, err = run(capsys, "org", "import", str(target))
     assert code == 1 and "superior tidak.ada is unknown" in err
+
+
+def test_every_organisation_problem_is_reported_at_once(
+    capsys: pytest.CaptureFixture[str], cli_env: str, tmp_path: Path
+) -> None:
+    target = tmp_path / "org.yaml"
+    assert run(capsys, "org", "export", str(target))[0] == 0
+    broken = yaml.safe_load(target.read_text(encoding="utf-8"))
+    broken["units"][0]["positions"][0]["superior"] = "tidak.ada"
+    broken["units"][1]["positions"][0]["superior"] = "juga.tidak.ada"
+    broken["people"][0]["emails"] = ["bukan alamat"]
+    target.write_text(yaml.safe_dump(broken), encoding="utf-8")
+    code, _, err = run(capsys, "org", "import", str(target))
+    assert code == 1 and "is not a valid address" in err  # an entry that did not parse
+    del broken["people"][0]["emails"]
+    target.write_text(yaml.safe_dump(broken), encoding="utf-8")
+    code, _, err = run(capsys, "org", "import", str(target))
+    assert code == 1 and "2 problems:" in err
+    assert "superior tidak.ada is unknown" in err and "superior juga.tidak.ada is unknown" in err

@@ -63,18 +63,32 @@ class OrgDocument:
 
 
 def parse_org(data: Any, default_domain: str) -> OrgDocument:
-    """Validate a loaded YAML mapping; raise OrgError naming the first bad field."""
+    """Validate a loaded YAML mapping; raise one OrgError listing every bad field."""
     if not isinstance(data, dict):
         raise OrgError("the document must be a mapping with 'units' and 'people'")
     domain = str(data.get("domain") or default_domain).lower()
-    units, positions = [], []
+    units, positions, people, problems = [], [], [], []
     for index, raw_unit in enumerate(_list(data, "units", "")):
-        unit, unit_positions = _unit(raw_unit, f"units[{index}]", domain)
+        try:
+            unit, unit_positions = _unit(raw_unit, f"units[{index}]", domain)
+        except OrgError as err:
+            problems.append(str(err))
+            continue
         units.append(unit)
         positions.extend(unit_positions)
-    people = [_person(raw, f"people[{i}]") for i, raw in enumerate(_list(data, "people", ""))]
+    for index, raw in enumerate(_list(data, "people", "")):
+        try:
+            people.append(_person(raw, f"people[{index}]"))
+        except OrgError as err:
+            problems.append(str(err))
     document = OrgDocument(domain, tuple(units), tuple(positions), tuple(people))
-    _check_references(document)
+    if not problems:  # References are checked only between entries that parsed.
+        problems = _check_references(document)
+    if len(problems) == 1:
+        raise OrgError(problems[0])
+    if problems:
+        # Every problem at once, each naming its place: one fix-and-retry.
+        raise OrgError(f"{len(problems)} problems:\n  " + "\n  ".join(problems))
     return document
 
 
@@ -190,41 +204,48 @@ def _date(value: Any, where: str) -> dt.date | None:
         raise OrgError(f"{where} {value!r} must be a date like 2026-01-31") from err
 
 
-def _check_references(document: OrgDocument) -> None:
+def _check_references(document: OrgDocument) -> list[str]:
     """Unique codes/handles/addresses; parents, superiors and assignments must exist."""
     codes = [u.code for u in document.units]
-    _unique(codes, "unit code")
+    problems = _unique(codes, "unit code")
     handles = [p.handle for p in document.positions]
-    _unique(handles, "position handle")
+    problems += _unique(handles, "position handle")
     locals_ = [
         a.split("@")[0]
         for u in document.units
         for a in u.addresses
         if a.endswith("@" + document.domain)
     ]
-    _unique([a for u in document.units for a in u.addresses], "unit address")
-    clash = sorted(set(locals_) & set(handles))
-    if clash:
-        raise OrgError(
-            f"address {clash[0]}@{document.domain} is both a unit address and a position handle"
-        )
-    _unique([e for p in document.people for e in p.emails], "person email")
-    _unique([p.nip for p in document.people if p.nip], "NIP")
+    problems += _unique([a for u in document.units for a in u.addresses], "unit address")
+    problems += [
+        f"address {local}@{document.domain} is both a unit address and a position handle"
+        for local in sorted(set(locals_) & set(handles))
+    ]
+    problems += _unique([e for p in document.people for e in p.emails], "person email")
+    problems += _unique([p.nip for p in document.people if p.nip], "NIP")
     for unit in document.units:
         if unit.parent and unit.parent not in codes:
-            raise OrgError(f"unit {unit.code}: parent {unit.parent} is not a unit in this document")
+            problems.append(
+                f"unit {unit.code}: parent {unit.parent} is not a unit in this document"
+            )
     for position in document.positions:
         if position.superior and position.superior not in handles:
-            raise OrgError(f"position {position.handle}: superior {position.superior} is unknown")
+            superior = position.superior
+            problems.append(f"position {position.handle}: superior {superior} is unknown")
     for person in document.people:
         for assignment in person.assignments:
             if assignment.position not in handles:
-                raise OrgError(f"person {person.name}: position {assignment.position} is unknown")
+                missing = assignment.position
+                problems.append(f"person {person.name}: position {missing} is unknown")
+    return problems
 
 
-def _unique(values: list[str], label: str) -> None:
+def _unique(values: list[str], label: str) -> list[str]:
+    """One problem per value that appears more than once."""
     seen: set[str] = set()
+    twice: list[str] = []
     for value in values:
-        if value in seen:
-            raise OrgError(f"{label} {value!r} appears twice")
+        if value in seen and value not in twice:
+            twice.append(value)
         seen.add(value)
+    return [f"{label} {value!r} appears twice" for value in twice]
