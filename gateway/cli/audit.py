@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from gateway.cli.common import ready_app
-
-if TYPE_CHECKING:
-    pass
 
 
 def add_commands(commands: Any) -> None:

@@ -23,6 +23,15 @@ class CommandError(Exception):
         self.exit_code = exit_code
 
 
+def add_list_command(subparsers: Any, handler: Any, states: str) -> None:
+    """`<noun> list [--state S] [--json] [--limit N]`: the newest rows, optionally in one state."""
+    listing = subparsers.add_parser("list")
+    listing.add_argument("--state", help=states)
+    listing.add_argument("--json", action="store_true")
+    listing.add_argument("--limit", type=int, default=100)
+    listing.set_defaults(handler=handler)
+
+
 def read_yaml(path: str) -> Any:
     """A YAML file an administrator wrote; a clear error instead of a traceback."""
     import yaml

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from gateway.cli.common import CommandError, read_yaml, ready_app
 from gateway.cli.output import dump_json, table
-
-if TYPE_CHECKING:
-    pass
 
 
 def add_commands(commands: Any) -> None:

@@ -4,23 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from gateway.cli.common import CommandError, ready_app
+from gateway.cli.common import CommandError, add_list_command, ready_app
 from gateway.cli.output import dump_json, table
-
-if TYPE_CHECKING:
-    pass
 
 
 def add_commands(commands: Any) -> None:
     inbound = commands.add_parser("inbound", help="received messages and quarantine")
     inbound_commands = inbound.add_subparsers(dest="inbound_command", required=True)
-    inbound_list = inbound_commands.add_parser("list")
-    inbound_list.add_argument("--state", help="e.g. quarantined, received, ignored")
-    inbound_list.add_argument("--json", action="store_true")
-    inbound_list.add_argument("--limit", type=int, default=100)
-    inbound_list.set_defaults(handler=cmd_inbound_list)
+    add_list_command(inbound_commands, cmd_inbound_list, "e.g. quarantined, received, ignored")
     requeue_parser = commands.add_parser("requeue", help="send quarantined mail through again")
     requeue_parser.add_argument("ids", nargs="*", type=int, metavar="ID")
     requeue_parser.add_argument("--all", action="store_true", help="every quarantined message")

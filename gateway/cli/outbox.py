@@ -7,23 +7,16 @@ import email
 import email.policy
 import sys
 from email.message import EmailMessage
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from gateway.cli.common import CommandError, ready_app
+from gateway.cli.common import CommandError, add_list_command, ready_app
 from gateway.cli.output import dump_json, table
-
-if TYPE_CHECKING:
-    pass
 
 
 def add_commands(commands: Any) -> None:
     outbox = commands.add_parser("outbox", help="mail the gateway sends")
     outbox_commands = outbox.add_subparsers(dest="outbox_command", required=True)
-    outbox_list = outbox_commands.add_parser("list")
-    outbox_list.add_argument("--state", help="queued, sending, sent, failed or bounced")
-    outbox_list.add_argument("--json", action="store_true")
-    outbox_list.add_argument("--limit", type=int, default=100)
-    outbox_list.set_defaults(handler=cmd_outbox_list)
+    add_list_command(outbox_commands, cmd_outbox_list, "queued, sending, sent, failed or bounced")
     outbox_show = outbox_commands.add_parser(
         "show", help="the message as sent: decoded headers and text (--raw: the bytes)"
     )

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import argparse
 import getpass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from gateway.cli.common import CommandError, read_yaml, ready_app, write_yaml
 from gateway.cli.output import Progress, dump_json, table
-
-if TYPE_CHECKING:
-    pass
 
 
 def add_commands(commands: Any) -> None:
