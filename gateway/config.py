@@ -174,6 +174,13 @@ class WorkflowSettings:
 
 
 @dataclass(frozen=True)
+class UiSettings:
+    # What the command line and the panel speak: "id" (Bahasa Indonesia) or "en".
+    # Mail to officials and senders is official correspondence and stays Indonesian.
+    language: str = "id"
+
+
+@dataclass(frozen=True)
 class TemplatesSettings:
     # A directory whose files override the built-in templates of the same name.
     directory: str = ""
@@ -237,6 +244,7 @@ class Settings:
     numbering: NumberingSettings = field(default_factory=NumberingSettings)
     templates: TemplatesSettings = field(default_factory=TemplatesSettings)
     workflow: WorkflowSettings = field(default_factory=WorkflowSettings)
+    ui: UiSettings = field(default_factory=UiSettings)
     imap: tuple[ImapAccount, ...] = ()
     source: str = "defaults"
 
@@ -294,6 +302,8 @@ def value_problems(settings: Settings) -> list[str]:
         problems.append(
             f"mail.timezone: {mail.timezone!r} is not a time zone (e.g. 'Asia/Jakarta')"
         )
+    if settings.ui.language not in ("id", "en"):
+        problems.append(f"ui.language: {settings.ui.language!r} must be 'id' or 'en'")
     if not _HOSTNAME.match(mail.domain):
         problems.append(f"mail.domain: {mail.domain!r} is not a domain name")
     for key in ("sender_local", "reply_local"):

@@ -83,5 +83,6 @@ def sqlite_gateway(sqlite_url: str) -> Iterator[RunningGateway]:
 def cli_env(monkeypatch: pytest.MonkeyPatch, db_url: str) -> str:
     """`tnde` commands run in-process against db_url, whatever the caller's shell has set."""
     monkeypatch.delenv("TNDE_CONFIG", raising=False)
+    monkeypatch.delenv("TNDE_UI__LANGUAGE", raising=False)  # Indonesian, the default
     monkeypatch.setenv("TNDE_DATABASE__URL", db_url)
     return db_url

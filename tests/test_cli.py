@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
+from gateway.cli.main import main
 from gateway.db.models import Inbound
 from tests.support.cli import run
 from tests.support.databases import fresh_pg_database
@@ -59,11 +60,11 @@ def test_init_on_an_empty_postgres_database_then_demo_is_idempotent(
         monkeypatch.setenv("TNDE_DATABASE__URL", url)
         assert run(capsys, "demo")[0] == 1  # not initialised yet: a clear refusal
         code, out, _ = run(capsys, "init")
-        assert code == 0 and "database ready" in out and "19 instructions" in out
-        assert run(capsys, "init")[1].count("0 instructions") == 1  # a second init adds nothing
-        assert "created {'units': 4" in run(capsys, "demo", "--if-empty")[1]
-        assert "already present" in run(capsys, "demo", "--if-empty")[1]
-        assert "created nothing, updated nothing" in run(capsys, "demo")[1]
+        assert code == 0 and "basis data siap" in out and "19 instruksi" in out
+        assert run(capsys, "init")[1].count(" 0 instruksi") == 1  # a second init adds nothing
+        assert "Dibuat: 4 unit, " in run(capsys, "demo", "--if-empty")[1]
+        assert "sudah ada; demo tidak dimuat" in run(capsys, "demo", "--if-empty")[1]
+        assert "Dibuat: tidak ada; diperbarui: tidak ada" in run(capsys, "demo")[1]
 
 
 def test_naskah_list_json_has_the_contract_fields(
@@ -93,7 +94,7 @@ def test_naskah_show_by_agenda_number_and_by_id(
     assert shown["field_sources"]["perihal"]["source"] == "body"
     assert [e["type"] for e in shown["timeline"]][:2] == ["registered", "receipt_queued"]
     code, out, _ = run(capsys, "naskah", "show", str(shown["id"]))
-    assert code == 0 and "Perihal" in out and "from body line" in out
+    assert code == 0 and "Perihal" in out and "dari body baris" in out
     assert run(capsys, "naskah", "show", "99999/SM/X/2026")[0] == 1
 
 
@@ -101,7 +102,7 @@ def test_agenda_export_csv_and_json_with_filters(
     capsys: pytest.CaptureFixture[str], with_letters: RunningGateway, tmp_path: Path
 ) -> None:
     code, out, err = run(capsys, "agenda", "export", "--format", "csv", "--unit", "dinkes")
-    assert code == 0 and "exported 1 naskah" in err
+    assert code == 0 and "1 naskah diekspor" in err
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [r["nomor_agenda"] for r in rows] == ["00001/SM/DINKES/2026"]
     assert rows[0]["perihal"] == "Undangan Rapat Koordinasi Penanganan Stunting"
@@ -141,7 +142,7 @@ def test_requeue_sends_a_quarantined_message_through_again(
     assert "simulated bug in registration" in quarantined["reason"]
     assert naskah_rows(gateway.app) == []
     code, out, _ = run(capsys, "requeue", str(quarantined["id"]))
-    assert code == 0 and f"requeued 1 message(s): {quarantined['id']}" in out
+    assert code == 0 and f"1 pesan diproses ulang: {quarantined['id']}" in out
     wait_for(lambda: len(naskah_rows(gateway.app)) == 1 and settled(gateway.app))
     assert naskah_rows(gateway.app)[0].seq == 1  # the failed attempt burnt no number
     assert run(capsys, "requeue", str(quarantined["id"]))[0] == 1  # no longer quarantined
@@ -170,7 +171,7 @@ def test_audit_verify_detects_tampering(
     capsys: pytest.CaptureFixture[str], with_letters: RunningGateway
 ) -> None:
     code, out, _ = run(capsys, "audit", "verify")
-    assert code == 0 and "OK" in out
+    assert code == 0 and "rantai diperiksa: BAIK" in out
     from gateway.db.models import Event
 
     with with_letters.app.db.write() as session:
@@ -207,7 +208,7 @@ def test_holidays_add_list_remove_and_import(
     capsys: pytest.CaptureFixture[str], cli_env: str, tmp_path: Path
 ) -> None:
     code, out, _ = run(capsys, "holidays", "add", "2026-02-22", "Hari Jadi Kabupaten Banyumas")
-    assert code == 0 and "is a non-working day" in out
+    assert code == 0 and "adalah hari libur" in out
     # Adding the same day again renames it instead of failing.
     assert run(capsys, "holidays", "add", "2026-02-22", "Hari Jadi Banyumas")[0] == 0
     code, out, _ = run(capsys, "holidays", "list", "--year", "2026", "--json")
@@ -215,7 +216,7 @@ def test_holidays_add_list_remove_and_import(
     assert local == [{"date": "2026-02-22", "name": "Hari Jadi Banyumas", "kind": "lokal"}]
     assert run(capsys, "holidays", "remove", "2026-02-22")[0] == 0
     code, _, err = run(capsys, "holidays", "remove", "2026-02-22")
-    assert code == 1 and "not in the holiday list" in err
+    assert code == 1 and "tidak ada dalam daftar hari libur" in err
 
     bad = tmp_path / "libur.yaml"
     bad.write_text("- {date: 2026-03-02, name: Libur A}\n- {date: 2026-03-03}\n", encoding="utf-8")
@@ -228,7 +229,7 @@ def test_holidays_add_list_remove_and_import(
         encoding="utf-8",
     )
     code, out, _ = run(capsys, "holidays", "import", str(good))
-    assert code == 0 and "imported 2 holidays" in out
+    assert code == 0 and "2 hari libur diimpor" in out
     code, out, _ = run(capsys, "holidays", "list", "--year", "2026", "--json")
     march = [row for row in json.loads(out) if row["date"].startswith("2026-03-0")]
     assert march == [
@@ -250,7 +251,7 @@ def test_requeue_of_a_message_that_does_not_exist_says_so(
     capsys: pytest.CaptureFixture[str], cli_env: str
 ) -> None:
     code, _, err = run(capsys, "requeue", "999")
-    assert code == 1 and "no such message: 999" in err and "left alone" not in err
+    assert code == 1 and "pesan tidak ada: 999" in err and "dibiarkan" not in err
 
 
 def test_outbox_show_decodes_and_raw_gives_the_bytes(
@@ -298,7 +299,7 @@ def test_an_unexpected_error_is_one_line_and_debug_shows_the_traceback(
 
     monkeypatch.setattr(registry_module, "load_naskah_list", broken)
     code, _, err = run(capsys, "naskah", "list")
-    assert code == 1 and err.strip().endswith("(--debug shows the details)")
+    assert code == 1 and err.strip().endswith("(--debug menampilkan rinciannya)")
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
     code, _, err = run(capsys, "--debug", "naskah", "list")
     assert code == 1 and "Traceback" in err and "disk on fire" in err
@@ -325,7 +326,7 @@ def test_serve_on_a_port_in_use_says_so_in_one_line(sqlite_url: str) -> None:
     assert (
         err.strip()
         .splitlines()[-1]
-        .startswith(f"tnde: cannot listen: smtp.listen 127.0.0.1:{port}")
+        .startswith(f"tnde: tidak dapat mendengarkan: smtp.listen 127.0.0.1:{port}")
     )
 
 
@@ -368,3 +369,29 @@ def test_help_does_not_import_the_database_layer() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout.strip() == "[]", result.stdout
+
+
+def test_people_read_indonesian_by_default_and_english_when_configured(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    with_letters: RunningGateway,
+) -> None:
+    code, out, _ = run(capsys, "naskah", "show", "1")
+    assert code == 0
+    assert "Alur waktu:" in out and "Diregistrasi" in out and "Nomor agenda  :" in out
+    assert "Timeline" not in out and " registered " not in out
+    _, out, _ = run(capsys, "outbox", "list")
+    assert out.split()[:5] == ["ID", "JENIS", "KEADAAN", "KEPADA", "SUBJEK"]
+    assert "tanda terima" in out and "antre" in out
+    with pytest.raises(SystemExit):
+        main(["naskah", "--help"])
+    assert "satu naskah menurut nomor agenda atau id" in capsys.readouterr().out
+
+    monkeypatch.setenv("TNDE_UI__LANGUAGE", "en")
+    _, out, _ = run(capsys, "naskah", "show", "1")
+    assert "Timeline:" in out and "Registered" in out and "Agenda number :" in out
+    _, out, _ = run(capsys, "outbox", "list", "--state", "antre")  # a label works as a filter
+    assert out.split()[:5] == ["ID", "KIND", "STATE", "TO", "SUBJECT"] and "receipt" in out
+    with pytest.raises(SystemExit):
+        main(["naskah", "--help"])
+    assert "one naskah by agenda number or id" in capsys.readouterr().out

@@ -368,7 +368,8 @@ def test_wrong_password_on_one_account_does_not_stop_the_other(
     assert "dinkes-salah" in out and "authentication failed" in out.lower()
     assert main(["imap", "test", "setda-zimbra"]) == 0
     out = capsys.readouterr().out
-    assert "login: ok" in out and "push (IDLE)" in out and "watched folder 'INBOX'" in out
+    assert "masuk: berhasil" in out and "push (IDLE)" in out
+    assert "folder yang dipantau 'INBOX'" in out
     assert main(["imap", "test", "dinkes-salah"]) == 1
 
 

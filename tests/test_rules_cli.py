@@ -37,7 +37,7 @@ def test_import_history_export_and_rollback(
 ) -> None:
     path = write_rules(tmp_path / "v2.yaml", kemkes_to("sekdinkes"))
     code, out, _ = run(capsys, "rules", "import", path, "--author", "admin", "-m", "sekdis dulu")
-    assert code == 0 and "saved rule set version 2" in out
+    assert code == 0 and "aturan versi 2 disimpan" in out
     code, out, _ = run(capsys, "rules", "history", "--json")
     history = json.loads(out)
     assert [(h["version"], h["author"], h["comment"]) for h in history] == [
@@ -45,10 +45,10 @@ def test_import_history_export_and_rollback(
         (1, "demo", "aturan contoh Banyumas"),
     ]
     code, out, _ = run(capsys, "rules", "rollback", "1", "--author", "admin")
-    assert code == 0 and "version 1 is current again as version 3" in out
+    assert code == 0 and "versi 1 berlaku lagi sebagai versi 3" in out
     code, out, _ = run(capsys, "rules", "export")
     exported = yaml.safe_load(out)
-    assert out.startswith("# rule set version 3")
+    assert out.startswith("# aturan versi 3")
     assert exported == load_yaml("demo-rules.yaml")
     code, out, _ = run(capsys, "rules", "export", "--version", "2")
     assert "sekdinkes" in out
@@ -93,7 +93,7 @@ def test_invalid_rules_are_refused_with_the_field_named_and_nothing_saved(
     }
     path = write_rules(tmp_path / "bad.yaml", {"rules": [rule]})
     code, _, err = run(capsys, "rules", "import", path)
-    assert code == 1 and "refused, nothing saved" in err
+    assert code == 1 and "ditolak, tidak ada yang disimpan" in err
     import re
 
     assert re.search(message, err), err
@@ -118,7 +118,7 @@ def test_each_letter_records_the_version_that_routed_it(
     first, second = naskah_rows(gateway.app)
     assert (first.rule_set_version, second.rule_set_version) == (1, 2)
     _, out, _ = run(capsys, "naskah", "show", second.agenda_number)
-    assert "Routing (rule set version 2)" in out and "-> sekdinkes [KETAHUI]" in out
+    assert "Penjaluran (aturan versi 2)" in out and "-> sekdinkes [KETAHUI]" in out
 
 
 def test_dry_run_equals_the_real_run_and_shows_a_candidates_diff(
@@ -146,9 +146,30 @@ def test_dry_run_equals_the_real_run_and_shows_a_candidates_diff(
     candidate = write_rules(tmp_path / "cand.yaml", kemkes_to("sekdinkes"))
     code, out, _ = run(capsys, "rules", "test", "--last", "10", "--rules", candidate)
     assert code == 0
-    assert "00001/SM/DINKES/2026  [CHANGED]" in out
-    assert "dispositions_to: ['kadinkes'] -> ['sekdinkes']" in out
-    assert "3 letters checked against version 1: 1 would change" in out
+    # A table for people: one row per changed letter, then each change in words.
+    lines = out.splitlines()
+    assert lines[0].split() == [
+        "NOMOR",
+        "AGENDA",
+        "HASIL",
+        "ATURAN",
+        "KINI",
+        "ATURAN",
+        "CALON",
+        "YANG",
+        "BERUBAH",
+        "PERIHAL",
+    ]
+    row = next(line for line in lines if line.startswith("00001/SM/DINKES/2026"))
+    assert "BERUBAH" in row and "kemkes ke kadinkes" in row and "disposisi kepada" in row
+    assert "  disposisi kepada: kadinkes -> sekdinkes" in lines
+    assert "{" not in out and "['" not in out and "None" not in out  # no Python reprs
+    assert lines[-1] == "3 surat diuji terhadap versi 1: 1 akan berubah"
+    code, out, _ = run(capsys, "rules", "test", "--last", "10", "--rules", candidate, "--json")
+    (changed,) = json.loads(out)
+    assert {"field": "dispositions_to", "current": ["kadinkes"], "candidate": ["sekdinkes"]} in (
+        changed["changes"]
+    )
     bad = write_rules(tmp_path / "bad.yaml", {"rules": [{"name": "x", "priority": 1, "then": []}]})
     assert run(capsys, "rules", "test", "--rules", bad)[0] == 1
 
@@ -166,7 +187,7 @@ def test_a_rule_naming_a_removed_position_is_skipped_at_run_time(
         person["assignments"] = [a for a in person["assignments"] if a["position"] != "kabid.p2p"]
     (tmp_path / "org.yaml").write_text(yaml.safe_dump(org, allow_unicode=True), encoding="utf-8")
     code, out, _ = run(capsys, "org", "import", str(tmp_path / "org.yaml"))
-    assert code == 0 and "'positions': 1" in out
+    assert code == 0 and "dinonaktifkan: 1 jabatan" in out
     with gateway.smtp() as client:
         client.sendmail(
             "a@kemkes.go.id",
@@ -187,7 +208,7 @@ def test_org_export_import_round_trip_and_show(
     target = tmp_path / "org.yaml"
     assert run(capsys, "org", "export", str(target))[0] == 0
     code, out, _ = run(capsys, "org", "import", str(target))
-    assert code == 0 and "created -, updated -, deactivated -" in out
+    assert code == 0 and "Dibuat: tidak ada; diperbarui: tidak ada; dinonaktifkan: tidak ada" in out
     code, out, _ = run(capsys, "org", "show", "kadinkes", "--json")
     shown = json.loads(out)
     assert shown["address"] == f"kadinkes@{DOMAIN}" and shown["superior"] == "sekda"

@@ -25,7 +25,7 @@ def test_register_page_lists_the_letter_and_opens_its_timeline(
         row.get_by_role("link", name="00001/SM/DINKES/2026").click()
         page.wait_for_url("**/naskah/1")
         assert page.locator("h1").inner_text() == "00001/SM/DINKES/2026"
-        assert "registered" in page.locator("table").last.inner_text()
+        assert "Diregistrasi" in page.locator("table").last.inner_text()
 
 
 def test_health_endpoint_reports_queue_depths(gateway: RunningGateway) -> None:

@@ -10,6 +10,7 @@ from aiohttp import web
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from gateway import timefmt
+from gateway.catalogue import Catalogue
 from gateway.core.states import NASKAH_LABEL
 from gateway.db.models import Naskah
 from gateway.org.senders import UNVERIFIED_LABEL, OrgAddresses, claims_org_unproven
@@ -38,8 +39,9 @@ def _app(request: web.Request) -> App:
 
 
 def _page(request: web.Request, name: str, **context: Any) -> web.Response:
-    zone = _app(request).settings.mail.timezone
-    page = _ENV.get_template(name).render(zone=zone, **context)
+    settings = _app(request).settings
+    t = Catalogue(settings.ui.language)
+    page = _ENV.get_template(name).render(zone=settings.mail.timezone, t=t, **context)
     return web.Response(text=page, content_type="text/html")
 
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from gateway.catalogue import Catalogue
 from gateway.cli.common import ready_app
 
 
-def add_commands(commands: Any) -> None:
-    audit = commands.add_parser("audit", help="the audit trail").add_subparsers(
+def add_commands(commands: Any, t: Catalogue) -> None:
+    audit = commands.add_parser("audit", help=t("help.audit")).add_subparsers(
         dest="audit_command", required=True
     )
-    verify = audit.add_parser("verify", help="recompute every hash chain")
+    verify = audit.add_parser("verify", help=t("help.audit.verify"))
     verify.set_defaults(handler=cmd_audit_verify)
 
 
@@ -27,7 +28,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         problems = [p for chain in chains for p in verify_chain(session, chain)]
     for problem in problems:
         print(f"{problem.chain} #{problem.seq}: {problem.problem}")
-    print(
-        f"checked {len(chains)} chain(s): {'OK' if not problems else f'{len(problems)} problem(s)'}"
-    )
+    t: Catalogue = args.t
+    result = t("audit.problems", count=len(problems)) if problems else t("audit.ok")
+    print(t("audit.checked", chains=len(chains), result=result))
     return 1 if problems else 0

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gateway.catalogue import Catalogue
 from gateway.config import Settings
 
 if TYPE_CHECKING:
@@ -23,33 +24,33 @@ class CommandError(Exception):
         self.exit_code = exit_code
 
 
-def add_list_command(subparsers: Any, handler: Any, states: str) -> None:
+def add_list_command(subparsers: Any, handler: Any, states: str, t: Catalogue) -> None:
     """`<noun> list [--state S] [--json] [--limit N]`: the newest rows, optionally in one state."""
-    listing = subparsers.add_parser("list")
-    listing.add_argument("--state", help=states)
-    listing.add_argument("--json", action="store_true")
-    listing.add_argument("--limit", type=int, default=100)
+    listing = subparsers.add_parser("list", help=t("help.list"))
+    listing.add_argument("--state", help=t("help.state", states=states))
+    listing.add_argument("--json", action="store_true", help=t("help.json"))
+    listing.add_argument("--limit", type=int, default=100, help=t("help.limit"))
     listing.set_defaults(handler=handler)
 
 
-def read_yaml(path: str) -> Any:
+def read_yaml(path: str, t: Catalogue) -> Any:
     """A YAML file an administrator wrote; a clear error instead of a traceback."""
     import yaml
 
     try:
         return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as err:
-        raise CommandError(f"cannot read {path}: {err}") from err
+        raise CommandError(t("error.read_file", path=path, error=err)) from err
 
 
-def write_yaml(document: Any, path: str | None, header: str = "") -> None:
+def write_yaml(document: Any, path: str | None, t: Catalogue, header: str = "") -> None:
     """A document as YAML an administrator can edit, to a file or standard output."""
     import yaml
 
     text = header + yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
     if path:
         Path(path).write_text(text, encoding="utf-8")
-        print(f"wrote {path}", file=sys.stderr)
+        print(t("info.wrote", path=path), file=sys.stderr)
     else:
         sys.stdout.write(text)
 
@@ -76,9 +77,11 @@ def require_schema(app: App) -> None:
     """Refuse to run against a database `tnde init` never prepared."""
     from gateway.db.migrate import current_revision
 
+    t = Catalogue(app.settings.ui.language)
     try:
         revision = current_revision(app.db.engine)
     except Exception as err:
-        raise CommandError(f"cannot open the database {app.settings.database.url}: {err}") from err
+        url = app.settings.database.url
+        raise CommandError(t("error.database_open", url=url, error=err)) from err
     if revision is None:
-        raise CommandError("the database is not initialised; run `tnde init` first")
+        raise CommandError(t("error.not_initialised"))

@@ -6,28 +6,29 @@ import argparse
 import datetime as dt
 from typing import Any
 
+from gateway.catalogue import Catalogue
 from gateway.cli.common import CommandError, read_yaml, ready_app
 from gateway.cli.output import dump_json, table
 
 
-def add_commands(commands: Any) -> None:
+def add_commands(commands: Any, t: Catalogue) -> None:
     from gateway.core.calendar import HOLIDAY_KINDS
 
-    holidays = commands.add_parser("holidays", help="national, cuti bersama and local holidays")
+    holidays = commands.add_parser("holidays", help=t("help.holidays"))
     sub = holidays.add_subparsers(dest="holidays_command", required=True)
-    listing = sub.add_parser("list")
-    listing.add_argument("--year", type=int)
-    listing.add_argument("--json", action="store_true")
+    listing = sub.add_parser("list", help=t("help.list"))
+    listing.add_argument("--year", type=int, help=t("help.holidays.year"))
+    listing.add_argument("--json", action="store_true", help=t("help.json"))
     listing.set_defaults(handler=cmd_list)
-    adder = sub.add_parser("add", help="add a local holiday (e.g. Hari Jadi Kabupaten)")
+    adder = sub.add_parser("add", help=t("help.holidays.add"))
     adder.add_argument("date", type=dt.date.fromisoformat, metavar="YYYY-MM-DD")
     adder.add_argument("name")
     adder.add_argument("--kind", choices=HOLIDAY_KINDS, default="lokal")
     adder.set_defaults(handler=cmd_add)
-    remover = sub.add_parser("remove")
+    remover = sub.add_parser("remove", help=t("help.holidays.remove"))
     remover.add_argument("date", type=dt.date.fromisoformat, metavar="YYYY-MM-DD")
     remover.set_defaults(handler=cmd_remove)
-    importer = sub.add_parser("import", help="YAML list of {date, name, kind}")
+    importer = sub.add_parser("import", help=t("help.holidays.import"))
     importer.add_argument("file")
     importer.set_defaults(handler=cmd_import)
 
@@ -48,7 +49,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.json:
         dump_json(rows)
     else:
-        table([[r["date"], r["kind"], r["name"]] for r in rows], ["DATE", "KIND", "NAME"])
+        headers = args.t("holidays.headers").split("|")
+        table([[r["date"], r["kind"], r["name"]] for r in rows], headers)
     return 0
 
 
@@ -57,7 +59,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
     with ready_app(args) as app, app.db.write() as session:
         session.merge(Holiday(day=args.date, name=args.name, kind=args.kind))
-    print(f"{args.date.isoformat()} {args.name} ({args.kind}) is a non-working day")
+    print(args.t("holidays.added", date=args.date.isoformat(), name=args.name, kind=args.kind))
     return 0
 
 
@@ -67,9 +69,9 @@ def cmd_remove(args: argparse.Namespace) -> int:
     with ready_app(args) as app, app.db.write() as session:
         existing = session.get(Holiday, args.date)
         if existing is None:
-            raise CommandError(f"{args.date.isoformat()} is not in the holiday list")
+            raise CommandError(args.t("holidays.not_listed", date=args.date.isoformat()))
         session.delete(existing)
-    print(f"{args.date.isoformat()} is a working day again (unless it is a weekend)")
+    print(args.t("holidays.removed", date=args.date.isoformat()))
     return 0
 
 
@@ -78,11 +80,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     from gateway.db.models import Holiday
 
     try:
-        parsed = parse_holidays(read_yaml(args.file) or [])
+        parsed = parse_holidays(read_yaml(args.file, args.t) or [])
     except ValueError as err:
         raise CommandError(f"{args.file}: {err}") from err
     with ready_app(args) as app, app.db.write() as session:
         for day, name, kind in parsed:
             session.merge(Holiday(day=day, name=name, kind=kind))
-    print(f"imported {len(parsed)} holidays from {args.file}")
+    print(args.t("holidays.imported", count=len(parsed), file=args.file))
     return 0

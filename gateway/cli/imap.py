@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from gateway.catalogue import Catalogue
 from gateway.cli.common import CommandError, ready_app
 from gateway.cli.output import dump_json, shown_time, table
 from gateway.config import ImapAccount, Settings
@@ -13,59 +14,77 @@ if TYPE_CHECKING:
     from gateway.db.models import ImapAccountState
 
 
-def add_commands(commands: Any) -> None:
-    imap = commands.add_parser("imap", help="IMAP mailboxes read by the gateway")
+def add_commands(commands: Any, t: Catalogue) -> None:
+    imap = commands.add_parser("imap", help=t("help.imap"))
     sub = imap.add_subparsers(dest="imap_command", required=True)
-    test = sub.add_parser("test", help="connect, log in, list folders and capabilities")
+    test = sub.add_parser("test", help=t("help.imap.test"))
     test.add_argument("account")
     test.set_defaults(handler=cmd_test)
-    status = sub.add_parser("status", help="last success, last error and ledger counts")
-    status.add_argument("--json", action="store_true")
+    status = sub.add_parser("status", help=t("help.imap.status"))
+    status.add_argument("--json", action="store_true", help=t("help.json"))
     status.set_defaults(handler=cmd_status)
 
 
-def _account(settings: Settings, name: str) -> ImapAccount:
+def _account(settings: Settings, name: str, t: Catalogue) -> ImapAccount:
     for account in settings.imap:
         if account.name == name:
             return account
-    known = ", ".join(a.name for a in settings.imap) or "none configured"
-    raise CommandError(f"no [[imap]] account named {name!r} ({known})")
+    known = ", ".join(a.name for a in settings.imap) or t("imap.none_configured")
+    raise CommandError(t("imap.no_account", name=repr(name), known=known))
 
 
 def cmd_test(args: argparse.Namespace) -> int:
     from gateway.intake.imap.connection import ImapAccountError, connect
     from gateway.intake.imap.poller import describe
 
-    account = _account(args.settings, args.account)
-    print(f"account {account.name}: {account.username} at {account.host} ({account.tls})")
+    t: Catalogue = args.t
+    account = _account(args.settings, args.account, t)
+    print(
+        t(
+            "imap.account",
+            name=account.name,
+            username=account.username,
+            host=account.host,
+            tls=account.tls,
+        )
+    )
     try:
         client = connect(account)
     except ImapAccountError as err:
-        print(f"FAILED: {err}")
+        print(t("imap.failed", error=err))
         return 1
     try:
-        print("login: ok")
+        print(t("imap.login_ok"))
         capabilities = sorted(c.decode() for c in client.capabilities())
-        print(f"capabilities: {' '.join(capabilities)}")
+        print(t("imap.capabilities", names=" ".join(capabilities)))
         for flag, meaning in (("IDLE", "push (IDLE)"), ("MOVE", "MOVE"), ("UIDPLUS", "UIDPLUS")):
-            state = "yes" if flag in capabilities else "no"
+            state = t("common.yes") if flag in capabilities else t("common.no")
             print(f"  {meaning:12} {state}")
         folders = [name for _, _, name in client.list_folders()]
-        print(f"folders ({len(folders)}): {', '.join(folders)}")
+        print(t("imap.folders", count=len(folders), names=", ".join(folders)))
         problems = 0
         for folder in account.folders:
             if not client.folder_exists(folder):
-                print(f"watched folder {folder!r}: MISSING")
+                print(t("imap.folder_missing", folder=repr(folder)))
                 problems += 1
                 continue
             info = describe(client.select_folder(folder, readonly=True))
             print(
-                f"watched folder {folder!r}: {info.get('EXISTS', 0)} messages, "
-                f"UIDVALIDITY {info.get('UIDVALIDITY')}, UIDNEXT {info.get('UIDNEXT')}"
+                t(
+                    "imap.folder",
+                    folder=repr(folder),
+                    count=info.get("EXISTS", 0),
+                    uidvalidity=info.get("UIDVALIDITY"),
+                    uidnext=info.get("UIDNEXT"),
+                )
             )
-        target = account.move_to if account.after == "move" else f"flag {account.flag}"
-        exists = account.after != "move" or client.folder_exists(account.move_to)
-        print(f"after registration: {target}{'' if exists else ' (folder will be created)'}")
+        if account.after != "move":
+            target = t("imap.after_flag", flag=account.flag)
+        elif client.folder_exists(account.move_to):
+            target = t("imap.after_move", folder=account.move_to)
+        else:
+            target = t("imap.after_move_new", folder=account.move_to)
+        print(t("imap.after", target=target))
     finally:
         client.logout()
     return 1 if problems else 0
@@ -98,7 +117,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             ]
             for i in items
         ],
-        ["AKUN", "TERAKHIR BERHASIL", "TERAKHIR GAGAL", "GAGAL BERUNTUN", "LEDGER"],
+        args.t("imap.headers").split("|"),
     )
     for item in items:
         if item["last_error"]:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import socket
 from typing import TYPE_CHECKING, Any
 
+from gateway.catalogue import Catalogue
 from gateway.cli.common import CommandError, open_app, ready_app
 from gateway.config import Settings, parse_listen
 
@@ -14,16 +14,16 @@ if TYPE_CHECKING:
     from gateway.app import App
 
 
-def add_commands(commands: Any) -> None:
-    init = commands.add_parser("init", help="create or upgrade the database schema")
+def add_commands(commands: Any, t: Catalogue) -> None:
+    init = commands.add_parser("init", help=t("help.init"))
     init.set_defaults(handler=cmd_init)
-    demo = commands.add_parser("demo", help="load the Banyumas demo organisation")
-    demo.add_argument("--if-empty", action="store_true", help="only if no unit exists yet")
+    demo = commands.add_parser("demo", help=t("help.demo"))
+    demo.add_argument("--if-empty", action="store_true", help=t("help.demo.if_empty"))
     demo.set_defaults(handler=cmd_demo)
-    serve_parser = commands.add_parser("serve", help="run SMTP, LMTP, web, workers, outbox")
-    serve_parser.add_argument("--banner", action="store_true", help="print how to send a letter")
+    serve_parser = commands.add_parser("serve", help=t("help.serve"))
+    serve_parser.add_argument("--banner", action="store_true", help=t("help.serve.banner"))
     serve_parser.set_defaults(handler=cmd_serve)
-    check = commands.add_parser("check", help="check configuration, database and ports")
+    check = commands.add_parser("check", help=t("help.check"))
     check.set_defaults(handler=cmd_check)
 
 
@@ -31,57 +31,59 @@ def cmd_init(args: argparse.Namespace) -> int:
     from gateway.db.migrate import upgrade
     from gateway.seed import seed_reference
 
+    t: Catalogue = args.t
     app = open_app(args)
+    url = app.settings.database.url
     try:
         upgrade(app.db.engine)
         with app.db.write() as session:
             added = seed_reference(session)
     except Exception as err:
-        raise CommandError(f"init failed for {app.settings.database.url}: {err}") from err
+        raise CommandError(t("init.failed", url=url, error=err)) from err
     finally:
         app.close()
-    print(f"database ready: {app.settings.database.url}")
-    counts = (
-        f"{added['instructions']} instructions, {added['klasifikasi']} klasifikasi,"
-        f" {added['holidays']} holidays"
-    )
-    print(f"reference data added: {counts}")
+    print(t("init.ready", url=url))
+    print(t("init.reference", **added))
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from gateway.seed import has_organisation, seed_demo
 
+    t: Catalogue = args.t
     with ready_app(args) as app, app.db.write() as session:
         if args.if_empty and has_organisation(session):
-            print("organisation already present; demo not loaded")
+            print(t("demo.present"))
             return 0
         report = seed_demo(session, app.settings.mail.domain, app.clock())
-    created, updated = report.created or "nothing", report.updated or "nothing"
-    print(f"demo organisation loaded: created {created}, updated {updated}")
+    print(t("demo.loaded", created=t.counts(report.created), updated=t.counts(report.updated)))
     return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    import asyncio
+
     from gateway.serve import ListenError, Running, serve  # aiohttp: only when serving
 
+    t: Catalogue = args.t
     with ready_app(args) as app:
 
         def started(running: Running) -> None:
-            print(banner(app, running) if args.banner else _short_banner(running), flush=True)
+            print(banner(app, running, t) if args.banner else _short_banner(running, t), flush=True)
 
         try:
             asyncio.run(serve(app, started))
         except ListenError as err:
-            raise CommandError(f"cannot listen: {err}") from err
+            raise CommandError(t("serve.cannot_listen", error=err)) from err
     return 0
 
 
-def _short_banner(running: Any) -> str:
-    return "tnde serving " + ", ".join(f"{k} {v}" for k, v in running.addresses.items())
+def _short_banner(running: Any, t: Catalogue) -> str:
+    listeners = ", ".join(f"{k} {v}" for k, v in running.addresses.items())
+    return t("serve.short", addresses=listeners)
 
 
-def banner(app: App, running: Any) -> str:
+def banner(app: App, running: Any, t: Catalogue) -> str:
     """What `make run` prints: where it listens and how to send a first letter."""
     from sqlalchemy import select
 
@@ -97,10 +99,10 @@ def banner(app: App, running: Any) -> str:
         }
     lines = [
         "",
-        f"tnde-gateway is running (database {app.settings.database.url})",
+        t("banner.running", url=app.settings.database.url),
         *(f"  {name.upper():5} {address}" for name, address in running.addresses.items()),
         "",
-        "Unit addresses:",
+        t("banner.units"),
         *(f"  {', '.join(addresses.get(code, [])):40} {name}" for code, name in units),
         "",
     ]
@@ -111,11 +113,11 @@ def banner(app: App, running: Any) -> str:
         "Nomor: 005/123/Dinkes/2026\\nPerihal: Undangan Rapat Koordinasi Stunting\\n\\nMohon hadir."
     )
     lines += [
-        "Send a first letter with swaks:",
+        t("banner.swaks"),
         f"  swaks --server {host} --port {port} --from tu@dinkes.jatengprov.go.id --to {to} \\",
         "        --header 'Subject: Undangan Rapat Koordinasi' \\",
         f"        --body $'{body}'",
-        "or with plain Python:",
+        t("banner.python"),
         "  python3 -c '"
         + "; ".join(
             [
@@ -130,10 +132,10 @@ def banner(app: App, running: Any) -> str:
             ]
         )
         + "'",
-        "Then look at the register and the receipt:",
+        t("banner.then"),
         "  .venv/bin/tnde naskah list --json",
         "  .venv/bin/tnde outbox list",
-        "Stop with Ctrl-C.",
+        t("banner.stop"),
     ]
     return "\n".join(lines)
 
@@ -144,17 +146,20 @@ def cmd_check(args: argparse.Namespace) -> int:
     from gateway.db.migrate import current_revision
 
     settings: Settings = args.settings
+    t: Catalogue = args.t
     problems = 0
-    print(f"configuration: {settings.source}")
+    source = t("check.defaults") if settings.source == "defaults" else settings.source
+    print(t("check.config", source=source))
     app = open_app(args)
     try:
         with app.db.read() as session:
             session.execute(text("SELECT 1"))
         revision = current_revision(app.db.engine)
-        print(f"database: ok ({settings.database.url}, schema {revision or 'NOT INITIALISED'})")
+        shown = revision or t("check.db_not_initialised")
+        print(t("check.db_ok", url=settings.database.url, revision=shown))
         problems += revision is None
     except Exception as err:
-        print(f"database: FAILED ({err})")
+        print(t("check.db_failed", error=err))
         problems += 1
     finally:
         app.close()
@@ -165,12 +170,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     ):
         target = parse_listen(value, f"{name}.listen")
         if target is None:
-            print(f"{name}: disabled")
+            print(t("check.disabled", name=name))
             continue
-        free = _port_free(*target)
-        print(f"{name}: {value} {'free' if free else 'IN USE (is tnde already running?)'}")
+        state = "check.port_free" if _port_free(*target) else "check.port_in_use"
+        print(t(state, name=name, address=value))
     smarthost = settings.outbound.smarthost
-    print(f"outbound: {'smarthost ' + smarthost if smarthost else 'local outbox only'}")
+    print(t("check.smarthost", host=smarthost) if smarthost else t("check.local_outbox"))
     return 1 if problems else 0
 
 

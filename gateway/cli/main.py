@@ -10,30 +10,46 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 
+from gateway.catalogue import Catalogue
 from gateway.cli import audit, holidays, imap, inbound, instance, naskah, org, outbox, rules
 from gateway.cli.common import CommandError
-from gateway.config import ConfigError, load_settings
+from gateway.config import ConfigError, Settings, load_settings
 
 Handler = Callable[[argparse.Namespace], int]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tnde", description="tnde-gateway: TNDE over email")
-    parser.add_argument("--config", help="TOML configuration file (default: $TNDE_CONFIG)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    parser.add_argument(
-        "--debug", action="store_true", help="show the traceback of an error, not one line"
-    )
+def build_parser(t: Catalogue | None = None) -> argparse.ArgumentParser:
+    t = t or Catalogue()
+    parser = argparse.ArgumentParser(prog="tnde", description=t("tnde.description"))
+    parser.add_argument("--config", help=t("help.config"))
+    parser.add_argument("-v", "--verbose", action="store_true", help=t("help.verbose"))
+    parser.add_argument("--debug", action="store_true", help=t("help.debug"))
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     # Order is the order of `tnde --help`.
     for module in (instance, inbound, naskah, outbox, audit, org, rules, holidays, imap):
-        module.add_commands(commands)
+        module.add_commands(commands, t)
     return parser
 
 
+def _settings_first(argv: Sequence[str] | None) -> tuple[Settings | None, ConfigError | None]:
+    """Settings before the full parser, so its help speaks `[ui] language`; a broken
+    configuration is reported after parsing, so `tnde --help` still works."""
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--config")
+    try:
+        known, _ = early.parse_known_args(argv)
+    except SystemExit:  # `--config` without a value: the full parser says so below.
+        known = argparse.Namespace(config=None)
+    try:
+        return load_settings(known.config), None
+    except ConfigError as err:
+        return None, err
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    settings, config_error = _settings_first(argv)
+    t = Catalogue(settings.ui.language if settings else "id")
+    args = build_parser(t).parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -41,11 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if not args.verbose:
         logging.getLogger("alembic").setLevel(logging.WARNING)
-    try:
-        args.settings = load_settings(args.config)
-    except ConfigError as err:
-        print(f"tnde: configuration error: {err}", file=sys.stderr)
+    if settings is None:
+        print(f"tnde: {t('error.config', error=config_error)}", file=sys.stderr)
         return 2
+    args.settings, args.t = settings, t
     handler: Handler = args.handler
     try:
         return handler(args)
@@ -64,7 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # No traceback for the user; --debug shows it.
         if args.debug:
             traceback.print_exc()
-        print(f"tnde: {type(err).__name__}: {err} (--debug shows the details)", file=sys.stderr)
+        message = t("error.unexpected", kind=type(err).__name__, error=err)
+        print(f"tnde: {message}", file=sys.stderr)
         return 1
 
 

@@ -9,6 +9,7 @@ import sys
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any, TextIO
 
+from gateway.catalogue import Catalogue
 from gateway.cli.common import CommandError, ready_app
 from gateway.cli.output import Progress, dump_json, shown_time, table
 
@@ -36,34 +37,34 @@ AGENDA_COLUMNS = (
 )
 
 
-def add_commands(commands: Any) -> None:
-    naskah = commands.add_parser("naskah", help="the registered naskah").add_subparsers(
+def add_commands(commands: Any, t: Catalogue) -> None:
+    naskah = commands.add_parser("naskah", help=t("help.naskah")).add_subparsers(
         dest="naskah_command", required=True
     )
-    listing = naskah.add_parser("list", help="newest first")
-    listing.add_argument("--json", action="store_true")
-    listing.add_argument("--limit", type=int, default=None)
+    listing = naskah.add_parser("list", help=t("help.list"))
+    listing.add_argument("--json", action="store_true", help=t("help.json"))
+    listing.add_argument("--limit", type=int, default=None, help=t("help.limit"))
     listing.set_defaults(handler=cmd_naskah_list)
-    show = naskah.add_parser("show", help="one naskah by agenda number or id")
+    show = naskah.add_parser("show", help=t("help.naskah.show"))
     show.add_argument("key", metavar="AGENDA|ID")
-    show.add_argument("--json", action="store_true")
+    show.add_argument("--json", action="store_true", help=t("help.json"))
     show.set_defaults(handler=cmd_naskah_show)
 
-    agenda = commands.add_parser("agenda", help="buku agenda").add_subparsers(
+    agenda = commands.add_parser("agenda", help=t("help.agenda")).add_subparsers(
         dest="agenda_command", required=True
     )
-    export = agenda.add_parser("export", help="export the register")
+    export = agenda.add_parser("export", help=t("help.agenda.export"))
     export.add_argument("--format", choices=("csv", "json"), required=True)
-    export.add_argument("--year", type=int)
-    export.add_argument("--unit", metavar="CODE")
-    export.add_argument("--output", "-o", metavar="FILE", help="default: standard output")
+    export.add_argument("--year", type=int, help=t("help.agenda.year"))
+    export.add_argument("--unit", metavar="CODE", help=t("help.agenda.unit"))
+    export.add_argument("--output", "-o", metavar="FILE", help=t("help.output"))
     export.set_defaults(handler=cmd_agenda_export)
 
 
 def cmd_naskah_list(args: argparse.Namespace) -> int:
-    from gateway.core.states import NASKAH_LABEL
     from gateway.registry import load_naskah_list
 
+    t: Catalogue = args.t
     with ready_app(args) as app:
         zone = app.settings.mail.timezone
         items = load_naskah_list(app.db, args.limit, zone=zone)
@@ -78,29 +79,30 @@ def cmd_naskah_list(args: argparse.Namespace) -> int:
             shown_time(i["received_at"], zone),
             i["sender"],
             i["perihal"],
-            NASKAH_LABEL.get(i["status"], i["status"]),
+            t.label("status.naskah", i["status"]),
         ]
         for i in items
     ]
-    table(rows, ["NOMOR AGENDA", "DITERIMA", "PENGIRIM", "PERIHAL", "STATUS"])
+    table(rows, t("naskah.headers").split("|"))
     return 0
 
 
 def cmd_naskah_show(args: argparse.Namespace) -> int:
     from gateway.registry import naskah_detail
 
+    t: Catalogue = args.t
     with ready_app(args) as app:
         zone = app.settings.mail.timezone
         detail = naskah_detail(app.db, args.key, zone)
         if detail is not None:
             detail["whereabouts"] = _whereabouts(app, detail["id"], zone)
     if detail is None:
-        raise CommandError(f"no naskah with agenda number or id {args.key!r}")
+        raise CommandError(t("naskah.not_found", key=repr(args.key)))
     detail.pop("received_at_dt", None)
     if args.json:
         dump_json(detail)
         return 0
-    _print_detail(detail, zone)
+    _print_detail(detail, zone, t)
     return 0
 
 
@@ -120,61 +122,79 @@ def _whereabouts(app: App, naskah_id: int, zone: str) -> dict[str, Any]:
     }
 
 
-def _print_detail(detail: dict[str, Any], zone: str) -> None:
+def _print_detail(detail: dict[str, Any], zone: str, t: Catalogue) -> None:
     out = sys.stdout
-    out.write(f"{'Diterima':14}: {shown_time(detail['received_at'], zone)}\n")
+
+    def line(key: str, value: object) -> None:
+        out.write(f"{t(key):14}: {'-' if value is None or value == '' else value}\n")
+
+    line("naskah.received", shown_time(detail["received_at"], zone))
     where = detail["whereabouts"]
-    out.write(f"{'Keadaan':14}: {where['label']}\n")
+    state = t.label("status.naskah", where["status"])
+    line("naskah.whereabouts", state + (", " + t("naskah.late").lower() if where["late"] else ""))
     for held in where["held_by"]:
-        names = ", ".join(held["holders"]) or "(jabatan kosong)"
-        due = f", batas {shown_time(held['due_at'], zone)}" if held["due_at"] else ""
-        late = ", TERLAMBAT" if held["late"] else ""
-        out.write(
-            f"{'Dipegang oleh':14}: {held['position']} ({names}): {held['status']}{due}{late}\n"
+        names = ", ".join(held["holders"]) or t("naskah.vacant")
+        due = (
+            ", " + t("naskah.due", when=shown_time(held["due_at"], zone)) if held["due_at"] else ""
         )
-    for label, key in (
-        ("Agenda", "agenda_number"),
-        ("Unit", "unit"),
-        ("Sender", "sender"),
-        ("Nomor surat", "nomor_surat"),
-        ("Tanggal surat", "tanggal_surat"),
-        ("Perihal", "perihal"),
-        ("Lampiran", "lampiran_count"),
-        ("Status", "status"),
+        late = ", " + t("naskah.late") if held["late"] else ""
+        status = t.label("status.disposition", held["status"])
+        line("naskah.held_by", f"{held['position']} ({names}): {status}{due}{late}")
+    for key, field in (
+        ("naskah.agenda", "agenda_number"),
+        ("naskah.unit", "unit"),
+        ("naskah.sender", "sender"),
+        ("naskah.nomor_surat", "nomor_surat"),
+        ("naskah.tanggal_surat", "tanggal_surat"),
+        ("naskah.perihal", "perihal"),
+        ("naskah.lampiran", "lampiran_count"),
     ):
-        out.write(f"{label:14}: {detail.get(key) if detail.get(key) is not None else '-'}\n")
-    out.write(f"{'Sifat':14}: {detail['sifat']['keamanan']} / {detail['sifat']['kecepatan']}\n")
+        line(key, detail.get(field))
+    line("naskah.status", t.label("status.naskah", detail["status"]))
+    for key, part in (("naskah.keamanan", "keamanan"), ("naskah.kecepatan", "kecepatan")):
+        code = detail["sifat"][part]
+        line(key, f"{t.label(f'sifat.{part}', code)} ({code})" if code else None)
     for attachment in detail["attachments"]:
-        out.write(f"{'Attachment':14}: {attachment['filename']} ({attachment['size']} bytes)\n")
-    out.write("Field sources:\n")
+        size = t("naskah.attachment_size", name=attachment["filename"], size=attachment["size"])
+        line("naskah.attachment", size)
+    out.write(t("naskah.sources") + "\n")
     for field, source in detail["field_sources"].items():
-        where = source.get("source", "?") + (f" line {source['line']}" if "line" in source else "")
-        out.write(f"  {field:14} from {where}: {source.get('text', '')!r}\n")
-    _print_routing(detail, out)
-    out.write("Timeline:\n")
+        origin = source.get("source", "?")
+        if "line" in source:
+            origin = t("naskah.source_line", source=origin, line=source["line"])
+        out.write(f"  {field:14} {t('naskah.source', where=origin)}: {source.get('text', '')!r}\n")
+    _print_routing(detail, out, zone, t)
+    out.write(t("naskah.timeline") + "\n")
     for event in detail["timeline"]:
-        out.write(f"  {shown_time(event['at'], zone)}  {event['type']:20} {event['actor']}\n")
+        when = shown_time(event["at"], zone)
+        out.write(f"  {when}  {t.event(event['type']):30} {event['actor']}\n")
 
 
-def _print_routing(detail: dict[str, Any], out: TextIO) -> None:
+def _print_routing(detail: dict[str, Any], out: TextIO, zone: str, t: Catalogue) -> None:
     """Which rules routed the letter and why, then the dispositions that resulted."""
     decision = detail.get("decision") or {}
     if decision:
-        out.write(f"Routing (rule set version {decision.get('rule_set_version') or '-'}):\n")
+        out.write(t("naskah.routing", version=decision.get("rule_set_version") or "-") + "\n")
+        hit_mark, miss_mark = t("naskah.rule_hit"), t("naskah.rule_miss")
+        error_mark = t("naskah.rule_error")
+        width = max(len(hit_mark), len(miss_mark), len(error_mark))
         for hit in decision.get("hits", []):
-            out.write(f"  HIT   {hit['rule']}: {hit['reason']}\n")
+            out.write(f"  {hit_mark:{width}} {hit['rule']}: {hit['reason']}\n")
         for miss in decision.get("misses", []):
-            out.write(f"  miss  {miss['rule']}: {miss['reason']}\n")
+            out.write(f"  {miss_mark:{width}} {miss['rule']}: {miss['reason']}\n")
         for error in decision.get("errors", []):
-            out.write(f"  ERROR {error['rule']}: {error['error']}\n")
+            out.write(f"  {error_mark:{width}} {error['rule']}: {error['error']}\n")
         if decision.get("ignore"):
-            out.write("  -> ignored: registered, nobody notified\n")
+            out.write(f"  {t('naskah.ignored')}\n")
     for item in detail.get("dispositions", []):
-        due = f", due {item['due_at']}" if item["due_at"] else ""
+        due = (
+            ", " + t("naskah.due", when=shown_time(item["due_at"], zone)) if item["due_at"] else ""
+        )
         instructions = ", ".join(item["instructions"]) or "-"
+        status = t.label("status.disposition", item["status"])
+        source = item["from"] or t("naskah.by_rule")
         out.write(
-            f"  {item['kind']:10} {item['from'] or '-'} -> {item['to']} [{instructions}]"
-            f"{due} ({item['status']})\n"
+            f"  {item['kind']:10} {source} -> {item['to']} [{instructions}]{due} ({status})\n"
         )
 
 
@@ -187,12 +207,12 @@ def cmd_agenda_export(args: argparse.Namespace) -> int:
             target = open(args.output, "w", encoding="utf-8", newline="")  # noqa: SIM115 - with below
         with app.db.read() as session, target as stream:
             total = count_naskah(session, args.year, args.unit)
-            progress = Progress(total, "export")
+            progress = Progress(total, args.t("export.progress"))
             zone = app.settings.mail.timezone
             rows = iter_naskah(session, args.year, args.unit, zone=zone)
             written = _write_export(stream, args.format, rows, progress, zone)
             progress.finish()
-    print(f"exported {written} naskah", file=sys.stderr)
+    print(args.t("export.done", count=written), file=sys.stderr)
     return 0
 
 

@@ -6,29 +6,28 @@ import argparse
 import sys
 from typing import Any
 
+from gateway.catalogue import Catalogue
 from gateway.cli.common import CommandError, read_yaml, ready_app, write_yaml
 from gateway.cli.output import dump_json, table
 
 
-def add_commands(commands: Any) -> None:
-    org = commands.add_parser("org", help="units, positions, people").add_subparsers(
+def add_commands(commands: Any, t: Catalogue) -> None:
+    org = commands.add_parser("org", help=t("help.org")).add_subparsers(
         dest="org_command", required=True
     )
-    importer = org.add_parser("import", help="make the organisation match a YAML file")
+    importer = org.add_parser("import", help=t("help.org.import"))
     importer.add_argument("file")
-    importer.add_argument(
-        "--keep-missing", action="store_true", help="do not deactivate what the file omits"
-    )
+    importer.add_argument("--keep-missing", action="store_true", help=t("help.org.keep_missing"))
     importer.set_defaults(handler=cmd_import)
-    exporter = org.add_parser("export", help="write the organisation as YAML")
-    exporter.add_argument("file", nargs="?", help="default: standard output")
+    exporter = org.add_parser("export", help=t("help.org.export"))
+    exporter.add_argument("file", nargs="?", help=t("help.output"))
     exporter.set_defaults(handler=cmd_export)
-    listing = org.add_parser("list", help="units and their positions")
-    listing.add_argument("--json", action="store_true")
+    listing = org.add_parser("list", help=t("help.org.list"))
+    listing.add_argument("--json", action="store_true", help=t("help.json"))
     listing.set_defaults(handler=cmd_list)
-    show = org.add_parser("show", help="a unit (CODE) or position (handle) and its holders")
+    show = org.add_parser("show", help=t("help.org.show"))
     show.add_argument("key")
-    show.add_argument("--json", action="store_true")
+    show.add_argument("--json", action="store_true", help=t("help.json"))
     show.set_defaults(handler=cmd_show)
 
 
@@ -36,7 +35,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     from gateway.org.document import OrgError, parse_org
     from gateway.org.store import import_org
 
-    data = read_yaml(args.file)
+    t: Catalogue = args.t
+    data = read_yaml(args.file, t)
     try:
         with ready_app(args) as app:
             document = parse_org(data, app.settings.mail.domain)
@@ -45,8 +45,13 @@ def cmd_import(args: argparse.Namespace) -> int:
     except OrgError as err:
         raise CommandError(f"{args.file}: {err}") from err
     print(
-        f"imported {args.file}: created {report.created or '-'}, updated {report.updated or '-'},"
-        f" deactivated {report.deactivated or '-'}"
+        t(
+            "org.imported",
+            file=args.file,
+            created=t.counts(report.created),
+            updated=t.counts(report.updated),
+            deactivated=t.counts(report.deactivated),
+        )
     )
     return 0
 
@@ -56,7 +61,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     with ready_app(args) as app, app.db.read() as session:
         document = export_org(session, app.settings.mail.domain)
-    write_yaml(document, args.file)
+    write_yaml(document, args.file, args.t)
     return 0
 
 
@@ -78,7 +83,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     else:
         table(
             [[i["unit"], i["handle"], i["title"], "*" if i["head"] else ""] for i in items],
-            ["UNIT", "HANDLE", "TITLE", "HEAD"],
+            args.t("org.headers").split("|"),
         )
     return 0
 
@@ -91,7 +96,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     with ready_app(args) as app, app.db.read() as session:
         detail = describe_position(session, args.key, app.clock(), app.settings.mail.domain)
     if detail is None:
-        raise CommandError(f"no unit or position {args.key!r}")
+        raise CommandError(args.t("org.not_found", key=repr(args.key)))
     if args.json:
         dump_json(detail)
     else:

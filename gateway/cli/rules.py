@@ -6,35 +6,36 @@ import argparse
 import getpass
 from typing import Any
 
+from gateway.catalogue import Catalogue
 from gateway.cli.common import CommandError, read_yaml, ready_app, write_yaml
-from gateway.cli.output import Progress, dump_json, table
+from gateway.cli.output import Progress, dump_json, shown_time, table
 
 
-def add_commands(commands: Any) -> None:
-    rules = commands.add_parser("rules", help="routing rules (versioned)").add_subparsers(
+def add_commands(commands: Any, t: Catalogue) -> None:
+    rules = commands.add_parser("rules", help=t("help.rules")).add_subparsers(
         dest="rules_command", required=True
     )
-    importer = rules.add_parser("import", help="validate a YAML file and save it as a new version")
+    importer = rules.add_parser("import", help=t("help.rules.import"))
     importer.add_argument("file")
     importer.add_argument("--author", default=getpass.getuser())
-    importer.add_argument("--comment", "-m", default="", help="why this change")
+    importer.add_argument("--comment", "-m", default="", help=t("help.rules.comment"))
     importer.set_defaults(handler=cmd_import)
-    exporter = rules.add_parser("export", help="write the current (or a given) version as YAML")
-    exporter.add_argument("file", nargs="?")
+    exporter = rules.add_parser("export", help=t("help.rules.export"))
+    exporter.add_argument("file", nargs="?", help=t("help.output"))
     exporter.add_argument("--version", type=int)
     exporter.set_defaults(handler=cmd_export)
-    hist = rules.add_parser("history", help="every saved version")
-    hist.add_argument("--json", action="store_true")
+    hist = rules.add_parser("history", help=t("help.rules.history"))
+    hist.add_argument("--json", action="store_true", help=t("help.json"))
     hist.set_defaults(handler=cmd_history)
-    back = rules.add_parser("rollback", help="make an older version current again")
+    back = rules.add_parser("rollback", help=t("help.rules.rollback"))
     back.add_argument("version", type=int)
     back.add_argument("--author", default=getpass.getuser())
     back.set_defaults(handler=cmd_rollback)
-    test = rules.add_parser("test", help="dry run over recent letters: current vs candidate rules")
-    test.add_argument("--last", type=int, default=100)
-    test.add_argument("--rules", metavar="FILE", help="candidate rules (default: current rules)")
-    test.add_argument("--json", action="store_true")
-    test.add_argument("--all", action="store_true", help="also list letters that do not change")
+    test = rules.add_parser("test", help=t("help.rules.test"))
+    test.add_argument("--last", type=int, default=100, help=t("help.rules.last"))
+    test.add_argument("--rules", metavar="FILE", help=t("help.rules.candidate"))
+    test.add_argument("--json", action="store_true", help=t("help.json"))
+    test.add_argument("--all", action="store_true", help=t("help.rules.all"))
     test.set_defaults(handler=cmd_test)
 
 
@@ -42,13 +43,14 @@ def cmd_import(args: argparse.Namespace) -> int:
     from gateway.routing.store import save_version
     from rules.model import RuleError
 
-    document = read_yaml(args.file)
+    t: Catalogue = args.t
+    document = read_yaml(args.file, t)
     try:
         with ready_app(args) as app, app.db.write() as session:
             version = save_version(session, document, args.author, args.comment, app.clock())
     except RuleError as err:
-        raise CommandError(f"{args.file}: refused, nothing saved: {err}") from err
-    print(f"saved rule set version {version} ({len(document.get('rules') or [])} rules)")
+        raise CommandError(t("rules.refused", file=args.file, error=err)) from err
+    print(t("rules.saved", version=version, count=len(document.get("rules") or [])))
     return 0
 
 
@@ -63,7 +65,9 @@ def cmd_export(args: argparse.Namespace) -> int:
                 version, document = current_document(session)
     except LookupError as err:
         raise CommandError(str(err)) from err
-    write_yaml(document, args.file, header=f"# rule set version {version}\n")
+    write_yaml(
+        document, args.file, args.t, header=args.t("rules.export_header", version=version) + "\n"
+    )
     return 0
 
 
@@ -87,9 +91,19 @@ def cmd_history(args: argparse.Namespace) -> int:
     if args.json:
         dump_json(items)
     else:
+        zone = args.settings.mail.timezone
         table(
-            [[i["version"], i["created_at"], i["author"], i["rules"], i["comment"]] for i in items],
-            ["VERSION", "SAVED (UTC)", "AUTHOR", "RULES", "COMMENT"],
+            [
+                [
+                    i["version"],
+                    shown_time(str(i["created_at"]), zone),
+                    i["author"],
+                    i["rules"],
+                    i["comment"],
+                ]
+                for i in items
+            ],
+            args.t("rules.history_headers").split("|"),
         )
     return 0
 
@@ -102,12 +116,13 @@ def cmd_rollback(args: argparse.Namespace) -> int:
         with ready_app(args) as app, app.db.write() as session:
             version = rollback(session, args.version, args.author, app.clock())
     except (LookupError, RuleError) as err:
-        raise CommandError(f"rollback refused: {err}") from err
-    print(f"version {args.version} is current again as version {version}")
+        raise CommandError(args.t("rules.rollback_refused", error=err)) from err
+    print(args.t("rules.rollback_done", version=args.version, new=version))
     return 0
 
 
 def cmd_test(args: argparse.Namespace) -> int:
+    from gateway.registry import count_naskah
     from gateway.routing.cache import compile_routing
     from gateway.routing.dryrun import compare_recent
     from gateway.routing.store import current_document
@@ -115,7 +130,8 @@ def cmd_test(args: argparse.Namespace) -> int:
     from rules.loader import compile_document
     from rules.model import RuleError
 
-    candidate_document = read_yaml(args.rules) if args.rules else None
+    t: Catalogue = args.t
+    candidate_document = read_yaml(args.rules, t) if args.rules else None
     with ready_app(args) as app, app.db.read() as session:
         settings = app.settings
         vocabulary = vocabulary_from_db(session)
@@ -127,7 +143,7 @@ def cmd_test(args: argparse.Namespace) -> int:
             except RuleError as err:
                 raise CommandError(f"{args.rules}: {err}") from err
         candidate = compile_routing(candidate_document or document, vocabulary, None)
-        progress = Progress(args.last, "dry run")
+        progress = Progress(min(args.last, count_naskah(session)), t("rules.test_progress"))
         comparisons = list(
             compare_recent(
                 session,
@@ -146,8 +162,10 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace, comparisons: list[Any], version: int | None) -> int:
-    from gateway.routing.dryrun import diff_lines
+    """A table of the letters (changed ones, or all with --all), then each change in words."""
+    from gateway.routing.dryrun import changes
 
+    t: Catalogue = args.t
     changed = [c for c in comparisons if c.changed]
     if args.json:
         dump_json(
@@ -160,22 +178,64 @@ def _report(args: argparse.Namespace, comparisons: list[Any], version: int | Non
                     "candidate": c.candidate,
                     "current_rules": c.current_rules,
                     "candidate_rules": c.candidate_rules,
+                    "changes": [
+                        {"field": field, "current": before, "candidate": after}
+                        for field, before, after in changes(c)
+                    ],
                 }
                 for c in comparisons
                 if c.changed or args.all
             ]
         )
         return 0
-    for c in comparisons:
-        if not c.changed and not args.all:
-            continue
-        mark = "CHANGED" if c.changed else "same"
-        print(f"{c.agenda_number}  [{mark}]  {c.perihal[:60]}")
-        now_rules = ", ".join(c.current_rules) or "-"
-        print(f"  rules now: {now_rules}; candidate: {', '.join(c.candidate_rules) or '-'}")
-        for line in diff_lines(c):
-            print(line)
-    print(
-        f"{len(comparisons)} letters checked against version {version}: {len(changed)} would change"
-    )
+    shown = [c for c in comparisons if c.changed or args.all]
+    if shown:
+        rows = [
+            [
+                c.agenda_number,
+                t("rules.test_changed") if c.changed else t("rules.test_same"),
+                ", ".join(c.current_rules) or "-",
+                ", ".join(c.candidate_rules) or "-",
+                ", ".join(t(f"rules.field.{field}") for field, _, _ in changes(c)) or "-",
+                c.perihal,
+            ]
+            for c in shown
+        ]
+        table(rows, t("rules.test_headers").split("|"))
+    if changed:
+        print()
+        print(t("rules.test_details"))
+        for c in changed:
+            print(c.agenda_number)
+            for field, before, after in changes(c):
+                label = t(f"rules.field.{field}")
+                print(f"  {label}: {readable(before, t)} -> {readable(after, t)}")
+    print(t("rules.test_summary", count=len(comparisons), version=version, changed=len(changed)))
     return 0
+
+
+def readable(value: Any, t: Catalogue) -> str:
+    """A routing outcome value in words: lists joined, sifat as its two parts, no Python."""
+    if value is None or value in ([], ""):
+        return "-"
+    if isinstance(value, bool):
+        return t("common.yes") if value else t("common.no")
+    if isinstance(value, dict) and set(value) == {"keamanan", "kecepatan"}:
+        return f"{value['keamanan'] or '-'} / {value['kecepatan'] or '-'}"
+    if isinstance(value, list) and all(isinstance(item, dict) for item in value):
+        return "; ".join(_disposition(item) for item in value)
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
+def _disposition(item: dict[str, Any]) -> str:
+    """One planned disposition: its targets, [instructions], due and note."""
+    text = ", ".join(item.get("to") or []) or "-"
+    if item.get("instructions"):
+        text += f" [{', '.join(item['instructions'])}]"
+    if item.get("due"):
+        text += f" ({item['due']})"
+    if item.get("note"):
+        text += f": {item['note']}"
+    return text

@@ -124,16 +124,12 @@ def _copy(letter: LetterForUnit) -> LetterForUnit:
     return LetterForUnit(letter.unit_code, list(letter.recipients))
 
 
-def diff_lines(comparison: Comparison) -> list[str]:
-    """Human-readable differences, one line per changed field."""
-    lines = []
-    for key in sorted(set(comparison.current) | set(comparison.candidate)):
-        before, after = comparison.current.get(key), comparison.candidate.get(key)
-        if before != after:
-            lines.append(f"  {key}: {_short(before)} -> {_short(after)}")
-    return lines
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) < 120 else text[:117] + "..."
+def changes(comparison: Comparison) -> list[tuple[str, Any, Any]]:
+    """The outcome fields that differ: (field, current value, candidate value)."""
+    keys = [key for key in comparison.current if key in comparison.candidate]
+    keys += [key for key in comparison.candidate if key not in comparison.current]
+    return [
+        (key, comparison.current.get(key), comparison.candidate.get(key))
+        for key in keys
+        if comparison.current.get(key) != comparison.candidate.get(key)
+    ]
