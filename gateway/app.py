@@ -5,24 +5,28 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from gateway.config import ImapAccount, Settings
 from gateway.core.directory import RecipientDirectory
 from gateway.db.engine import Database, make_engine
-from gateway.db.models import Outbox
 from gateway.intake.directory_loader import DirectoryCache, database_loader, load_directory
-from gateway.intake.imap.poller import AccountPoller, PollerDeps
-from gateway.outbound.sender import OutboxSender
-from gateway.pipeline.worker import Worker
 from gateway.routing.cache import RoutingCache
-from gateway.services import Services, make_services
 from gateway.timefmt import utcnow
 from gateway.ttl import Reused
-from gateway.workflow.bounces import record_undeliverable
-from gateway.workflow.intake_alerts import report_too_big
-from gateway.workflow.scheduler import Scheduler
+
+if TYPE_CHECKING:
+    # The running parts (worker, pollers, sender, scheduler) are imported when built, so
+    # a command such as `tnde naskah list` does not pay for the parser, PDF reader and
+    # IMAP client at start-up.
+    from gateway.intake.imap.poller import AccountPoller
+    from gateway.outbound.sender import OutboxSender
+    from gateway.pipeline.worker import Worker
+    from gateway.services import Services
+    from gateway.workflow.scheduler import Scheduler
 
 
 @dataclass
@@ -32,7 +36,6 @@ class App:
     settings: Settings
     db: Database
     clock: Callable[[], dt.datetime]
-    ctx: Services
     directory: DirectoryCache
     routing: RoutingCache = field(init=False)
     _worker_directory: Reused[RecipientDirectory] = field(init=False)
@@ -47,7 +50,15 @@ class App:
         db = Database(make_engine(settings.database))
         mail = settings.mail
         cache = DirectoryCache(database_loader(db, mail.domain, mail.gateway_addresses))
-        return cls(settings, db, clock, make_services(settings, clock), cache)
+        return cls(settings, db, clock, cache)
+
+    @cached_property
+    def ctx(self) -> Services:
+        """Mail composition, templates and identity: built when first needed, so commands
+        that only read the register skip the template engine and the MIME parser."""
+        from gateway.services import make_services
+
+        return make_services(self.settings, self.clock)
 
     def directory_for(self, session: Session) -> RecipientDirectory:
         """The directory as the worker sees it (reloaded after worker.refresh_interval)."""
@@ -64,9 +75,15 @@ class App:
         )
 
     def worker(self) -> Worker:
+        from gateway.pipeline.worker import Worker
+
         return Worker(self.db, self.ctx, self.directory_for, self.routing)
 
     def outbox_sender(self) -> OutboxSender:
+        from gateway.db.models import Outbox
+        from gateway.outbound.sender import OutboxSender
+        from gateway.workflow.bounces import record_undeliverable
+
         def undeliverable(session: Session, row: Outbox, detail: str, now: dt.datetime) -> None:
             record_undeliverable(session, self.ctx, row, detail, now)
 
@@ -74,6 +91,8 @@ class App:
 
     def imap_poller(self, account: ImapAccount, on_stored: Callable[[int], None]) -> AccountPoller:
         """A poller for one account, storing through the same path as SMTP."""
+        from gateway.intake.imap.poller import AccountPoller, PollerDeps
+        from gateway.workflow.intake_alerts import report_too_big
 
         def too_big(account: ImapAccount, folder: str, uid: int, size: int) -> None:
             with self.db.write() as session:
@@ -85,6 +104,8 @@ class App:
         return AccountPoller(deps, account)
 
     def scheduler(self) -> Scheduler:
+        from gateway.workflow.scheduler import Scheduler
+
         return Scheduler(self.db, self.ctx, self.clock)
 
     def close(self) -> None:

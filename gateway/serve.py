@@ -89,6 +89,7 @@ async def start(app: App, stop: asyncio.Event) -> Running:
     settings = app.settings
     running = Running()
     wake = asyncio.Event()
+    _ = app.ctx  # built here, once, before worker threads share it
     try:
         await asyncio.to_thread(app.directory.refresh_now)
     except Exception as err:  # Start anyway: RCPT answers 451 until the database is back.

@@ -371,6 +371,27 @@ def test_help_does_not_import_the_database_layer() -> None:
     assert result.stdout.strip() == "[]", result.stdout
 
 
+@pytest.mark.parametrize("command", [["naskah", "list"], ["check"]])
+def test_reading_commands_leave_the_running_parts_unimported(
+    command: list[str], cli_env: str, with_letters: RunningGateway
+) -> None:
+    """`naskah list` and `check` start fast: no Alembic, templates, MIME or PDF parser,
+    IMAP client or web server is imported to read the register."""
+    import subprocess
+    import sys
+
+    heavy = ("alembic", "jinja2", "pypdf", "imapclient", "aiohttp", "aiosmtpd")
+    code = (
+        "import sys; from gateway.cli.main import main; "
+        f"code = main({command!r}); "
+        f"print(code, sorted({{m.split('.')[0] for m in sys.modules}} & set({heavy!r})))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip().splitlines()[-1] == "0 []", result.stdout + result.stderr
+
+
 def test_people_read_indonesian_by_default_and_english_when_configured(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
