@@ -416,3 +416,32 @@ def test_people_read_indonesian_by_default_and_english_when_configured(
     with pytest.raises(SystemExit):
         main(["naskah", "--help"])
     assert "one naskah by agenda number or id" in capsys.readouterr().out
+
+
+def test_argparse_speaks_the_catalogue_language(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Usage, section titles and argparse's own errors: Indonesian, one line of error."""
+    monkeypatch.delenv("TNDE_UI__LANGUAGE", raising=False)
+    with pytest.raises(SystemExit) as exited:
+        main(["agenda", "export", "--format", "xml"])
+    err = capsys.readouterr().err
+    assert exited.value.code == 2
+    assert err.startswith("penggunaan: tnde agenda export")
+    assert err.splitlines()[-1] == (
+        "tnde agenda export: galat: argumen --format: pilihan 'xml' tidak dikenal"
+        " (pilih dari 'csv', 'json')"
+    )
+    with pytest.raises(SystemExit):
+        main(["naskah"])
+    assert "wajib diisi: PERINTAH" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "argumen posisi:" in out and "opsi:" in out and "tampilkan bantuan ini" in out
+    monkeypatch.setenv("TNDE_UI__LANGUAGE", "en")
+    with pytest.raises(SystemExit):
+        main(["naskah", "list", "--bogus"])
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "tnde: error: unrecognized arguments: --bogus"
+    )

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from gateway.catalogue import Catalogue
 from gateway.cli import audit, holidays, imap, inbound, instance, naskah, org, outbox, rules
 from gateway.cli.common import CommandError
+from gateway.cli.parser import parser_class
 from gateway.config import ConfigError, Settings, load_settings
 
 Handler = Callable[[argparse.Namespace], int]
@@ -20,11 +21,11 @@ Handler = Callable[[argparse.Namespace], int]
 
 def build_parser(t: Catalogue | None = None) -> argparse.ArgumentParser:
     t = t or Catalogue()
-    parser = argparse.ArgumentParser(prog="tnde", description=t("tnde.description"))
+    parser = parser_class(t)(prog="tnde", description=t("tnde.description"))
     parser.add_argument("--config", help=t("help.config"))
     parser.add_argument("-v", "--verbose", action="store_true", help=t("help.verbose"))
     parser.add_argument("--debug", action="store_true", help=t("help.debug"))
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", required=True)
     # Order is the order of `tnde --help`.
     for module in (instance, inbound, naskah, outbox, audit, org, rules, holidays, imap):
         module.add_commands(commands, t)
@@ -34,11 +35,11 @@ def build_parser(t: Catalogue | None = None) -> argparse.ArgumentParser:
 def _settings_first(argv: Sequence[str] | None) -> tuple[Settings | None, ConfigError | None]:
     """Settings before the full parser, so its help speaks `[ui] language`; a broken
     configuration is reported after parsing, so `tnde --help` still works."""
-    early = argparse.ArgumentParser(add_help=False)
+    early = argparse.ArgumentParser(add_help=False, exit_on_error=False)
     early.add_argument("--config")
     try:
         known, _ = early.parse_known_args(argv)
-    except SystemExit:  # `--config` without a value: the full parser says so below.
+    except argparse.ArgumentError:  # `--config` without a value: the full parser says so.
         known = argparse.Namespace(config=None)
     try:
         return load_settings(known.config), None
