@@ -1,8 +1,8 @@
 """The message catalogue: every text a person reads on the command line or in the panel.
 
 Bahasa Indonesia is the default; `[ui] language = "en"` selects English. The texts live
-in `gateway/data/messages.toml`, one table per key with an `id` and an `en` entry, so a
-translator sees both side by side. Mail to officials and senders (notices, receipts) is
+in `gateway/data/messages/*.toml` (one file per area: cli, config, ...), one table per
+key with an `id` and an `en` entry, so a translator sees both side by side. Mail to officials and senders (notices, receipts) is
 official correspondence and stays in Bahasa Indonesia whatever the setting.
 """
 
@@ -19,9 +19,14 @@ DEFAULT_LANGUAGE = "id"
 
 @cache
 def load_messages() -> dict[str, dict[str, str]]:
-    """Key -> {language: text}, read once per process."""
-    text = (Path(__file__).parent / "data" / "messages.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    """Key -> {language: text}, read once per process; a key defined twice is an error."""
+    messages: dict[str, dict[str, str]] = {}
+    for path in sorted((Path(__file__).parent / "data" / "messages").glob("*.toml")):
+        for key, entry in tomllib.loads(path.read_text(encoding="utf-8")).items():
+            if key in messages:
+                raise ValueError(f"{path.name}: {key} is already defined in another file")
+            messages[key] = entry
+    return messages
 
 
 def placeholders(text: str) -> set[str]:

@@ -82,7 +82,7 @@ def test_every_key_the_code_asks_for_exists() -> None:
     keys = keys_in_code()
     assert len(keys) > 100  # the scan found the command line's texts
     missing = sorted(k for k in keys if k not in load_messages())
-    assert missing == [], f"keys used in the code but absent from messages.toml: {missing}"
+    assert missing == [], f"keys used in the code but absent from the catalogue: {missing}"
 
 
 def test_no_text_is_left_unused() -> None:
