@@ -174,6 +174,36 @@ class WorkflowSettings:
 
 
 @dataclass(frozen=True)
+class TrackingSettings:
+    # Receipts carry a link /lacak/<token> where the sending agency follows its letter.
+    enabled: bool = True
+    # A short notice to the sender when the letter is closed (selesai).
+    notify_done: bool = True
+    # Links stop working this many days after the letter is closed.
+    retention_days: int = 365
+    # STATUS replies answered per sender and letter per day; more are recorded, not answered.
+    status_replies_per_day: int = 5
+    # Tracking page requests per client address per minute; more get 429.
+    page_requests_per_minute: int = 30
+    # Per-unit overrides: units.SETDA.enabled = false, units.DINKES.notify_done = false.
+    units: Mapping[str, Mapping[str, bool]] = field(default_factory=dict)
+
+    def _for(self, unit_code: str, key: str) -> bool:
+        for code, overrides in self.units.items():
+            if code.upper() == unit_code.upper() and key in overrides:
+                return bool(overrides[key])
+        return bool(getattr(self, key))
+
+    def enabled_for(self, unit_code: str) -> bool:
+        """Tracking links for this unit's letters."""
+        return self._for(unit_code, "enabled")
+
+    def notify_done_for(self, unit_code: str) -> bool:
+        """The done notice for this unit's letters (only where tracking is on)."""
+        return self.enabled_for(unit_code) and self._for(unit_code, "notify_done")
+
+
+@dataclass(frozen=True)
 class UiSettings:
     # What the command line and the panel speak: "id" (Bahasa Indonesia) or "en".
     # Mail to officials and senders is official correspondence and stays Indonesian.
@@ -245,6 +275,7 @@ class Settings:
     templates: TemplatesSettings = field(default_factory=TemplatesSettings)
     workflow: WorkflowSettings = field(default_factory=WorkflowSettings)
     ui: UiSettings = field(default_factory=UiSettings)
+    tracking: TrackingSettings = field(default_factory=TrackingSettings)
     imap: tuple[ImapAccount, ...] = ()
     source: str = "defaults"
 
@@ -302,6 +333,19 @@ def value_problems(settings: Settings) -> list[str]:
         problems.append(
             f"mail.timezone: {mail.timezone!r} is not a time zone (e.g. 'Asia/Jakarta')"
         )
+    for code, overrides in settings.tracking.units.items():
+        for name, flag in dict(overrides).items():
+            if name not in ("enabled", "notify_done") or not isinstance(flag, bool):
+                problems.append(
+                    f"tracking.units.{code}.{name}: only enabled and notify_done, true or false"
+                )
+    for limit_key, limit in (
+        ("tracking.retention_days", settings.tracking.retention_days),
+        ("tracking.status_replies_per_day", settings.tracking.status_replies_per_day),
+        ("tracking.page_requests_per_minute", settings.tracking.page_requests_per_minute),
+    ):
+        if limit <= 0:
+            problems.append(f"{limit_key}: must be greater than 0, got {limit}")
     if settings.ui.language not in ("id", "en"):
         problems.append(f"ui.language: {settings.ui.language!r} must be 'id' or 'en'")
     if not _HOSTNAME.match(mail.domain):
