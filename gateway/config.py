@@ -15,12 +15,64 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from gateway.catalogue import DEFAULT_LANGUAGE, LANGUAGES, Catalogue
+
 ENV_PREFIX = "TNDE_"
 CONFIG_ENV = "TNDE_CONFIG"
 
 
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the configuration: a catalogue key (config.toml) and the values
+    its text names. Keys and values go in as fields so they stay verbatim in any language;
+    values the text shows quoted arrive already quoted (repr)."""
+
+    key: str
+    fields: Mapping[str, object] = field(default_factory=dict)
+
+    def text(self, t: Catalogue) -> str:
+        """The problem as a sentence in the catalogue's language."""
+        return t(self.key, **self.fields)
+
+
 class ConfigError(ValueError):
-    """A configuration file or environment value is wrong; the message names the key."""
+    """A configuration file or environment value is wrong; every problem names its key.
+
+    The problems are data; str() renders them in `language` (Indonesian unless
+    load_settings could tell `[ui] language`), so callers that print the error speak the
+    reader's language without knowing the settings, which may be the broken part.
+    """
+
+    def __init__(
+        self,
+        *problems: Problem,
+        source: str | None = None,
+        summary: bool = False,
+        language: str = DEFAULT_LANGUAGE,
+    ) -> None:
+        super().__init__(*problems)
+        self.problems = problems
+        # The file the problems are in, named in the summary's header line.
+        self.source = source
+        # A count header above the problems, one per indented line (what load_settings
+        # collects); otherwise the problems alone.
+        self.summary = summary
+        self.language = language
+
+    def render(self, language: str | None = None) -> str:
+        """The message in `language` (default: the error's own)."""
+        t = Catalogue(language or self.language)
+        lines = [problem.text(t) for problem in self.problems]
+        if not self.summary:
+            return "\n".join(lines)
+        if self.source:
+            header = t("config.problems_in", count=len(lines), file=self.source)
+        else:
+            header = t("config.problems", count=len(lines))
+        return header + "\n  " + "\n  ".join(lines)
+
+    def __str__(self) -> str:
+        return self.render()
 
 
 @dataclass(frozen=True)
@@ -287,32 +339,61 @@ def load_settings(
     environ = os.environ if environ is None else environ
     chosen = path or environ.get(CONFIG_ENV) or None
     raw: dict[str, Any] = {}
-    if chosen:
-        try:
-            raw = tomllib.loads(Path(chosen).read_text(encoding="utf-8"))
-        except FileNotFoundError as err:
-            raise ConfigError(f"configuration file {chosen} does not exist") from err
-        except tomllib.TOMLDecodeError as err:
-            raise ConfigError(f"configuration file {chosen}: {err}") from err
-    _apply_environment(raw, environ)
-    settings: Settings = _build(Settings, dict(raw), "")
+    # The errors speak ui.language when the file and environment tell it, else Indonesian.
+    language = _language(raw, environ)
+    try:
+        if chosen:
+            raw = _read_file(chosen)
+            language = _language(raw, environ)
+        _apply_environment(raw, environ)
+        settings: Settings = _build(Settings, dict(raw), "")
+    except ConfigError as err:
+        err.language = language
+        raise
     problems = value_problems(settings)
     for index, account in enumerate(settings.imap):
         try:
             validate_imap(account, f"imap[{index}]")
         except ConfigError as err:
-            problems.append(str(err))
+            problems += err.problems
     names = [a.name for a in settings.imap]
     if len(names) != len(set(names)):
-        problems.append("two [[imap]] accounts have the same name")
+        problems.append(Problem("config.imap.same_name"))
     if problems:
         # Every problem at once, each naming its key: one fix-and-retry, not one per run.
-        where = f" in {chosen}" if chosen else ""
-        raise ConfigError(f"{len(problems)} problem(s){where}:\n  " + "\n  ".join(problems))
+        raise ConfigError(
+            *problems, source=str(chosen) if chosen else None, summary=True, language=language
+        )
     return dataclasses.replace(settings, source=str(chosen) if chosen else "defaults")
 
 
-SUPPORTED_DATABASES = "sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/NAME"
+def _read_file(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The configuration file as a raw table."""
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise ConfigError(Problem("config.file_missing", {"file": str(path)})) from err
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(
+            Problem("config.file_invalid", {"file": str(path), "error": str(err)})
+        ) from err
+
+
+def _language(raw: Mapping[str, Any], environ: Mapping[str, str]) -> str:
+    """ui.language from the environment (TNDE_UI__LANGUAGE) or else the raw file when it is
+    a known language, else the default: the settings themselves may be what is broken."""
+    value: Any = None
+    ui = raw.get("ui")
+    if isinstance(ui, dict):
+        value = ui.get("language")
+    for name, text in environ.items():
+        if name.startswith(ENV_PREFIX) and name[len(ENV_PREFIX) :].lower() == "ui__language":
+            value = _parse_env_value(text)
+    return value if isinstance(value, str) and value in LANGUAGES else DEFAULT_LANGUAGE
+
+
+# The database URL forms the gateway supports, named when database.url is none of them.
+SUPPORTED_DATABASES = ("sqlite:///PATH", "postgresql+psycopg://USER@HOST:PORT/NAME")
 _HOSTNAME = re.compile(
     r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*"
     r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$",
@@ -321,42 +402,53 @@ _HOSTNAME = re.compile(
 _LOCAL_PART = re.compile(r"^[a-z0-9!#$&'*=?^_`{|}~-]+(?:\.[a-z0-9!#$&'*=?^_`{|}~-]+)*$")
 
 
-def value_problems(settings: Settings) -> list[str]:
+def value_problems(settings: Settings) -> list[Problem]:
     """Values that parse but cannot work (a misspelt time zone, a port out of range), each
     naming its key: refused when the configuration is loaded, not when the first letter
     arrives."""
-    problems: list[str] = []
+    problems: list[Problem] = []
     mail = settings.mail
     try:
         ZoneInfo(mail.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         problems.append(
-            f"mail.timezone: {mail.timezone!r} is not a time zone (e.g. 'Asia/Jakarta')"
+            Problem("config.timezone", {"key": "mail.timezone", "value": repr(mail.timezone)})
         )
     for code, overrides in settings.tracking.units.items():
         for name, flag in dict(overrides).items():
             if name not in ("enabled", "notify_done") or not isinstance(flag, bool):
-                problems.append(
-                    f"tracking.units.{code}.{name}: only enabled and notify_done, true or false"
-                )
+                key = f"tracking.units.{code}.{name}"
+                problems.append(Problem("config.tracking_unit", {"key": key}))
     for limit_key, limit in (
         ("tracking.retention_days", settings.tracking.retention_days),
         ("tracking.status_replies_per_day", settings.tracking.status_replies_per_day),
         ("tracking.page_requests_per_minute", settings.tracking.page_requests_per_minute),
     ):
         if limit <= 0:
-            problems.append(f"{limit_key}: must be greater than 0, got {limit}")
-    if settings.ui.language not in ("id", "en"):
-        problems.append(f"ui.language: {settings.ui.language!r} must be 'id' or 'en'")
+            problems.append(Problem("config.positive", {"key": limit_key, "value": limit}))
+    if settings.ui.language not in LANGUAGES:
+        value = repr(settings.ui.language)
+        problems.append(Problem("config.language", {"key": "ui.language", "value": value}))
     if not _HOSTNAME.match(mail.domain):
-        problems.append(f"mail.domain: {mail.domain!r} is not a domain name")
+        problems.append(
+            Problem("config.domain", {"key": "mail.domain", "value": repr(mail.domain)})
+        )
     for key in ("sender_local", "reply_local"):
         value = getattr(mail, key)
         if not _LOCAL_PART.match(value):
-            problems.append(f"mail.{key}: {value!r} is not a valid address local part")
+            problems.append(
+                Problem("config.local_part", {"key": f"mail.{key}", "value": repr(value)})
+            )
     if mail.reply_local not in mail.gateway_addresses:
         problems.append(
-            f"mail.gateway_addresses: must include mail.reply_local ({mail.reply_local!r})"
+            Problem(
+                "config.gateway_addresses",
+                {
+                    "key": "mail.gateway_addresses",
+                    "other": "mail.reply_local",
+                    "value": repr(mail.reply_local),
+                },
+            )
         )
     for key, value in (
         ("smtp.listen", settings.smtp.listen),
@@ -368,20 +460,44 @@ def value_problems(settings: Settings) -> list[str]:
     url = settings.database.url
     scheme = url.partition("://")[0].lower() if "://" in url else ""
     if scheme.partition("+")[0] not in ("sqlite", "postgresql"):
-        problems.append(f"database.url: {url!r} is not supported; use {SUPPORTED_DATABASES}")
+        sqlite, postgresql = SUPPORTED_DATABASES
+        problems.append(
+            Problem(
+                "config.database_url",
+                {
+                    "key": "database.url",
+                    "value": repr(url),
+                    "sqlite": sqlite,
+                    "postgresql": postgresql,
+                },
+            )
+        )
     public = settings.web.public_url
     if public and not re.match(r"^https?://[^\s/]+", public):
-        problems.append(f"web.public_url: {public!r} must start with https:// (or http://)")
+        problems.append(
+            Problem("config.public_url", {"key": "web.public_url", "value": repr(public)})
+        )
     directory = settings.templates.directory
     if directory and not Path(directory).is_dir():
-        problems.append(f"templates.directory: {directory!r} is not a directory")
+        problems.append(
+            Problem("config.directory", {"key": "templates.directory", "value": repr(directory)})
+        )
     if not 0 <= settings.workflow.digest_hour <= 23:
-        problems.append(f"workflow.digest_hour: {settings.workflow.digest_hour} is not 0-23")
+        problems.append(
+            Problem(
+                "config.digest_hour",
+                {"key": "workflow.digest_hour", "value": settings.workflow.digest_hour},
+            )
+        )
     for item in settings.workflow.local_holidays:
         try:
             dt.date.fromisoformat(item.split()[0])
         except (ValueError, IndexError):
-            problems.append(f"workflow.local_holidays: {item!r} must look like '2026-04-22 Name'")
+            problems.append(
+                Problem(
+                    "config.local_holiday", {"key": "workflow.local_holidays", "value": repr(item)}
+                )
+            )
     for key, number in (
         ("mail.max_message_size", mail.max_message_size),
         ("mail.reply_token_days", mail.reply_token_days),
@@ -391,49 +507,45 @@ def value_problems(settings: Settings) -> list[str]:
         ("outbound.timeout", settings.outbound.timeout),
     ):
         if number <= 0:
-            problems.append(f"{key}: must be greater than 0, got {number}")
+            problems.append(Problem("config.positive", {"key": key, "value": number}))
     return problems
 
 
-def _listen_problems(key: str, value: str) -> list[str]:
+def _listen_problems(key: str, value: str) -> list[Problem]:
+    """What is wrong with a host:port setting: its form, or a port out of range."""
     try:
         target = parse_listen(value, key)
     except ConfigError as err:
-        return [str(err)]
+        return list(err.problems)
     if target is not None and not 0 <= target[1] <= 65535:
-        return [f"{key}: port {target[1]} is out of range (0-65535)"]
+        return [Problem("config.port_range", {"key": key, "port": target[1]})]
     return []
 
 
 def validate_imap(account: ImapAccount, where: str) -> None:
     """Refuse IMAP settings that would fail later or weaken security silently."""
+    fields = {"where": where}
     if not account.name or not account.host or not account.username:
-        raise ConfigError(f"{where}: name, host and username are required")
+        raise ConfigError(Problem("config.imap.required", fields))
     if "@" not in account.deliver_to:
-        raise ConfigError(
-            f"{where}.deliver_to: give the unit address mail from this mailbox "
-            "counts as addressed to, e.g. setda@<[mail] domain>"
-        )
+        raise ConfigError(Problem("config.imap.deliver_to", fields))
     if account.tls not in ("implicit", "starttls", "none"):
-        raise ConfigError(f"{where}.tls must be implicit, starttls or none")
+        raise ConfigError(Problem("config.imap.tls", fields))
     if account.tls == "none" and not (
         account.allow_plaintext and account.host in ("localhost", "127.0.0.1", "::1")
     ):
-        raise ConfigError(
-            f"{where}.tls = none sends the password in clear: only to localhost, "
-            "and only with allow_plaintext = true"
-        )
+        raise ConfigError(Problem("config.imap.plaintext", fields))
     if account.auth not in ("login", "xoauth2"):
-        raise ConfigError(f"{where}.auth must be login or xoauth2")
+        raise ConfigError(Problem("config.imap.auth", fields))
     if account.auth == "xoauth2" and not account.token_command:
-        raise ConfigError(f"{where}: auth = xoauth2 needs token_command")
+        raise ConfigError(Problem("config.imap.token_command", fields))
     if account.after not in ("move", "flag"):
-        raise ConfigError(f"{where}.after must be move or flag")
+        raise ConfigError(Problem("config.imap.after", fields))
     if not 30 <= account.idle_restart <= 29 * 60:
-        raise ConfigError(f"{where}.idle_restart must be between 30 and 1740 seconds (RFC 2177)")
+        raise ConfigError(Problem("config.imap.idle_restart", fields))
     for folder in (*account.folders, account.move_to, account.too_big_folder):
         if any(ord(ch) < 32 or ord(ch) == 127 for ch in folder):
-            raise ConfigError(f"{where}: folder name {folder!r} contains control characters")
+            raise ConfigError(Problem("config.imap.folder", {**fields, "value": repr(folder)}))
 
 
 def _apply_environment(raw: dict[str, Any], environ: Mapping[str, str]) -> None:
@@ -455,12 +567,12 @@ def _step(target: Any, part: str, following: str, name: str) -> Any:
     """One level down a TNDE_A__B__C path; digits index [[arrays]] (TNDE_IMAP__0__HOST)."""
     if isinstance(target, list):
         if not part.isdigit():
-            raise ConfigError(f"{name}: {part} must be an index into the list")
+            raise ConfigError(Problem("config.env_index", {"name": name, "part": part}))
         while len(target) <= int(part):
             target.append({})
         return target[int(part)]
     if not isinstance(target, dict):
-        raise ConfigError(f"{name}: {part} is not a table")
+        raise ConfigError(Problem("config.env_table", {"name": name, "part": part}))
     default: Any = [] if following.isdigit() else {}
     return target.setdefault(part, default)
 
@@ -476,13 +588,15 @@ def _parse_env_value(value: str) -> Any:
 def _build(cls: type[Any], raw: Any, where: str) -> Any:
     """Build a settings dataclass from a table, refusing unknown keys and wrong types."""
     if not isinstance(raw, dict):
-        raise ConfigError(f"[{where}] must be a table")
+        raise ConfigError(Problem("config.section_table", {"section": where}))
     hints = typing.get_type_hints(cls)
     known = {f.name for f in dataclasses.fields(cls) if f.name != "source"}
     unknown = sorted(set(raw) - known)
     if unknown:
-        label = f"[{where}]" if where else "top level"
-        raise ConfigError(f"unknown key(s) in {label}: {', '.join(unknown)}")
+        names = ", ".join(unknown)
+        if where:
+            raise ConfigError(Problem("config.unknown_keys", {"section": where, "keys": names}))
+        raise ConfigError(Problem("config.unknown_keys_top", {"keys": names}))
     values = {}
     for name, value in raw.items():
         key = f"{where}.{name}" if where else name
@@ -498,17 +612,17 @@ def _coerce(hint: Any, value: Any, key: str) -> Any:
     args = typing.get_args(hint)
     if origin is tuple and args and isinstance(args[0], type) and dataclasses.is_dataclass(args[0]):
         if not isinstance(value, list):
-            raise ConfigError(f"{key} must be a list of tables ([[{key}]])")
+            raise ConfigError(Problem("config.table_list", {"key": key}))
         return tuple(_build(args[0], item, f"{key}[{i}]") for i, item in enumerate(value))
     if origin is tuple:
         if isinstance(value, str):
             value = [item.strip() for item in value.split(",") if item.strip()]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{key} must be a list of strings")
+            raise ConfigError(Problem("config.string_list", {"key": key}))
         return tuple(value)
     if origin in (Mapping, dict) or (isinstance(origin, type) and issubclass(origin, Mapping)):
         if not isinstance(value, dict):
-            raise ConfigError(f"{key} must be a table")
+            raise ConfigError(Problem("config.table", {"key": key}))
         return value
     if hint is float and isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
@@ -516,7 +630,8 @@ def _coerce(hint: Any, value: Any, key: str) -> Any:
         return value
     if isinstance(hint, types.UnionType):
         return value
-    raise ConfigError(f"{key} must be of type {getattr(hint, '__name__', hint)}, got {value!r}")
+    kind = getattr(hint, "__name__", hint)
+    raise ConfigError(Problem("config.type", {"key": key, "type": kind, "value": repr(value)}))
 
 
 def parse_listen(value: str, key: str) -> tuple[str, int] | None:
@@ -526,5 +641,5 @@ def parse_listen(value: str, key: str) -> tuple[str, int] | None:
         return None
     host, sep, port = value.rpartition(":")
     if not sep or not port.isdigit():
-        raise ConfigError(f"{key} must look like 127.0.0.1:2525, got {value!r}")
+        raise ConfigError(Problem("config.listen", {"key": key, "value": repr(value)}))
     return host.strip("[]") or "0.0.0.0", int(port)

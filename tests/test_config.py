@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from gateway.catalogue import load_messages
 from gateway.config import ConfigError, Settings, load_settings, parse_listen
 
-EXAMPLE = Path(__file__).parent.parent / "deploy" / "tnde.example.toml"
+ROOT = Path(__file__).parent.parent
+EXAMPLE = ROOT / "deploy" / "tnde.example.toml"
 
 
 def test_no_file_gives_working_local_defaults() -> None:
@@ -66,7 +70,7 @@ def test_errors_name_the_key(tmp_path: Path, text: str, message: str) -> None:
 
 
 def test_missing_file_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="does not exist"):
+    with pytest.raises(ConfigError, match="tidak ada"):
         load_settings(tmp_path / "absent.toml", environ={})
 
 
@@ -124,7 +128,7 @@ def test_imap_accounts_from_the_environment_and_their_validation() -> None:
         with pytest.raises(ConfigError, match=r"imap\[0\]"):
             load_settings(None, environ={**base, key: value})
     twice = {**base, **{k.replace("__0__", "__1__"): v for k, v in base.items()}}
-    with pytest.raises(ConfigError, match="same name"):
+    with pytest.raises(ConfigError, match="nama yang sama"):
         load_settings(None, environ=twice)
 
 
@@ -152,7 +156,7 @@ def test_values_that_cannot_work_are_refused_at_load_naming_the_key(
 def test_an_unsupported_database_url_names_the_supported_forms(url: str) -> None:
     with pytest.raises(ConfigError) as err:
         load_settings(environ={"TNDE_DATABASE__URL": url})
-    assert "sqlite:///PATH or postgresql+psycopg://" in str(err.value)
+    assert "sqlite:///PATH atau postgresql+psycopg://" in str(err.value)
 
 
 def test_every_problem_is_reported_at_once() -> None:
@@ -165,5 +169,82 @@ def test_every_problem_is_reported_at_once() -> None:
             }
         )
     text = str(err.value)
-    assert text.startswith("3 problem(s)")
+    assert text.startswith("3 masalah:")
     assert "mail.timezone" in text and "smtp.listen" in text and "workflow.digest_hour" in text
+
+
+def test_errors_speak_ui_language_from_the_environment_else_indonesian() -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(environ={"TNDE_MAIL__TIMEZONE": "Asia/Jakrta"})
+    assert str(err.value) == (
+        "1 masalah:\n  mail.timezone: 'Asia/Jakrta' bukan zona waktu (mis. 'Asia/Jakarta')"
+    )
+    with pytest.raises(ConfigError) as err:
+        load_settings(environ={"TNDE_MAIL__TIMEZONE": "Asia/Jakrta", "TNDE_UI__LANGUAGE": "en"})
+    assert str(err.value) == (
+        "1 problem(s):\n  mail.timezone: 'Asia/Jakrta' is not a time zone (e.g. 'Asia/Jakarta')"
+    )
+    # A language the catalogue does not know is itself a problem, reported in Indonesian.
+    with pytest.raises(ConfigError) as err:
+        load_settings(environ={"TNDE_MAIL__TIMEZONE": "Asia/Jakrta", "TNDE_UI__LANGUAGE": "jawa"})
+    assert "bukan zona waktu" in str(err.value) and "ui.language: 'jawa' harus" in str(err.value)
+
+
+def test_a_file_with_two_problems_reports_both_in_indonesian(tmp_path: Path) -> None:
+    config = tmp_path / "tnde.toml"
+    config.write_text(
+        '[mail]\ntimezone = "Asia/Jakrta"\n[workflow]\ndigest_hour = 24\n', encoding="utf-8"
+    )
+    with pytest.raises(ConfigError) as err:
+        load_settings(config, environ={})
+    assert str(err.value).splitlines() == [
+        f"2 masalah di {config}:",
+        "  mail.timezone: 'Asia/Jakrta' bukan zona waktu (mis. 'Asia/Jakarta')",
+        "  workflow.digest_hour: 24 bukan jam 0-23",
+    ]
+    assert [problem.key for problem in err.value.problems] == [
+        "config.timezone",
+        "config.digest_hour",
+    ]
+
+
+def test_the_files_own_ui_language_is_used_even_when_another_key_is_wrong(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "tnde.toml"
+    config.write_text('[ui]\nlanguage = "en"\n[smtp]\nlisen = 1\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"^unknown key\(s\) in \[smtp\]: lisen$"):
+        load_settings(config, environ={})
+    with pytest.raises(ConfigError, match=r"^kunci tak dikenal di \[smtp\]: lisen$"):
+        load_settings(config, environ={"TNDE_UI__LANGUAGE": "id"})
+    # A file that does not parse cannot tell its language; the environment still can.
+    config.write_text('[ui]\nlanguage = "en"\n[mail\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="^" + re.escape(f"berkas konfigurasi {config}: ")):
+        load_settings(config, environ={})
+    with pytest.raises(ConfigError, match="^" + re.escape(f"configuration file {config}: ")):
+        load_settings(config, environ={"TNDE_UI__LANGUAGE": "en"})
+
+
+def test_parse_listen_errors_are_indonesian_by_default() -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_listen("localhost", "web.listen")
+    assert str(err.value) == "web.listen harus berbentuk 127.0.0.1:2525, bukan 'localhost'"
+    assert err.value.render("en") == "web.listen must look like 127.0.0.1:2525, got 'localhost'"
+
+
+def test_every_problem_the_configuration_reports_has_a_text() -> None:
+    """Problem("config....", ...) keys in gateway/config.py all exist in the catalogue, and
+    every config.* text is one the code reports."""
+    tree = ast.parse((ROOT / "gateway" / "config.py").read_text(encoding="utf-8"))
+    used = {
+        node.args[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and getattr(node.func, "id", None) == "Problem"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+    }
+    texts = {key for key in load_messages() if key.startswith("config.")}
+    assert len(used) > 30
+    assert sorted(used - texts) == []
+    assert sorted(texts - used - {"config.problems", "config.problems_in"}) == []

@@ -49,7 +49,8 @@ def _settings_first(argv: Sequence[str] | None) -> tuple[Settings | None, Config
 
 def main(argv: Sequence[str] | None = None) -> int:
     settings, config_error = _settings_first(argv)
-    t = Catalogue(settings.ui.language if settings else "id")
+    language = settings.ui.language if settings else getattr(config_error, "language", "id")
+    t = Catalogue(language)
     args = build_parser(t).parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
