@@ -2,8 +2,9 @@
 
 Bahasa Indonesia is the default; `[ui] language = "en"` selects English. The texts live
 in `gateway/data/messages/*.toml` (one file per area: cli, config, ...), one table per
-key with an `id` and an `en` entry, so a translator sees both side by side. Mail to officials and senders (notices, receipts) is
-official correspondence and stays in Bahasa Indonesia whatever the setting.
+key with an `id` and an `en` entry, so a translator sees both side by side. Mail to
+officials and senders (notices, receipts) is official correspondence and stays in Bahasa
+Indonesia whatever the setting.
 """
 
 from __future__ import annotations

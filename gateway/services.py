@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from gateway.audit import record_event
 from gateway.config import Settings
+from gateway.core.tokens import make_tracking_token
 from gateway.db.models import Event, Outbox
 from gateway.db.secret import read_secret
 from gateway.outbound.compose import Identity, OutgoingMail, compose
@@ -30,7 +31,7 @@ from gateway.timefmt import local
 # neither do the security mail about unverified replies (confirmation, security_alert),
 # which is bounded per letter and hour instead: a flood of forged replies must never use
 # up the cap that answers the official's own commands.
-CAPPED_KINDS = ("reminder", "escalation", "digest", "command_receipt", "alert")
+CAPPED_KINDS = ("reminder", "escalation", "digest", "command_receipt", "alert", "tracking_status")
 
 
 class ReplySecret:
@@ -71,6 +72,16 @@ class Services:
 
     def reply_secret(self, session: Session) -> bytes:
         return self.secret.get(session)
+
+    def tracking_links(self, session: Session, naskah_id: int, address: str) -> tuple[str, str]:
+        """(page, Reply-To) of a receipt: /lacak/<token> and balasan+<token>@domain, the
+        token binding the letter to the address the receipt goes to. Without [web]
+        public_url the page is on the local listener (enough for the demo)."""
+        token = make_tracking_token(self.reply_secret(session), naskah_id, address)
+        settings = self.settings
+        base = settings.web.public_url.rstrip("/") or f"http://{settings.web.listen}"
+        mail = settings.mail
+        return f"{base}/lacak/{token}", f"{mail.reply_local}+{token}@{mail.domain}"
 
     def system_event(
         self,

@@ -17,11 +17,22 @@ from rules.model import Decision
 
 ROOT = Path(__file__).parent.parent
 SOURCES = [*ROOT.joinpath("gateway").rglob("*.py"), *ROOT.joinpath("webadmin").rglob("*.py")]
-TEMPLATES = list(ROOT.joinpath("webadmin", "templates").rglob("*.html"))
+TEMPLATES = [
+    *ROOT.joinpath("webadmin", "templates").rglob("*.html"),
+    *ROOT.joinpath("gateway", "templates").rglob("*.j2"),
+]
 # Keys built at run time from a stored value: `t.label("status.inbound", state)` and
 # f-strings such as t(f"rules.field.{field}").
 CHANNELS = ("system", "email", "cli", "rule", "web")  # event channels and actors, not types
-GROUPS = ("sifat.", "status.", "event.", "outbox.kind.", "rules.field.", "count.")
+GROUPS = (
+    "lacak.milestone.",
+    "sifat.",
+    "status.",
+    "event.",
+    "outbox.kind.",
+    "rules.field.",
+    "count.",
+)
 
 
 def _calls(name: str) -> list[ast.Call]:
@@ -42,7 +53,9 @@ def keys_in_code() -> set[str]:
         if call.args and isinstance(call.args[0], ast.Constant):
             keys.add(call.args[0].value)
     for path in TEMPLATES:
-        keys |= set(re.findall(r"""\bt\(["']([a-z_.]+)["']""", path.read_text(encoding="utf-8")))
+        keys |= set(
+            re.findall(r"""\bt\(["']([a-z_.]+)["']\s*[,)]""", path.read_text(encoding="utf-8"))
+        )
     return keys
 
 

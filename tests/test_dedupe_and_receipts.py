@@ -70,7 +70,8 @@ def test_receipt_carries_agenda_number_and_loop_protection(gateway: RunningGatew
     assert msg["Auto-Submitted"] == "auto-replied"
     assert msg["X-TNDE-Loop"] == "test-instance"
     assert msg["In-Reply-To"] == "<asli@dinkes.jatengprov.go.id>"
-    assert msg["Reply-To"] == f"dinkes@{DOMAIN}"
+    # Replies to the receipt reach the tracking address (STATUS), bound to this letter.
+    assert str(msg["Reply-To"]).startswith("balasan+") and str(msg["Reply-To"]).endswith(DOMAIN)
     text = msg.get_body(("plain",)).get_content()
     assert "Nomor agenda  : 00001/SM/DINKES/2026" in text
     assert "Surat Saudara telah kami terima" in text

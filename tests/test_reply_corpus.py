@@ -15,8 +15,7 @@ from gateway.app import App
 from gateway.db.models import Disposition, Event, ReplyCommand
 from gateway.parsing.message import parse_message
 from gateway.workflow.commands import parse_reply
-from gateway.workflow.quotes import new_text
-from gateway.workflow.replies import reply_text
+from gateway.workflow.quotes import new_text, reply_text
 from tests.support.clock import OFFICE_HOURS, FakeClock
 from tests.support.gateway import RunningGateway, gateway_settings, wait_for
 from tests.support.mail import DOMAIN, letter

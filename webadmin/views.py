@@ -16,6 +16,7 @@ from gateway.db.models import Naskah
 from gateway.org.senders import UNVERIFIED_LABEL, OrgAddresses, claims_org_unproven
 from gateway.registry import load_naskah_list, naskah_detail, redact_secret, state_counts
 from gateway.workflow.status import Whereabouts, whereabouts
+from webadmin.tracking import tracking_page
 
 if TYPE_CHECKING:
     from gateway.app import App
@@ -38,11 +39,15 @@ def _app(request: web.Request) -> App:
     return request.app[APP_KEY]
 
 
+def render(app: App, name: str, **context: Any) -> str:
+    """A page in the office zone; `t` speaks [ui] language unless the caller gives one."""
+    settings = app.settings
+    context.setdefault("t", Catalogue(settings.ui.language))
+    return _ENV.get_template(name).render(zone=settings.mail.timezone, **context)
+
+
 def _page(request: web.Request, name: str, **context: Any) -> web.Response:
-    settings = _app(request).settings
-    t = Catalogue(settings.ui.language)
-    page = _ENV.get_template(name).render(zone=settings.mail.timezone, t=t, **context)
-    return web.Response(text=page, content_type="text/html")
+    return web.Response(text=render(_app(request), name, **context), content_type="text/html")
 
 
 async def health(request: web.Request) -> web.Response:
@@ -155,3 +160,4 @@ def register_routes(application: web.Application) -> None:
     application.router.add_get("/healthz", health, name="health")
     application.router.add_get("/", register_list, name="register")
     application.router.add_get("/naskah/{naskah_id}", naskah_page, name="naskah")
+    application.router.add_get("/lacak/{token}", tracking_page, name="lacak")

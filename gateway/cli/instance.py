@@ -176,6 +176,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(t(state, name=name, address=value))
     smarthost = settings.outbound.smarthost
     print(t("check.smarthost", host=smarthost) if smarthost else t("check.local_outbox"))
+    if settings.tracking.enabled and not settings.web.public_url:
+        # Receipts would link agencies to the local listener: fine for the demo only.
+        print(t("check.public_url_missing", listen=settings.web.listen))
     return 1 if problems else 0
 
 

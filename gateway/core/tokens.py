@@ -6,6 +6,12 @@ mail systems that lower-case local parts do not break it. A confirmation token (
 an official to confirm commands from a reply we could not authenticate) also carries the
 id of the held commands; it is longer and MACed under a separate label, so neither kind
 can be passed off as the other.
+
+A tracking token (in a receipt: the /lacak/<token> link and the receipt's Reply-To) binds
+a letter to the address the receipt went to: the naskah id, a 32-bit tag of the address
+and a MAC under a third label. Its MAC is checked before anything is looked up, so every
+unknown token takes the same path; the tag is compared with the letter's receipt address
+afterwards.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ MAC_BYTES = 16  # 128 bits
 _LAYOUT = struct.Struct(">IIH")  # disposition id, person id, expiry (days since 2000-01-01)
 _CONFIRM_LAYOUT = struct.Struct(">IIIH")  # held commands id, then as above
 _CONFIRM_LABEL = b"tnde-konfirmasi\0"
+_TRACK_LAYOUT = struct.Struct(">II")  # naskah id, address tag
+_TRACK_LABEL = b"tnde-lacak\0"
 _EPOCH = dt.date(2000, 1, 1)
 
 
@@ -32,6 +40,14 @@ class TokenClaim:
     person_id: int
     expires: dt.date
     confirmation_id: int | None = None  # set on confirmation tokens only
+
+
+@dataclass(frozen=True)
+class TrackingClaim:
+    """What a valid tracking token says: this letter, for the address with this tag."""
+
+    naskah_id: int
+    address_tag: int
 
 
 class TokenError(ValueError):
@@ -55,6 +71,46 @@ def make_confirmation_token(
     return base64.b32encode(payload + mac).decode("ascii").rstrip("=").lower()
 
 
+def address_tag(address: str) -> int:
+    """32 bits of the lower-cased address: binds a tracking token to its recipient."""
+    digest = hashlib.sha256(address.strip().lower().encode("utf-8")).digest()
+    return int.from_bytes(digest[:4], "big")
+
+
+def make_tracking_token(secret: bytes, naskah_id: int, address: str) -> str:
+    """The token of a receipt's tracking link and Reply-To (letter + receipt address)."""
+    payload = _TRACK_LAYOUT.pack(naskah_id, address_tag(address))
+    mac = hmac.new(secret, _TRACK_LABEL + payload, hashlib.sha256).digest()[:MAC_BYTES]
+    return base64.b32encode(payload + mac).decode("ascii").rstrip("=").lower()
+
+
+def read_tracking_token(secret: bytes, token: str) -> TrackingClaim:
+    """Verify a tracking token; TokenError("malformed" / "forged") otherwise. Expiry depends
+    on the letter (days after it was closed), so the caller checks it."""
+    raw = _decode(token)
+    if len(raw) != _TRACK_LAYOUT.size + MAC_BYTES:
+        raise TokenError("malformed")
+    payload, mac = raw[: _TRACK_LAYOUT.size], raw[_TRACK_LAYOUT.size :]
+    expected = hmac.new(secret, _TRACK_LABEL + payload, hashlib.sha256).digest()[:MAC_BYTES]
+    if not hmac.compare_digest(mac, expected):
+        raise TokenError("forged")
+    naskah_id, tag = _TRACK_LAYOUT.unpack(payload)
+    return TrackingClaim(naskah_id, tag)
+
+
+def _decode(token: str) -> bytes:
+    """The token's bytes; only the one spelling we issue is accepted (base32 leaves spare
+    bits in the last character, so other spellings would decode to the same bytes)."""
+    text = token.strip().upper()
+    try:
+        raw = base64.b32decode(text + "=" * (-len(text) % 8))
+    except ValueError as err:
+        raise TokenError("malformed") from err
+    if base64.b32encode(raw).decode("ascii").rstrip("=") != text:
+        raise TokenError("malformed")
+    return raw
+
+
 def read_token(secret: bytes, token: str, today: dt.date) -> TokenClaim:
     """Verify and decode; TokenError("forged" / "expired" / "malformed")."""
     claim = _authentic(secret, token)
@@ -64,20 +120,20 @@ def read_token(secret: bytes, token: str, today: dt.date) -> TokenClaim:
 
 
 def is_authentic(secret: bytes, token: str) -> bool:
-    """True when the MAC is ours, expired or not (cheap enough for the SMTP dialogue)."""
+    """True when the MAC is ours, expired or not, of any kind (reply, confirmation,
+    tracking): cheap enough for the SMTP dialogue."""
     try:
         _authentic(secret, token)
     except TokenError:
-        return False
+        try:
+            read_tracking_token(secret, token)
+        except TokenError:
+            return False
     return True
 
 
 def _authentic(secret: bytes, token: str) -> TokenClaim:
-    text = token.strip().upper()
-    try:
-        raw = base64.b32decode(text + "=" * (-len(text) % 8))
-    except ValueError as err:
-        raise TokenError("malformed") from err
+    raw = _decode(token)
     if len(raw) == _LAYOUT.size + MAC_BYTES:
         payload, mac = raw[: _LAYOUT.size], raw[_LAYOUT.size :]
         signed = payload

@@ -327,6 +327,9 @@ class Naskah(Base):
     status: Mapped[str] = mapped_column(String(24), default=NaskahStatus.BARU)
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     registered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # When the status became selesai or ditolak (None while open): tracking links expire
+    # tracking.retention_days after it.
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     rule_set_version: Mapped[int | None] = mapped_column(Integer)
     decision: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     thread_parent_id: Mapped[int | None] = mapped_column(ForeignKey("naskah.id"))

@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
+from gateway.catalogue import Catalogue
 from gateway.core.prepared import Prepared
 from gateway.db.models import Inbound, Naskah, Unit
 from gateway.outbound.clip import clip_body, clip_subject
@@ -51,6 +52,11 @@ def queue_receipt(
     # time only): otherwise anyone could make us mail their words to a victim's MAIL FROM.
     verified = sender_authenticated(prepared.auth, naskah.sender)
     context = receipt_context(ctx, naskah, unit, verified)
+    # The sending agency follows its letter from here: a page and a Reply-To for STATUS,
+    # both bound to this letter and this address (gateway/workflow/tracking.py).
+    reply_to = unit_reply_address(unit, ctx)
+    if ctx.settings.tracking.enabled_for(unit.code):
+        context["tracking_link"], reply_to = ctx.tracking_links(session, naskah.id, address)
     text, html = ctx.renderer.render("receipt", context)
     mail = OutgoingMail(
         kind="receipt",
@@ -63,7 +69,7 @@ def queue_receipt(
         # compose); the References chain is the sender's text: only for a proven sender.
         in_reply_to=prepared.parsed.message_id,
         references=prepared.parsed.references if verified else [],
-        reply_to=unit_reply_address(unit, ctx),
+        reply_to=reply_to,
         auto_submitted="auto-replied",
     )
     row = ctx.queue_mail(session, mail, now, naskah_id=naskah.id, inbound_id=inbound.id)
@@ -100,6 +106,8 @@ def receipt_context(
     mail = ctx.settings.mail
     mine = verified  # Values the sender wrote are repeated only to a proven sender.
     return {
+        "t": Catalogue("id"),  # official correspondence: always Bahasa Indonesia
+        "tracking_link": "",
         "verified_sender": verified,
         "sender": clip_body(naskah.sender) if mine else "",
         "sender_name": clip_body(naskah.sender_name) if mine else "",

@@ -25,12 +25,12 @@ from gateway.parsing.message import AttachmentData
 from gateway.routing.vocab import vocabulary_from_db
 from gateway.services import Services
 from gateway.timefmt import local, waktu
+from gateway.workflow.agency import settle_letter
 from gateway.workflow.apply import calendar_for, registrar_of
 from gateway.workflow.commands import EXAMPLES, HELP, SPECS, Command, Problem
 from gateway.workflow.messages import notify_givers
 from gateway.workflow.notices import ACTING_PREFIX, NoticeSource, queue_notices
 from gateway.workflow.report import status_text
-from gateway.workflow.status import refresh_letter_status
 from gateway.workflow.targets import is_below, resolve_written
 from rules.model import RuleError
 
@@ -106,7 +106,7 @@ def mark_read(run: Execution) -> bool:
 def execute_all(run: Execution, commands: list[Command]) -> Results:
     for command in commands:
         HANDLERS[command.name](run, command)
-    refresh_letter_status(run.session, run.actor.naskah)
+    settle_letter(run.session, run.ctx, run.actor.naskah, run.now)
     return run.results
 
 

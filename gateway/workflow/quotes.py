@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import re
 
+from gateway.parsing.html import html_to_text
+from gateway.parsing.message import ParsedMessage
+
 _ATTRIBUTION = [
     re.compile(p, re.IGNORECASE)
     for p in (
@@ -136,3 +139,12 @@ def _tidy(lines: list[str]) -> str:
     while lines and not lines[0].strip():
         lines.pop(0)
     return "\n".join(line.rstrip() for line in lines)
+
+
+def reply_text(parsed: ParsedMessage) -> str:
+    """The reply's text: the plain part, or the HTML without its quoted history."""
+    if parsed.text_source == "plain":
+        return parsed.text
+    if parsed.html_raw:
+        return html_to_text(parsed.html_raw, drop_quotes=True)
+    return parsed.text

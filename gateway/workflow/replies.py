@@ -23,6 +23,7 @@ from gateway.core.states import OPEN, STATUS_LABEL
 from gateway.db.models import (
     Assignment,
     Disposition,
+    Inbound,
     Naskah,
     Person,
     Position,
@@ -33,16 +34,15 @@ from gateway.db.models import (
 from gateway.org.holders import covers, primary_email
 from gateway.outbound.clip import clip, clip_block
 from gateway.outbound.compose import OutgoingMail
-from gateway.parsing.html import html_to_text
-from gateway.parsing.message import AttachmentData, ParsedMessage
+from gateway.parsing.message import AttachmentData
 from gateway.services import Services
 from gateway.timefmt import local
+from gateway.workflow.agency import settle_letter, tracking_reply
 from gateway.workflow.commands import EXAMPLES, ParsedReply, Problem, parse_reply
 from gateway.workflow.execute import Actor, Execution, Results, execute_all, mark_read
-from gateway.workflow.matching import Match, match_incoming
+from gateway.workflow.matching import Match, find_token, match_incoming
 from gateway.workflow.messages import notify_givers
-from gateway.workflow.quotes import new_text
-from gateway.workflow.status import refresh_letter_status
+from gateway.workflow.quotes import new_text, reply_text
 from gateway.workflow.tags import subject_tag
 from gateway.workflow.unverified import alert_unverified, hold_for_confirmation
 
@@ -56,18 +56,16 @@ class ReplyOutcome:
     disposition_id: int | None = None
 
 
-def reply_text(parsed: ParsedMessage) -> str:
-    """The reply's text: the plain part, or the HTML without its quoted history."""
-    if parsed.text_source == "plain":
-        return parsed.text
-    if parsed.html_raw:
-        return html_to_text(parsed.html_raw, drop_quotes=True)
-    return parsed.text
-
-
 def handle_reply(
     session: Session, ctx: Services, prepared: Prepared, inbound_id: int, now: dt.datetime
 ) -> ReplyOutcome:
+    token = find_token(prepared, ctx.settings.mail.reply_local)
+    if token:
+        # A reply to a receipt (its Reply-To carries a tracking token): the sending agency.
+        mail_from = session.get_one(Inbound, inbound_id).mail_from
+        tracked = tracking_reply(session, ctx, prepared, mail_from, token, now)
+        if tracked is not None:
+            return ReplyOutcome(*tracked)
     match = match_incoming(session, ctx, prepared, now)
     if match is None:
         return ReplyOutcome("unmatched", "answers no notice of ours")
@@ -242,7 +240,7 @@ def _act(
         results = run.results
         if parsed.comment:
             _comment(run, parsed.comment)
-        refresh_letter_status(session, run.actor.naskah)
+        settle_letter(session, ctx, run.actor.naskah, now)
     if parsed.commands or parsed.problems:
         _receipt(session, ctx, prepared, run.actor, parsed, results, now)
     return results

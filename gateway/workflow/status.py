@@ -71,12 +71,19 @@ def is_late(dispositions: Iterable[Disposition], now: dt.datetime) -> bool:
     return any(is_overdue(d, now) for d in dispositions)
 
 
-def refresh_letter_status(session: Session, naskah: Naskah) -> str:
-    """Recompute and store the letter's status from its disposition tree."""
+def refresh_letter_status(session: Session, naskah: Naskah, now: dt.datetime) -> str:
+    """Recompute and store the letter's status from its disposition tree; closed_at is set
+    when it becomes selesai or ditolak and cleared if it opens again (BATAL, a new branch)."""
     session.flush()
     dispositions = session.scalars(select(Disposition).where(Disposition.naskah_id == naskah.id))
-    naskah.status = letter_status(dispositions)
-    return naskah.status
+    status = letter_status(dispositions)
+    closed = status in (NaskahStatus.SELESAI, NaskahStatus.DITOLAK)
+    if closed and (naskah.closed_at is None or status != naskah.status):
+        naskah.closed_at = now
+    elif not closed:
+        naskah.closed_at = None
+    naskah.status = status
+    return status
 
 
 @dataclass(frozen=True)
