@@ -385,8 +385,14 @@ def test_oversized_message_is_not_downloaded_and_moved_aside(
     try:
         wait_for(lambda: len(naskah_subjects(gateway.app)) == 1, timeout=20)
         wait_for(lambda: folder_counts(dovecot).get("Terlalu-Besar") == 1)
+
+        def ledger_states() -> list[str]:
+            with gateway.app.db.read() as session:
+                return sorted(r.state for r in session.scalars(select(ImapLedger)))
+
+        # The ledger records the move just after the server made it: wait for both.
+        states = wait_for(lambda: (s := ledger_states()) == ["moved", "too_big"] and s) or []
         with gateway.app.db.read() as session:
-            states = sorted(r.state for r in session.scalars(select(ImapLedger)))
             assert len(list(session.scalars(select(Inbound)))) == 1
     finally:
         gateway.stop()

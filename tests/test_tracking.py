@@ -157,10 +157,56 @@ def test_status_by_reply_answers_only_the_receipts_address(gw: RunningGateway) -
     refused = events(gw.app, "tracking_reply_refused")
     assert [e.payload["from"] for e in refused] == [ATTACKER]
 
-    # Anything else from the sender is noted for the TU desk, not answered.
-    send_reply(gw, build_reply(receipt, AGENCY, "Terima kasih, kami tunggu.", headers=PROVEN))
+    # Anything else written to the receipt is what it always was: a letter to the unit,
+    # registered (with its own receipt), whoever writes it. Nothing is lost.
+    follow_up = build_reply(receipt, "kabid@dinkes.jatengprov.go.id", "Berikut revisi undangan.")
+    send_reply(gw, follow_up)
+    with gw.app.db.read() as session:
+        numbers = list(session.scalars(select(Naskah.agenda_number).order_by(Naskah.id)))
+    assert numbers == ["00001/SM/SETDA/2026", "00002/SM/SETDA/2026"]
     assert len(events(gw.app, "sender_message")) == 1
     assert len(outgoing(gw.app, AGENCY, "tracking_status")) == 1
+
+
+def test_status_from_a_tagged_envelope_is_answered_at_the_receipts_address(
+    gw: RunningGateway,
+) -> None:
+    """BATV/SRS envelopes change from mail to mail: the letter's From also counts."""
+    send_letter(gw)
+    receipt, _ = receipt_link(gw)
+    send_reply(
+        gw,
+        build_reply(receipt, AGENCY, "Status?", headers=PROVEN),
+        envelope_from="prvs=1234abcd=tu@dinkes.jatengprov.go.id",
+    )
+    assert len(outgoing(gw.app, AGENCY, "tracking_status")) == 1
+
+
+def test_a_refusal_note_is_never_shown_to_the_agency(gw: RunningGateway) -> None:
+    send_letter(gw)
+    _, link = receipt_link(gw)
+    notice = latest(gw.app, SEKDA, "notice")
+    send_reply(gw, build_reply(notice, SEKDA, "TOLAK salah alamat, mohon Pak Budi kirim ulang"))
+    status, html, _ = tracking_page(gw, link)
+    assert status == 200 and milestone(html, "ditolak").startswith("sudah")
+    assert "Pak Budi" not in html and "salah alamat" not in html
+
+
+def test_the_done_notice_goes_once_even_if_the_letter_reopens(gw: RunningGateway) -> None:
+    kabag = "teguh.wibowo@banyumaskab.go.id"
+    tu = "yuli.astuti@banyumaskab.go.id"
+    send_letter(gw)
+    notice = latest(gw.app, SEKDA, "notice")
+    send_reply(gw, build_reply(notice, SEKDA, "DISPOSISI kabag.umum"))
+    send_reply(gw, build_reply(latest(gw.app, kabag, "notice"), kabag, "SELESAI"))
+    assert len(outgoing(gw.app, AGENCY, "done_notice")) == 1
+    send_reply(gw, build_reply(notice, SEKDA, "DISPOSISI kasubbag.tu"))
+    with gw.app.db.read() as session:
+        assert session.scalars(select(Naskah.status)).one() == "dalam_proses"
+    send_reply(gw, build_reply(latest(gw.app, tu, "notice"), tu, "SELESAI"))
+    with gw.app.db.read() as session:
+        assert session.scalars(select(Naskah.status)).one() == "selesai"
+    assert len(outgoing(gw.app, AGENCY, "done_notice")) == 1
 
 
 def test_status_replies_are_limited_per_sender_and_letter(db_url: str, clock: FakeClock) -> None:

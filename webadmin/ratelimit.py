@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 
 from aiohttp import web
 
-_LOOPBACK = ("127.0.0.1", "::1")
+_LOOPBACK = ("127.0.0.1", "::1", "::ffff:127.0.0.1")
 
 
 class ClientLimit:
@@ -45,9 +46,22 @@ def client_address(request: web.Request) -> str:
     ignored: they are the client's to forge."""
     peer = request.remote or ""
     if peer not in _LOOPBACK:
-        return peer
+        return client_key(peer)
     real = request.headers.get("X-Real-IP", "").strip()
     if real:
-        return real
+        return client_key(real)
     hops = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",")]
-    return hops[-1] if hops and hops[-1] else peer
+    return client_key(hops[-1] if hops and hops[-1] else peer)
+
+
+def client_key(address: str) -> str:
+    """IPv6 clients by their /64 (one subscriber's whole prefix), IPv4 as they are."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)

@@ -23,8 +23,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from gateway.audit import record_event
-from gateway.core.directory import RecipientDirectory
-from gateway.core.prepared import Prepared, RecipientGone, prepare
+from gateway.core.directory import Recipient, RecipientDirectory
+from gateway.core.prepared import LetterForUnit, Prepared, RecipientGone, prepare
 from gateway.core.states import InboundState
 from gateway.db.blobs import get_blob
 from gateway.db.claims import claim_rows, holds_claim, new_token
@@ -33,7 +33,7 @@ from gateway.db.models import Disposition, Inbound, Naskah, NaskahSource, ReplyC
 from gateway.parsing.message import MessageTooComplex
 from gateway.registration.letter import Registered, register_letter
 from gateway.routing.cache import RoutingCache
-from gateway.routing.route import quarantine_reason, route_all
+from gateway.routing.route import quarantine_reason, route_all, route_letter
 from gateway.services import Services
 from gateway.workflow.apply import apply_decision
 from gateway.workflow.bounces import bounced_outbox_id, handle_bounce
@@ -148,6 +148,8 @@ class Worker:
                 session, inbound, prepared, automatic.kind, automatic.reason, now
             )
         reply = self._reply(session, inbound, prepared, now)
+        if reply is not None and reply.unit_code:
+            self._to_unit(session, inbound, prepared, reply.unit_code)
         if not prepared.letters:
             return self._gateway_only(session, inbound, prepared, reply, now)
         held = quarantine_reason(prepared)
@@ -162,6 +164,31 @@ class Worker:
         if not prepared.gateway_recipients:
             return None
         return handle_reply(session, self.ctx, prepared, inbound.id, now)
+
+    def _to_unit(
+        self, session: Session, inbound: Inbound, prepared: Prepared, unit_code: str
+    ) -> None:
+        """A reply to a receipt that is not STATUS: the agency writing to the unit again,
+        registered there as a new letter and routed like any other."""
+        if any(letter.unit_code == unit_code for letter in prepared.letters):
+            return  # also addressed to the unit itself: registered there already
+        directory = self.directory(session)
+        local = next((k for k, code in directory.units.items() if code == unit_code), None)
+        if local is None:
+            return  # the unit has no address any more: it stays a recorded reply
+        address = f"{local}@{directory.domain}".lower()
+        letter = LetterForUnit(unit_code, [Recipient(address, local, "", "unit", unit_code)])
+        zone = self.ctx.settings.mail.timezone
+        letter.decision = route_letter(
+            self.routing.get(session),
+            prepared,
+            letter,
+            inbound.received_at,
+            zone,
+            inbound.release_quarantine,
+        )
+        letter.unit_code = letter.decision.unit
+        prepared.letters.append(letter)
 
     def _gateway_only(
         self,

@@ -8,6 +8,7 @@ letter's timeline whether sent or not.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,8 +18,9 @@ from gateway.catalogue import Catalogue
 from gateway.core.prepared import Prepared
 from gateway.core.states import NaskahStatus
 from gateway.core.tokens import TokenError, read_tracking_token
-from gateway.db.models import Naskah, Outbox, Unit
+from gateway.db.models import Event, Naskah, Outbox, Unit
 from gateway.outbound.compose import OutgoingMail
+from gateway.parsing.authresults import envelope_authenticated
 from gateway.parsing.automatic import may_auto_respond
 from gateway.services import Services
 from gateway.workflow.quotes import new_text, reply_text
@@ -36,8 +38,22 @@ DONE_KIND = "done_notice"
 STATUS_WORD = "STATUS"
 
 
+@dataclass(frozen=True)
+class TrackingReply:
+    """What a reply to a receipt came to; `unit_code` set: register it in that unit as a
+    new letter (a follow-up from the agency, as when receipts named the unit's address)."""
+
+    state: str  # acted | unverified | unmatched | to_unit
+    reason: str
+    unit_code: str | None = None
+
+
 def settle_letter(session: Session, ctx: Services, naskah: Naskah, now: dt.datetime) -> str:
-    """Recompute the letter's status after commands; tell the sender once it is done."""
+    """Recompute the letter's status after commands; tell the sender once it is done.
+
+    The letter's row is locked first (PostgreSQL), so two workers closing its last two
+    branches at once see each other's work: one of them computes selesai."""
+    session.execute(select(Naskah.id).where(Naskah.id == naskah.id).with_for_update())
     before = naskah.status
     after = refresh_letter_status(session, naskah, now)
     if after == NaskahStatus.SELESAI and before != NaskahStatus.SELESAI:
@@ -52,59 +68,80 @@ def tracking_reply(
     mail_from: str,
     token: str,
     now: dt.datetime,
-) -> tuple[str, str] | None:
-    """A reply to a receipt (balasan+<tracking token>): (state, reason), or None when the
-    token is not a tracking token at all (the reply is then matched as usual)."""
+) -> TrackingReply | None:
+    """A reply to a receipt (balasan+<tracking token>), or None when the token is not a
+    tracking token at all (the reply is then matched as usual).
+
+    STATUS is answered, to the receipt's address only. Anything else is what a reply to
+    the receipt always was: a new letter for the unit that registered this one."""
     try:
         claim = read_tracking_token(ctx.reply_secret(session), token)
     except TokenError:
         return None
     found = tracked_letter(session, ctx.settings, claim, now)
     if found is None:
-        return "unmatched", "tautan lacak tidak berlaku"
+        return TrackingReply("unmatched", "tautan lacak tidak berlaku")
     naskah, receipt = found
     sender = prepared.parsed.sender.address if prepared.parsed.sender else ""
-    first_line = next(
-        (
-            line.strip()
-            for line in new_text(reply_text(prepared.parsed)).splitlines()
-            if line.strip()
-        ),
-        "",
-    )
-    asks_status = first_line.split(" ", 1)[0].upper().rstrip(".:!") == STATUS_WORD
-    if sender.lower() != receipt.address.lower():
-        # Anyone can write to the receipt's Reply-To; only its recipient is ever answered.
-        _event(session, ctx, naskah, "tracking_reply_refused", now, {"from": sender[:320]})
-        return "unverified", "pengirim bukan penerima tanda terima surat ini"
-    if not asks_status:
+    if not _asks_status(prepared):
         subject = prepared.parsed.subject[:300]
         _event(session, ctx, naskah, "sender_message", now, {"from": sender, "subject": subject})
-        return "acted", "pesan dari pengirim dicatat"
+        unit = session.get_one(Unit, naskah.unit_id)
+        return TrackingReply("to_unit", "pesan dari pengirim didaftarkan sebagai surat", unit.code)
+    # Only the party the receipt went to may ask: its MAIL FROM, or the From of the letter
+    # (envelopes with BATV/SRS tags differ from one mail to the next). A trusted DMARC
+    # failure is refused outright. The answer goes to the receipt's address either way.
+    known = {receipt.address.lower(), naskah.sender.lower()}
+    auth = prepared.auth
+    if sender.lower() not in known or (auth.get("trusted") and auth.get("dmarc") == "fail"):
+        _event(session, ctx, naskah, "tracking_reply_refused", now, {"from": sender[:320]})
+        return TrackingReply("unverified", "pengirim bukan penerima tanda terima surat ini")
     allowed, reason = may_auto_respond(prepared.parsed, mail_from)
     if not allowed:
         _event(session, ctx, naskah, "tracking_status_suppressed", now, {"reason": reason})
-        return "acted", reason
+        return TrackingReply("acted", reason)
     answered = _status_mails_today(session, naskah, receipt.address, now)
     limit = ctx.settings.tracking.status_replies_per_day
     if answered >= limit:
         _event(session, ctx, naskah, "tracking_status_suppressed", now, {"limit": limit})
-        return "acted", f"batas {limit} jawaban STATUS per hari tercapai"
+        return TrackingReply("acted", f"batas {limit} jawaban STATUS per hari tercapai")
     _queue(session, ctx, naskah, receipt, STATUS_KIND, now)
-    return "acted", "STATUS dijawab"
+    return TrackingReply("acted", "STATUS dijawab")
+
+
+def _asks_status(prepared: Prepared) -> bool:
+    """The reply's first own line starts with STATUS ("Status?", "status." count)."""
+    text = new_text(reply_text(prepared.parsed))
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    word = first.split(" ", 1)[0].upper().rstrip(".:!?,")
+    return word == STATUS_WORD
 
 
 def notify_done(session: Session, ctx: Services, naskah: Naskah, now: dt.datetime) -> None:
     """The short notice that the letter was dealt with: only where the unit wants it, a
-    receipt went out, and the sender was proven when it did (the same rules as receipts)."""
+    receipt went out, and the address it went to is proven: its own SPF pass, or a DMARC-
+    proven From that is that same address (a proven From with someone else's MAIL FROM
+    would make us mail a third party). Once per letter, even if it reopens and closes."""
+    done = session.scalars(
+        select(Event.id).where(
+            Event.naskah_id == naskah.id,
+            Event.type.in_(("done_notice_queued", "done_notice_suppressed")),
+        )
+    ).first()
+    if done is not None:
+        return
     unit = session.get_one(Unit, naskah.unit_id)
     receipt = receipt_of(session, naskah)
+    auth = naskah.auth_results or {}
     reason = ""
     if not ctx.settings.tracking.notify_done_for(unit.code):
         reason = "pemberitahuan selesai dimatikan untuk unit ini"
     elif receipt is None:
         reason = "tidak ada tanda terima (pengirim tidak boleh dijawab)"
-    elif not receipt.verified:
+    elif not (
+        envelope_authenticated(auth)
+        or (receipt.verified and receipt.address.lower() == naskah.sender.lower())
+    ):
         reason = "pengirim tidak terautentikasi"
     if reason or receipt is None:
         _event(session, ctx, naskah, "done_notice_suppressed", now, {"reason": reason})

@@ -51,9 +51,11 @@ from gateway.workflow.unverified import alert_unverified, hold_for_confirmation
 class ReplyOutcome:
     """How the reply was taken: acted, unverified, duplicate, or unmatched."""
 
-    state: str  # acted | unverified | duplicate | unmatched
+    state: str  # acted | unverified | duplicate | unmatched | to_unit
     reason: str = ""
     disposition_id: int | None = None
+    # to_unit: register the message as a new letter in this unit (a reply to a receipt).
+    unit_code: str | None = None
 
 
 def handle_reply(
@@ -65,7 +67,7 @@ def handle_reply(
         mail_from = session.get_one(Inbound, inbound_id).mail_from
         tracked = tracking_reply(session, ctx, prepared, mail_from, token, now)
         if tracked is not None:
-            return ReplyOutcome(*tracked)
+            return ReplyOutcome(tracked.state, tracked.reason, unit_code=tracked.unit_code)
     match = match_incoming(session, ctx, prepared, now)
     if match is None:
         return ReplyOutcome("unmatched", "answers no notice of ours")

@@ -19,7 +19,6 @@ from gateway.config import Settings
 from gateway.core.states import NaskahStatus
 from gateway.core.tokens import TokenError, TrackingClaim, address_tag, read_tracking_token
 from gateway.db.models import Disposition, Event, Naskah, Position, Unit
-from gateway.outbound.clip import clip
 
 RECEIPT_EVENT = "receipt_queued"
 _HEAD_PREFIX = "kepala "
@@ -117,12 +116,14 @@ def tracking_view(session: Session, naskah: Naskah) -> TrackingView:
         Milestone("diregistrasi", naskah.registered_at),
     ]
     disposed_at = min((d.created_at for d in dispositions), default=None)
-    offices = "" if secret else _offices(session, unit, dispositions)
+    live = [d for d in dispositions if d.status != "cancelled"]
+    offices = "" if secret else _offices(session, unit, live)
     milestones.append(Milestone("didisposisikan", disposed_at, offices))
     milestones.append(Milestone("dalam_proses", _taken_up(naskah, dispositions)))
     if naskah.status == NaskahStatus.DITOLAK:
-        reason = "" if secret else _reason(dispositions)
-        milestones.append(Milestone("ditolak", naskah.closed_at, reason))
+        # The officials' refusal notes are internal (and may name people): the agency
+        # learns that the letter went back, not why.
+        milestones.append(Milestone("ditolak", naskah.closed_at))
     else:
         done = [d for d in dispositions if d.status == "done"]
         by = "" if secret else _offices(session, unit, done)
@@ -169,11 +170,3 @@ def _offices(session: Session, unit: Unit, dispositions: list[Disposition]) -> s
         if name not in names:
             names.append(name)
     return ", ".join(names)
-
-
-def _reason(dispositions: list[Disposition]) -> str:
-    """Why the letter went back: the top-level refusal's reason, clipped."""
-    for item in dispositions:
-        if item.parent_id is None and item.status == "rejected" and item.result_note:
-            return clip(item.result_note, 300)
-    return ""

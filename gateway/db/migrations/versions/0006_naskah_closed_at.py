@@ -23,11 +23,16 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("closed_at", gateway.db.types.UTCDateTime(timezone=True), nullable=True)
         )
-    # Letters closed before this column existed: the registration time is a safe lower
-    # bound (their links expire no later than they would have).
-    op.execute("UPDATE naskah SET closed_at = registered_at WHERE status IN ('selesai', 'ditolak')")
+    # Letters closed before this column existed: their last closing disposition, else
+    # the registration time (their links expire no later than they would have).
+    op.execute(
+        "UPDATE naskah SET closed_at = COALESCE("
+        "(SELECT MAX(d.done_at) FROM disposition d WHERE d.naskah_id = naskah.id), "
+        "registered_at) WHERE status IN ('selesai', 'ditolak')"
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("naskah") as batch:
-        batch.drop_column("closed_at")
+    # A plain DROP COLUMN (SQLite 3.35+, PostgreSQL): batch mode would rebuild the table,
+    # which the foreign keys pointing at naskah refuse.
+    op.execute("ALTER TABLE naskah DROP COLUMN closed_at")
