@@ -23,6 +23,7 @@ venv-test: $(VENV)/.test-extras
 run: venv
 	$(BIN)/tnde init
 	$(BIN)/tnde demo --if-empty
+	$(BIN)/tnde user add admin --role admin --if-absent
 	$(BIN)/tnde serve --banner
 
 lint: venv-test

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from gateway.core.calendar import parse_holidays
 from gateway.db.models import Holiday, Instruction, Klasifikasi, Unit
-from gateway.db.secret import ensure_secret
+from gateway.db.secret import WEB_KEY, ensure_secret
 from gateway.org.document import parse_org
 from gateway.org.store import ImportReport, import_org
 from gateway.routing.store import latest_version, save_version
@@ -43,6 +43,7 @@ def seed_reference(session: Session) -> dict[str, int]:
             added["klasifikasi"] += 1
     added["holidays"] = seed_holidays(session)
     ensure_secret(session)
+    ensure_secret(session, WEB_KEY)
     return added
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from gateway.audit import record_event
 from gateway.config import Settings
-from gateway.core.tokens import make_tracking_token
+from gateway.core.tokens import make_login_request_token, make_tracking_token
 from gateway.db.models import Event, Outbox
 from gateway.db.secret import read_secret
 from gateway.outbound.compose import Identity, OutgoingMail, compose
@@ -78,10 +78,23 @@ class Services:
         token binding the letter to the address the receipt goes to. Without [web]
         public_url the page is on the local listener (enough for the demo)."""
         token = make_tracking_token(self.reply_secret(session), naskah_id, address)
-        settings = self.settings
-        base = settings.web.public_url.rstrip("/") or f"http://{settings.web.listen}"
-        mail = settings.mail
-        return f"{base}/lacak/{token}", f"{mail.reply_local}+{token}@{mail.domain}"
+        mail = self.settings.mail
+        return f"{self.panel_base()}/lacak/{token}", f"{mail.reply_local}+{token}@{mail.domain}"
+
+    def panel_base(self) -> str:
+        """Where the panel is reached: [web] public_url, else the local listener (demo)."""
+        web = self.settings.web
+        return web.public_url.rstrip("/") or f"http://{web.listen}"
+
+    def secret_letter_url(
+        self, session: Session, person_id: int, naskah_id: int, now: dt.datetime
+    ) -> str:
+        """An SR/R notice's link for one holder: asks for a one-time sign-in link to the
+        holder's own address, then opens the letter (valid as long as reply tokens)."""
+        mail = self.settings.mail
+        expires = local(now, mail.timezone).date() + dt.timedelta(days=mail.reply_token_days)
+        token = make_login_request_token(self.reply_secret(session), person_id, naskah_id, expires)
+        return f"{self.panel_base()}/masuk/surat/{token}"
 
     def system_event(
         self,

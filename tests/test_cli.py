@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from gateway.cli.main import main
 from gateway.db.models import Inbound
@@ -445,3 +445,59 @@ def test_argparse_speaks_the_catalogue_language(
     assert capsys.readouterr().err.splitlines()[-1] == (
         "tnde: error: unrecognized arguments: --bogus"
     )
+
+
+def test_user_commands_add_list_passwd_disable_and_token(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, cli_env: str
+) -> None:
+    import io
+
+    from gateway.accounts.passwords import verify_password
+    from gateway.app import App
+    from gateway.config import load_settings
+    from gateway.db.models import ApiToken, WebUser
+
+    code, out, _ = run(capsys, "user", "add", "admin", "--role", "admin", "--if-absent")
+    assert code == 0 and "pengguna admin (admin) ditambahkan" in out
+    generated = out.split("sekali ini): ", 1)[1].strip()
+    assert len(generated) == 16
+    code, out, _ = run(capsys, "user", "add", "admin", "--role", "admin", "--if-absent")
+    assert code == 0 and "sudah ada" in out and "kata sandi" not in out
+    monkeypatch.setattr("sys.stdin", io.StringIO("kata-sandi-tu-dinkes\n"))
+    code, out, _ = run(
+        capsys,
+        "user",
+        "add",
+        "tu.dinkes",
+        "--role",
+        "operator",
+        "--unit",
+        "DINKES",
+        "--password-stdin",
+    )
+    assert code == 0 and "kata sandi (" not in out  # a chosen password is never echoed
+    code, _, err = run(capsys, "user", "add", "staf", "--role", "operator")
+    assert code == 1 and err.strip() == "tnde: peran operator memerlukan --unit KODE"
+    code, _, err = run(capsys, "user", "add", "x2", "--role", "operator", "--unit", "ENTAH")
+    assert code == 1 and "unit tidak dikenal: ENTAH" in err
+    code, out, _ = run(capsys, "user", "list", "--json")
+    assert [(u["username"], u["role"], u["units"]) for u in json.loads(out)] == [
+        ("admin", "admin", []),
+        ("tu.dinkes", "operator", ["DINKES"]),
+    ]
+    code, out, _ = run(capsys, "token", "create", "tu.dinkes")
+    token = out.strip().splitlines()[-1]
+    assert code == 0 and token.startswith("tnde_")
+    monkeypatch.setattr("sys.stdin", io.StringIO("kata-sandi-baru-sekali\n"))
+    assert run(capsys, "user", "passwd", "tu.dinkes", "--password-stdin")[0] == 0
+    assert run(capsys, "user", "disable", "tu.dinkes")[0] == 0
+    app = App.build(load_settings())
+    try:
+        with app.db.read() as session:
+            user = session.scalars(select(WebUser).where(WebUser.username == "tu.dinkes")).one()
+            assert not user.active and verify_password(user.password_hash, "kata-sandi-baru-sekali")
+            assert token not in user.password_hash
+            stored = session.scalars(select(ApiToken)).one()
+            assert stored.revoked and token not in stored.token_hash  # only its hash is kept
+    finally:
+        app.close()

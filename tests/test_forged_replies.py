@@ -8,7 +8,6 @@ subject tag or References changes nothing and asks the official to confirm by to
 from __future__ import annotations
 
 import smtplib
-import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from email.header import decode_header, make_header
@@ -21,6 +20,7 @@ from gateway.db.models import Attachment, Disposition, Event, Naskah, Outbox
 from tests.support.clock import OFFICE_HOURS, FakeClock
 from tests.support.gateway import RunningGateway, gateway_settings, wait_for
 from tests.support.mail import DOMAIN, letter
+from tests.support.panel import signed_in
 from tests.support.queries import settled
 from tests.support.replies import build_reply, latest, outgoing, plain, send_reply
 
@@ -328,8 +328,7 @@ def test_an_officials_from_arriving_unauthenticated_is_marked(gw: RunningGateway
         client.sendmail(KABAG, [f"setda@{DOMAIN}"], raw)
     wait_for(lambda: settled(gw.app))
     assert "(PENGIRIM TIDAK TERVERIFIKASI)" in plain(latest(gw.app, SEKDA))
-    with urllib.request.urlopen(gw.web_url, timeout=10) as response:
-        assert "Pengirim tidak terverifikasi" in response.read().decode()  # the list too
+    assert "Pengirim tidak terverifikasi" in signed_in(gw).get("/").body  # the list too
 
 
 def test_an_external_sender_is_not_marked(gw: RunningGateway) -> None:

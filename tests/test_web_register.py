@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import urllib.request
 
-from tests.support.browser import chromium_page
+from tests.support.browser import browser_login, chromium_page
 from tests.support.gateway import RunningGateway, wait_for
 from tests.support.mail import DOMAIN, letter
+from tests.support.panel import PASSWORD, make_user, signed_in
 from tests.support.queries import naskah_rows, settled
 
 
@@ -17,8 +18,9 @@ def test_register_page_lists_the_letter_and_opens_its_timeline(
     with gateway.smtp() as client:
         client.sendmail("tu@kemkes.go.id", [f"dinkes@{DOMAIN}"], letter())
     wait_for(lambda: naskah_rows(gateway.app))
+    make_user(gateway, "admin", "admin")
     with chromium_page() as page:
-        page.goto(gateway.web_url)
+        browser_login(page, gateway.web_url, "admin", PASSWORD)
         assert page.title() == "Buku Agenda Surat Masuk"
         row = page.locator("tbody tr").first
         assert "Undangan Rapat Koordinasi Penanganan Stunting" in row.inner_text()
@@ -45,7 +47,6 @@ def test_the_timeline_shows_wib_not_iso(gateway: RunningGateway) -> None:
     with gateway.smtp() as client:
         client.sendmail("tu@kemkes.go.id", [f"dinkes@{DOMAIN}"], letter())
     wait_for(lambda: settled(gateway.app))
-    with urllib.request.urlopen(gateway.web_url + "naskah/1", timeout=10) as response:
-        page = response.read().decode()
+    page = signed_in(gateway).get("/naskah/1").body
     timeline = page.split("<h2>Riwayat</h2>", 1)[1]
     assert " WIB</td>" in timeline and "+00:00" not in timeline and "Z</td>" not in timeline

@@ -7,9 +7,10 @@ import urllib.request
 
 import pytest
 
-from tests.support.browser import chromium_page
+from tests.support.browser import browser_login, chromium_page
 from tests.support.gateway import RunningGateway, wait_for
 from tests.support.mail import DOMAIN, letter
+from tests.support.panel import PASSWORD, PanelClient, make_user, signed_in
 from tests.support.queries import naskah_rows
 
 SECRET_PERIHAL = "Rencana Mutasi Pejabat Eselon III"
@@ -37,9 +38,11 @@ def fetch(url: str) -> tuple[int, dict[str, str], str]:
 
 
 def test_the_detail_page_masks_a_rahasia_letter_in_a_browser(gateway: RunningGateway) -> None:
+    """Even the administrator reads no SR/R content: only an official it was disposed to."""
     send_secret(gateway)
+    make_user(gateway, "admin", "admin")
     with chromium_page() as page:
-        page.goto(gateway.web_url)
+        browser_login(page, gateway.web_url, "admin", PASSWORD)
         listing = page.locator("table").inner_text()
         page.get_by_role("link", name="00001/SM/SETDA/2026").click()
         page.wait_for_url("**/naskah/1")
@@ -52,10 +55,17 @@ def test_the_detail_page_masks_a_rahasia_letter_in_a_browser(gateway: RunningGat
 
 def test_every_answer_carries_the_security_headers(sqlite_gateway: RunningGateway) -> None:
     send_secret(sqlite_gateway)
-    for path in ("", "naskah/1", "healthz", "naskah/999"):
-        status, headers, _ = fetch(sqlite_gateway.web_url + path)
-        assert status in (200, 404), path
+    client = signed_in(sqlite_gateway)
+    anonymous = PanelClient(sqlite_gateway)
+    for who, path in [
+        *((client, p) for p in ("/", "/naskah/1", "/healthz", "/naskah/999", "/login")),
+        *((anonymous, p) for p in ("/", "/naskah/1", "/login", "/masuk")),
+    ]:
+        answer = who.get(path)
+        assert answer.status in (200, 303, 404), path
+        headers = answer.headers
         assert "frame-ancestors 'none'" in headers["Content-Security-Policy"], path
+        assert "script-src" not in headers["Content-Security-Policy"]  # default-src 'none'
         assert headers["X-Frame-Options"] == "DENY", path
         assert headers["X-Content-Type-Options"] == "nosniff", path
 
@@ -64,5 +74,5 @@ def test_every_answer_carries_the_security_headers(sqlite_gateway: RunningGatewa
     "key", ["99999999999999999999999", "2147483648", "0", "-1", "١", "1e3", "00001"]
 )
 def test_an_impossible_id_is_404_not_500(sqlite_gateway: RunningGateway, key: str) -> None:
-    status, _, _ = fetch(sqlite_gateway.web_url + "naskah/" + urllib.request.quote(key))
-    assert status == 404
+    answer = signed_in(sqlite_gateway).get("/naskah/" + urllib.request.quote(key))
+    assert answer.status == 404

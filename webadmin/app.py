@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from gateway.db.secret import WEB_KEY, read_secret
+from webadmin.auth import SECRET_KEY, add_routes, require_login
 from webadmin.ratelimit import ClientLimit
 from webadmin.tracking import LIMIT_KEY
 from webadmin.views import register_routes, security_headers
@@ -18,8 +20,15 @@ APP_KEY: web.AppKey[App] = web.AppKey("tnde_app")
 
 def create_app(app: App) -> web.Application:
     """The web application; `app` carries the database, settings and clock."""
-    application = web.Application(client_max_size=1024 * 1024, middlewares=[security_headers])
+    # Headers first, so even a refusal by require_login carries them.
+    application = web.Application(
+        client_max_size=1024 * 1024, middlewares=[security_headers, require_login]
+    )
     application[APP_KEY] = app
+    _ = app.ctx  # built once here, before request threads share it
+    with app.db.write() as session:  # [web] secret_key, else the installation's own
+        application[SECRET_KEY] = read_secret(session, app.settings.web.secret_key, WEB_KEY)
     application[LIMIT_KEY] = ClientLimit(app.settings.tracking.page_requests_per_minute)
     register_routes(application)
+    add_routes(application)
     return application

@@ -8,14 +8,17 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from jinja2 import Environment, PackageLoader, select_autoescape
+from sqlalchemy import select
 
 from gateway import timefmt
+from gateway.accounts.permissions import Viewer, may_read, visible
 from gateway.catalogue import Catalogue
 from gateway.core.states import NASKAH_LABEL
 from gateway.db.models import Naskah
 from gateway.org.senders import UNVERIFIED_LABEL, OrgAddresses, claims_org_unproven
 from gateway.registry import load_naskah_list, naskah_detail, redact_secret, state_counts
 from gateway.workflow.status import Whereabouts, whereabouts
+from webadmin.auth import VIEWER, WEB_SESSION
 from webadmin.tracking import tracking_page
 
 if TYPE_CHECKING:
@@ -47,7 +50,13 @@ def render(app: App, name: str, **context: Any) -> str:
 
 
 def _page(request: web.Request, name: str, **context: Any) -> web.Response:
-    return web.Response(text=render(_app(request), name, **context), content_type="text/html")
+    """A signed-in page: the viewer and the session's form token are in every template."""
+    row = request.get(WEB_SESSION)
+    context.setdefault("viewer", request.get(VIEWER))
+    context.setdefault("csrf_token", row.csrf_token if row is not None else "")
+    response = web.Response(text=render(_app(request), name, **context), content_type="text/html")
+    response.headers["Cache-Control"] = "no-store"  # letters are not for shared caches
+    return response
 
 
 async def health(request: web.Request) -> web.Response:
@@ -68,12 +77,18 @@ async def health(request: web.Request) -> web.Response:
 async def register_list(request: web.Request) -> web.Response:
     """Buku agenda: the latest registered naskah."""
     app = _app(request)
+    viewer = request[VIEWER]
     items = await asyncio.to_thread(load_naskah_list, app.db, 200, True, app.settings.mail.timezone)
+    readable = await asyncio.to_thread(_readable, app, viewer, [i["id"] for i in items])
     org = await asyncio.to_thread(_org_addresses, app)
+    shown = []
     for item in items:
+        if item["id"] not in readable:
+            continue  # not this viewer's letter at all
         item["sender_unverified"] = org.claims_unproven(item["sender"], item.pop("auth_results"))
-    # No login yet (the panel issue adds it): nobody here may read a secret letter.
-    items = [redact_secret(item) for item in items]
+        # SR/R rows show no perihal to anyone who may not read them.
+        shown.append(item if readable[item["id"]] else redact_secret(item))
+    items = shown
     return _page(
         request,
         "register.html",
@@ -95,16 +110,29 @@ async def naskah_page(request: web.Request) -> web.Response:
     )
     if detail is None:
         raise web.HTTPNotFound()
+    readable = await asyncio.to_thread(_readable, app, request[VIEWER], [detail["id"]])
+    if detail["id"] not in readable:
+        raise web.HTTPNotFound()  # the same answer as for a letter that does not exist
     sender_unverified = await asyncio.to_thread(_sender_unverified, app, detail)
     where = await asyncio.to_thread(_whereabouts, app, detail["id"])
     return _page(
         request,
         "naskah.html",
-        item=redact_secret(detail),
+        item=detail if readable[detail["id"]] else redact_secret(detail),
         sender_unverified=sender_unverified,
         unverified_label=UNVERIFIED_LABEL,
         where=where,
     )
+
+
+def _readable(app: App, viewer: Viewer, ids: list[int]) -> dict[int, bool]:
+    """Of these letters, those the viewer may see, each with whether it may read the
+    content (False: SR/R shown as an entry only)."""
+    if not ids:
+        return {}
+    with app.db.read() as session:
+        query = visible(viewer, select(Naskah).where(Naskah.id.in_(ids)))
+        return {n.id: may_read(session, viewer, n) for n in session.scalars(query)}
 
 
 def _whereabouts(app: App, naskah_id: int) -> Whereabouts:

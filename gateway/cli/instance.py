@@ -132,6 +132,7 @@ def banner(app: App, running: Any, t: Catalogue) -> str:
             ]
         )
         + "'",
+        t("banner.panel", url=running.addresses.get("web", "")),
         t("banner.then"),
         "  .venv/bin/tnde naskah list --json",
         "  .venv/bin/tnde outbox list",

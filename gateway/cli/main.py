@@ -11,7 +11,18 @@ import traceback
 from collections.abc import Callable, Sequence
 
 from gateway.catalogue import Catalogue
-from gateway.cli import audit, holidays, imap, inbound, instance, naskah, org, outbox, rules
+from gateway.cli import (
+    audit,
+    holidays,
+    imap,
+    inbound,
+    instance,
+    naskah,
+    org,
+    outbox,
+    rules,
+    user,
+)
 from gateway.cli.common import CommandError
 from gateway.cli.parser import parser_class
 from gateway.config import ConfigError, Settings, load_settings
@@ -27,7 +38,7 @@ def build_parser(t: Catalogue | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help=t("help.debug"))
     commands = parser.add_subparsers(dest="command", required=True)
     # Order is the order of `tnde --help`.
-    for module in (instance, inbound, naskah, outbox, audit, org, rules, holidays, imap):
+    for module in (instance, inbound, naskah, outbox, audit, org, rules, holidays, imap, user):
         module.add_commands(commands, t)
     return parser
 

@@ -113,3 +113,9 @@ def _position_info(
             for h in holders(session, position, day)
         ],
     }
+
+
+def positions_held(session: Session, person_id: int, day: dt.date) -> list[int]:
+    """The positions a person holds on `day` (definitif, Plt or Plh)."""
+    rows = session.scalars(select(Assignment).where(Assignment.person_id == person_id))
+    return [a.position_id for a in rows if covers(a, day)]

@@ -125,6 +125,10 @@ def _queue_one(
         "reply_address": address,
         "links": mailto_links(address, subject),
     }
+    if secret:
+        # SR/R content never travels by mail: the holder reads it in the panel, signed in
+        # by a one-time link sent to their own address from this one.
+        variables["panel_url"] = ctx.secret_letter_url(session, holder.person_id, naskah.id, now)
     text, html = ctx.renderer.render("notice_rahasia" if secret else "notice", variables)
     mail = OutgoingMail(
         kind="notice",

@@ -37,3 +37,12 @@ def chromium_page() -> Iterator[Any]:
             yield page
         finally:
             browser.close()
+
+
+def browser_login(page: Any, base_url: str, username: str, password: str) -> None:
+    """Sign in through the real form, as a person would."""
+    page.goto(base_url.rstrip("/") + "/login")
+    page.get_by_label("Nama pengguna").fill(username)
+    page.get_by_label("Kata sandi").fill(password)
+    page.get_by_role("button", name="Masuk").click()
+    page.wait_for_url(base_url.rstrip("/") + "/")

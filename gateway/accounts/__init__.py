@@ -1,0 +1,1 @@
+"""Who may use the panel: users, passwords, sessions, one-time links, permissions."""

@@ -1,0 +1,22 @@
+"""The migrations build exactly the schema the models describe, on both databases."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine
+
+from gateway.db.migrate import upgrade
+from gateway.db.models import Base
+
+
+def test_models_and_migrations_agree(db_url: str) -> None:
+    engine = create_engine(db_url)
+    try:
+        upgrade(engine)
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            differences = compare_metadata(context, Base.metadata)
+    finally:
+        engine.dispose()
+    assert differences == [], f"models and migrations differ: {differences}"
