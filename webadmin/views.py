@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import csv
 import datetime as dt
+import io
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -11,12 +14,13 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlalchemy import select
 
 from gateway import timefmt
-from gateway.accounts.permissions import Viewer, may_read, visible
+from gateway.accounts.permissions import Viewer, may_read, visible, visible_units
 from gateway.catalogue import Catalogue
 from gateway.core.states import NASKAH_LABEL
-from gateway.db.models import Naskah
+from gateway.db.models import Naskah, Unit
 from gateway.org.senders import UNVERIFIED_LABEL, OrgAddresses, claims_org_unproven
-from gateway.registry import load_naskah_list, naskah_detail, redact_secret, state_counts
+from gateway.registry import naskah_detail, redact_secret, state_counts
+from gateway.search import SECRET, AgendaFilter, Page, every_row, filtered, page_of
 from gateway.workflow.status import Whereabouts, whereabouts
 from webadmin.auth import VIEWER, WEB_SESSION
 from webadmin.tracking import tracking_page
@@ -75,28 +79,157 @@ async def health(request: web.Request) -> web.Response:
 
 
 async def register_list(request: web.Request) -> web.Response:
-    """Buku agenda: the latest registered naskah."""
+    """Buku agenda: filters, full-text search, keyset pages; SR/R rows as entries only."""
     app = _app(request)
     viewer = request[VIEWER]
-    items = await asyncio.to_thread(load_naskah_list, app.db, 200, True, app.settings.mail.timezone)
-    readable = await asyncio.to_thread(_readable, app, viewer, [i["id"] for i in items])
-    org = await asyncio.to_thread(_org_addresses, app)
-    shown = []
-    for item in items:
-        if item["id"] not in readable:
-            continue  # not this viewer's letter at all
-        item["sender_unverified"] = org.claims_unproven(item["sender"], item.pop("auth_results"))
-        # SR/R rows show no perihal to anyone who may not read them.
-        shown.append(item if readable[item["id"]] else redact_secret(item))
-    items = shown
+    agenda = AgendaFilter.from_query(dict(request.query))
+    before_text = request.query.get("sebelum", "")
+    before = int(before_text) if before_text.isdigit() and int(before_text) <= MAX_ID else None
+    page, units = await asyncio.to_thread(_register_page, app, viewer, agenda, before)
     return _page(
         request,
         "register.html",
-        items=items,
+        items=page.items,
+        next_before=page.next_before,
+        agenda=agenda,
+        query=agenda.as_query(),
+        units=units,
         status_labels=NASKAH_LABEL,
         domain=app.settings.mail.domain,
         unverified_label=UNVERIFIED_LABEL,
     )
+
+
+def _register_page(
+    app: App, viewer: Viewer, agenda: AgendaFilter, before: int | None
+) -> tuple[Page, list[tuple[str, str]]]:
+    zone = app.settings.mail.timezone
+    with app.db.read() as session:
+        query = filtered(
+            session,
+            agenda,
+            lambda q: visible(viewer, q),
+            zone,
+            hide_secret_text=viewer.kind != "pejabat",
+        )
+        page = page_of(session, query, before, zone)
+        org = OrgAddresses.load(session, app.settings.mail.domain)
+        units = [
+            (code, name)
+            for code, name in session.execute(
+                visible_units(viewer, select(Unit.code, Unit.name).order_by(Unit.code))
+            )
+        ]
+    readable = _readable(app, viewer, [i["id"] for i in page.items])
+    shown = []
+    for item in page.items:
+        item["sender_unverified"] = org.claims_unproven(item["sender"], item.pop("auth_results"))
+        # SR/R rows show no perihal to anyone who may not read them.
+        shown.append(item if readable.get(item["id"]) else redact_secret(item))
+    page.items = shown
+    return page, units
+
+
+async def register_csv(request: web.Request) -> web.StreamResponse:
+    """Exactly the filtered rows as CSV, streamed (constant memory at any size)."""
+    app = _app(request)
+    viewer = request[VIEWER]
+    agenda = AgendaFilter.from_query(dict(request.query))
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": 'attachment; filename="buku-agenda.csv"',
+            "Cache-Control": "no-store",
+        }
+    )
+    await response.prepare(request)
+    queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=8)
+    loop = asyncio.get_running_loop()
+
+    def produce() -> None:
+        try:
+            for chunk in _csv_chunks(app, viewer, agenda):
+                asyncio.run_coroutine_threadsafe(queue.put(chunk), loop).result()
+        finally:
+            asyncio.run_coroutine_threadsafe(queue.put(None), loop).result()
+
+    producer = asyncio.create_task(asyncio.to_thread(produce))
+    while (chunk := await queue.get()) is not None:
+        await response.write(chunk)
+    await producer
+    await response.write_eof()
+    return response
+
+
+def _csv_chunks(app: App, viewer: Viewer, agenda: AgendaFilter) -> Iterator[bytes]:
+    zone = app.settings.mail.timezone
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([column for column, _ in EXPORT_COLUMNS])
+    with app.db.read() as session:
+        query = filtered(
+            session, agenda, lambda q: visible(viewer, q), zone, viewer.kind != "pejabat"
+        )
+        for item in every_row(session, query, zone):
+            if item["sifat"]["keamanan"] in SECRET and viewer.kind != "pejabat":
+                item = redact_secret(item)  # noqa: PLW2901 - the masked row replaces it
+            item["received_at"] = timefmt.waktu(
+                dt.datetime.fromisoformat(item["received_at"]), zone
+            )
+            writer.writerow([_pick(item, path) for _, path in EXPORT_COLUMNS])
+            if buffer.tell() > 64 * 1024:
+                yield buffer.getvalue().encode("utf-8")
+                buffer.seek(0)
+                buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+# The columns of the panel's CSV: the same as `tnde agenda export --format csv`.
+EXPORT_COLUMNS = (
+    ("nomor_agenda", "agenda_number"),
+    ("tanggal_diterima", "received_at"),
+    ("unit", "unit"),
+    ("asal_surat", "sender_agency"),
+    ("pengirim", "sender"),
+    ("nomor_surat", "nomor_surat"),
+    ("tanggal_surat", "tanggal_surat"),
+    ("perihal", "perihal"),
+    ("lampiran", "lampiran_count"),
+    ("sifat_keamanan", "sifat.keamanan"),
+    ("kecepatan", "sifat.kecepatan"),
+    ("klasifikasi", "klasifikasi"),
+    ("jenis", "jenis"),
+    ("status", "status"),
+)
+
+
+def _pick(item: dict[str, Any], path: str) -> Any:
+    value: Any = item
+    for key in path.split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+    return "" if value is None else value
+
+
+async def register_print(request: web.Request) -> web.Response:
+    """The filtered rows laid out like a paper buku agenda (at most 1,000 per print)."""
+    app = _app(request)
+    viewer = request[VIEWER]
+    agenda = AgendaFilter.from_query(dict(request.query))
+    page, _ = await asyncio.to_thread(_print_rows, app, viewer, agenda)
+    return _page(request, "register_print.html", items=page.items, agenda=agenda)
+
+
+def _print_rows(app: App, viewer: Viewer, agenda: AgendaFilter) -> tuple[Page, None]:
+    zone = app.settings.mail.timezone
+    with app.db.read() as session:
+        query = filtered(
+            session, agenda, lambda q: visible(viewer, q), zone, viewer.kind != "pejabat"
+        )
+        page = page_of(session, query, None, zone, size=1000)
+    readable = _readable(app, viewer, [i["id"] for i in page.items])
+    page.items = [i if readable.get(i["id"]) else redact_secret(i) for i in page.items]
+    page.items.reverse()  # a paper register runs oldest first
+    return page, None
 
 
 async def naskah_page(request: web.Request) -> web.Response:
@@ -187,5 +320,7 @@ async def security_headers(request: web.Request, handler: Any) -> web.StreamResp
 def register_routes(application: web.Application) -> None:
     application.router.add_get("/healthz", health, name="health")
     application.router.add_get("/", register_list, name="register")
+    application.router.add_get("/agenda.csv", register_csv, name="agenda_csv")
+    application.router.add_get("/agenda/cetak", register_print, name="agenda_print")
     application.router.add_get("/naskah/{naskah_id}", naskah_page, name="naskah")
     application.router.add_get("/lacak/{token}", tracking_page, name="lacak")

@@ -21,7 +21,7 @@ from gateway.db.models import Disposition, Naskah, Outbox, Person, Unit, WebUser
 from gateway.org.holders import positions_held
 
 EDITORS = ("admin", "operator")
-Q = TypeVar("Q", bound=Select[Any])
+Q = TypeVar("Q", bound=Select[*tuple[Any, ...]])
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,13 @@ def visible(viewer: Viewer, query: Q) -> Q:
     if viewer.kind in ("operator", "pimpinan"):
         return query.where(Naskah.unit_id.in_(viewer.unit_ids))
     return query.where(Naskah.id.in_(_pejabat_letters(viewer)))
+
+
+def visible_units(viewer: Viewer, query: Q) -> Q:
+    """A unit query narrowed to the units whose register the viewer works with."""
+    if viewer.kind in ("operator", "pimpinan"):
+        return query.where(Unit.id.in_(viewer.unit_ids))
+    return query
 
 
 def _pejabat_letters(viewer: Viewer) -> Select[int]:

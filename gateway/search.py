@@ -1,0 +1,194 @@
+"""The register as the panel searches it: filters, full-text, keyset pages, exports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, fields
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, literal_column, or_, select, text
+from sqlalchemy.orm import Session
+
+from gateway.db.models import Naskah, Unit
+from gateway.registry import DEFAULT_ZONE, naskah_dict, naskah_query
+
+AnySelect = Select[*tuple[Any, ...]]
+Restrict = Callable[[AnySelect], AnySelect]
+SECRET = ("SR", "R")
+PAGE = 50
+_WORD = re.compile(r"\w+", re.UNICODE)
+# The PostgreSQL document: the very expression migration 0008 indexes.
+_PG_DOCUMENT = (
+    "to_tsvector('simple', coalesce(naskah.perihal, '') || ' ' || coalesce(naskah.sender, '')"
+    " || ' ' || coalesce(naskah.sender_name, '') || ' ' || coalesce(naskah.nomor_surat, '')"
+    " || ' ' || coalesce(naskah.body_text, ''))"
+)
+
+
+@dataclass(frozen=True)
+class AgendaFilter:
+    """What a person narrows the buku agenda by (all optional)."""
+
+    unit: str = ""
+    year: int | None = None
+    jenis: str = ""
+    status: str = ""
+    sifat: str = ""  # keamanan code: SR, R, T, B
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    sender: str = ""
+    q: str = ""  # full text: perihal, sender, nomor surat, body
+
+    @classmethod
+    def from_query(cls, query: dict[str, str]) -> AgendaFilter:
+        """From URL parameters; a malformed value is ignored rather than an error page."""
+
+        def number(name: str) -> int | None:
+            value = query.get(name, "").strip()
+            return int(value) if value.isdigit() and len(value) <= 4 else None
+
+        def day(name: str) -> dt.date | None:
+            try:
+                return dt.date.fromisoformat(query.get(name, "").strip())
+            except ValueError:
+                return None
+
+        return cls(
+            unit=query.get("unit", "").strip().upper()[:32],
+            year=number("year"),
+            jenis=query.get("jenis", "").strip()[:64],
+            status=query.get("status", "").strip()[:24],
+            sifat=query.get("sifat", "").strip().upper()[:4],
+            date_from=day("dari"),
+            date_to=day("sampai"),
+            sender=query.get("pengirim", "").strip()[:200],
+            q=query.get("q", "").strip()[:200],
+        )
+
+    def as_query(self) -> dict[str, str]:
+        """The URL parameters that give this filter back (for links and the export)."""
+        names = {"date_from": "dari", "date_to": "sampai", "sender": "pengirim"}
+        out = {}
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if value not in (None, ""):
+                out[names.get(item.name, item.name)] = str(value)
+        return out
+
+
+def filtered(
+    session: Session,
+    agenda: AgendaFilter,
+    restrict: Restrict,
+    zone: str = DEFAULT_ZONE,
+    hide_secret_text: bool = True,
+) -> AnySelect:
+    """The naskah query for a filter, narrowed by `restrict` (who may see what).
+
+    A full-text match never finds an SR/R letter by its content for someone who may not
+    read it (`hide_secret_text`): the word alone would say what the letter is about."""
+    query = restrict(naskah_query())
+    if agenda.unit:
+        query = query.where(Unit.code == agenda.unit)
+    if agenda.year:
+        query = query.where(Naskah.year == agenda.year)
+    if agenda.jenis:
+        query = query.where(Naskah.jenis == agenda.jenis)
+    if agenda.status:
+        query = query.where(Naskah.status == agenda.status)
+    if agenda.sifat:
+        query = query.where(Naskah.sifat_keamanan == agenda.sifat)
+    office = ZoneInfo(zone)
+    if agenda.date_from:
+        start = dt.datetime.combine(agenda.date_from, dt.time(), office)
+        query = query.where(Naskah.received_at >= start.astimezone(dt.UTC))
+    if agenda.date_to:
+        end = dt.datetime.combine(agenda.date_to + dt.timedelta(days=1), dt.time(), office)
+        query = query.where(Naskah.received_at < end.astimezone(dt.UTC))
+    if agenda.sender:
+        like = f"%{_escape_like(agenda.sender.lower())}%"
+        query = query.where(
+            or_(
+                Naskah.sender.ilike(like, escape="\\"),
+                Naskah.sender_name.ilike(like, escape="\\"),
+                Naskah.sender_agency.ilike(like, escape="\\"),
+            )
+        )
+    words = _WORD.findall(agenda.q)
+    if words:
+        query = query.where(Naskah.id.in_(_text_match(session, words)))
+        if hide_secret_text:
+            query = query.where(Naskah.sifat_keamanan.not_in(SECRET))
+    return query
+
+
+def _text_match(session: Session, words: list[str]) -> AnySelect:
+    """Ids of naskah whose text holds every word (prefix match on the last one)."""
+    if session.get_bind().dialect.name == "postgresql":
+        terms = " & ".join(w.lower() for w in words[:-1])
+        last = words[-1].lower() + ":*"
+        query = f"{terms} & {last}" if terms else last
+        return select(Naskah.id).where(
+            text(f"{_PG_DOCUMENT} @@ to_tsquery('simple', :fulltext)").bindparams(fulltext=query)
+        )
+    quoted = [f'"{w}"' for w in words]  # words only: no FTS5 operators from the user
+    quoted[-1] += "*"
+    match = " ".join(quoted)
+    return (
+        select(literal_column("rowid"))
+        .select_from(text("naskah_fts"))
+        .where(text("naskah_fts MATCH :fulltext").bindparams(fulltext=match))
+    )
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@dataclass
+class Page:
+    """One page of the register, newest first, and the key of the next one."""
+
+    items: list[dict[str, Any]]
+    next_before: int | None
+
+
+def page_of(
+    session: Session,
+    query: AnySelect,
+    before: int | None,
+    zone: str = DEFAULT_ZONE,
+    size: int = PAGE,
+) -> Page:
+    """Keyset pagination on the id: the same cost for page 1 and page 2,000."""
+    if before:
+        query = query.where(Naskah.id < before)
+    rows = session.execute(query.order_by(Naskah.id.desc()).limit(size + 1)).all()
+    items = [
+        naskah_dict(n, code, zone) | {"auth_results": n.auth_results or {}}
+        for n, code in rows[:size]
+    ]
+    for item in items:
+        item["received_at_dt"] = dt.datetime.fromisoformat(item["received_at"])
+    next_before = rows[size - 1][0].id if len(rows) > size else None
+    return Page(items, next_before)
+
+
+def every_row(
+    session: Session, query: AnySelect, zone: str = DEFAULT_ZONE, batch: int = 500
+) -> Iterator[dict[str, Any]]:
+    """Every matching row in agenda order, in batches: exports at constant memory."""
+    last_id = 0
+    while True:
+        rows = session.execute(
+            query.where(Naskah.id > last_id).order_by(Naskah.id).limit(batch)
+        ).all()
+        if not rows:
+            return
+        for naskah, code in rows:
+            yield naskah_dict(naskah, code, zone)
+        last_id = rows[-1][0].id
+        session.expunge_all()
