@@ -29,6 +29,8 @@ from gateway.timefmt import local
 
 # The office time zone unless the caller passes [mail] timezone.
 DEFAULT_ZONE = "Asia/Jakarta"
+# The most rows a panel list shows at once (quarantine, outbox).
+MAX_LISTED = 500
 
 
 def iso(value: dt.datetime | dt.date | None, zone: str = DEFAULT_ZONE) -> str | None:

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from gateway.db.secret import WEB_KEY, read_secret
 from webadmin.auth import SECRET_KEY, add_routes, require_login
+from webadmin.desk import add_routes as add_desk_routes
 from webadmin.ratelimit import ClientLimit
 from webadmin.tracking import LIMIT_KEY
 from webadmin.views import register_routes, security_headers
@@ -31,4 +32,5 @@ def create_app(app: App) -> web.Application:
     application[LIMIT_KEY] = ClientLimit(app.settings.tracking.page_requests_per_minute)
     register_routes(application)
     add_routes(application)
+    add_desk_routes(application)
     return application

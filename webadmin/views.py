@@ -53,7 +53,7 @@ def render(app: App, name: str, **context: Any) -> str:
     return _ENV.get_template(name).render(zone=settings.mail.timezone, **context)
 
 
-def _page(request: web.Request, name: str, **context: Any) -> web.Response:
+def page_response(request: web.Request, name: str, **context: Any) -> web.Response:
     """A signed-in page: the viewer and the session's form token are in every template."""
     row = request.get(WEB_SESSION)
     context.setdefault("viewer", request.get(VIEWER))
@@ -86,7 +86,7 @@ async def register_list(request: web.Request) -> web.Response:
     before_text = request.query.get("sebelum", "")
     before = int(before_text) if before_text.isdigit() and int(before_text) <= MAX_ID else None
     page, units = await asyncio.to_thread(_register_page, app, viewer, agenda, before)
-    return _page(
+    return page_response(
         request,
         "register.html",
         items=page.items,
@@ -216,7 +216,7 @@ async def register_print(request: web.Request) -> web.Response:
     viewer = request[VIEWER]
     agenda = AgendaFilter.from_query(dict(request.query))
     page, _ = await asyncio.to_thread(_print_rows, app, viewer, agenda)
-    return _page(request, "register_print.html", items=page.items, agenda=agenda)
+    return page_response(request, "register_print.html", items=page.items, agenda=agenda)
 
 
 def _print_rows(app: App, viewer: Viewer, agenda: AgendaFilter) -> tuple[Page, None]:
@@ -248,7 +248,7 @@ async def naskah_page(request: web.Request) -> web.Response:
         raise web.HTTPNotFound()  # the same answer as for a letter that does not exist
     sender_unverified = await asyncio.to_thread(_sender_unverified, app, detail)
     where = await asyncio.to_thread(_whereabouts, app, detail["id"])
-    return _page(
+    return page_response(
         request,
         "naskah.html",
         item=detail if readable[detail["id"]] else redact_secret(detail),

@@ -365,6 +365,7 @@ def requeue(
     now: dt.datetime,
     actor: str,
     release: bool = False,
+    channel: str = "cli",
 ) -> list[int]:
     """Send quarantined messages through the pipeline again (all when ids is None).
 
@@ -382,9 +383,35 @@ def requeue(
                 session,
                 type="released" if release else "requeued",
                 actor=actor,
-                channel="cli",
+                channel=channel,
                 now=now,
                 inbound_id=row.id,
                 payload={"previous_reason": row.reason},
+            )
+        return [row.id for row in rows]
+
+
+def discard(
+    db: Database, inbound_ids: list[int], now: dt.datetime, actor: str, reason: str, channel: str
+) -> list[int]:
+    """Set quarantined messages aside for good, with a reason: kept (never deleted), out
+    of the quarantine list, and on the audit trail."""
+    with db.write() as session:
+        query = select(Inbound).where(
+            Inbound.state == InboundState.QUARANTINED, Inbound.id.in_(inbound_ids)
+        )
+        rows = list(session.scalars(query.order_by(Inbound.id)))
+        for row in rows:
+            previous = row.reason
+            row.state = InboundState.IGNORED
+            row.reason = f"dibuang dari karantina oleh {actor}: {reason}"[:2000]
+            record_event(
+                session,
+                type="discarded",
+                actor=actor,
+                channel=channel,
+                now=now,
+                inbound_id=row.id,
+                payload={"previous_reason": previous, "reason": reason},
             )
         return [row.id for row in rows]

@@ -1,0 +1,233 @@
+"""The TU desk's pages: Karantina (requeue, release, discard, raw message) and Kotak
+keluar (the outbox decoded, retry now). Admins see everything; an operator sees what
+concerns its units; nobody else sees these pages."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+from sqlalchemy import select
+
+from gateway.accounts.permissions import Viewer
+from gateway.audit import record_event
+from gateway.core.states import InboundState, OutboxState
+from gateway.db.blobs import get_blob
+from gateway.db.models import Inbound, Naskah, Outbox, UnitAddress
+from gateway.outbound.readable import readable
+from gateway.pipeline.worker import discard, requeue
+from gateway.registry import MAX_LISTED, inbound_dict, outbox_dict
+from webadmin.auth import VIEWER
+
+if TYPE_CHECKING:
+    from gateway.app import App
+
+
+def _app(request: web.Request) -> App:
+    from webadmin.app import APP_KEY
+
+    return request.app[APP_KEY]
+
+
+def _desk_viewer(request: web.Request) -> Viewer:
+    viewer = request[VIEWER]
+    if not viewer.can_edit:
+        raise web.HTTPForbidden(text="halaman ini untuk admin dan operator TU")
+    return viewer
+
+
+def _ids(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() and 0 < int(text) < 2**31 else None
+
+
+# --- Karantina -----------------------------------------------------------------------------
+
+
+def _unit_addresses(app: App, viewer: Viewer) -> set[str] | None:
+    """The addresses of the viewer's units (None: every address, for an admin)."""
+    if viewer.is_admin:
+        return None
+    with app.db.read() as session:
+        rows = session.scalars(
+            select(UnitAddress.address).where(UnitAddress.unit_id.in_(viewer.unit_ids))
+        )
+        return {address.lower() for address in rows}
+
+
+def _concerns(row: dict[str, Any], addresses: set[str] | None) -> bool:
+    if addresses is None:
+        return True
+    return any(rcpt.lower() in addresses for rcpt in row["rcpt_tos"])
+
+
+def _quarantined(app: App, viewer: Viewer) -> list[dict[str, Any]]:
+    addresses = _unit_addresses(app, viewer)
+    zone = app.settings.mail.timezone
+    with app.db.read() as session:
+        query = (
+            select(Inbound)
+            .where(Inbound.state == InboundState.QUARANTINED)
+            .order_by(Inbound.id.desc())
+            .limit(MAX_LISTED)
+        )
+        rows = [inbound_dict(r, zone) for r in session.scalars(query)]
+    return [r for r in rows if _concerns(r, addresses)]
+
+
+async def quarantine_page(request: web.Request) -> web.Response:
+    from webadmin.views import page_response
+
+    viewer = _desk_viewer(request)
+    app = _app(request)
+    items = await asyncio.to_thread(_quarantined, app, viewer)
+    return page_response(
+        request, "karantina.html", items=items, done=request.query.get("selesai", "")
+    )
+
+
+async def quarantine_action(request: web.Request) -> web.StreamResponse:
+    viewer = _desk_viewer(request)
+    app = _app(request)
+    form = await request.post()
+    inbound_id = _ids(request.match_info["inbound_id"])
+    action = str(form.get("aksi", ""))
+    reason = str(form.get("alasan", "")).strip()[:500]
+    allowed = {r["id"] for r in await asyncio.to_thread(_quarantined, app, viewer)}
+    if inbound_id is None or inbound_id not in allowed:
+        raise web.HTTPNotFound()
+    now = app.clock()
+    if action in ("proses-ulang", "lepas"):
+        release = action == "lepas"
+        await asyncio.to_thread(requeue, app.db, [inbound_id], now, viewer.name, release, "web")
+    elif action == "buang":
+        if not reason:
+            raise web.HTTPBadRequest(text="sebutkan alasan membuang pesan ini")
+        await asyncio.to_thread(discard, app.db, [inbound_id], now, viewer.name, reason, "web")
+    else:
+        raise web.HTTPBadRequest(text="aksi tidak dikenal")
+    raise web.HTTPSeeOther(f"/karantina?selesai={inbound_id}")
+
+
+async def quarantine_raw(request: web.Request) -> web.Response:
+    """The message exactly as it arrived, to inspect in a mail program."""
+    viewer = _desk_viewer(request)
+    app = _app(request)
+    inbound_id = _ids(request.match_info["inbound_id"])
+    allowed = {r["id"] for r in await asyncio.to_thread(_quarantined, app, viewer)}
+    if inbound_id is None or inbound_id not in allowed:
+        raise web.HTTPNotFound()
+
+    def load() -> bytes:
+        with app.db.read() as session:
+            row = session.get_one(Inbound, inbound_id)
+            return get_blob(session, row.raw_sha256)
+
+    raw = await asyncio.to_thread(load)
+    return web.Response(
+        body=raw,
+        headers={
+            "Content-Type": "message/rfc822",
+            "Content-Disposition": f'attachment; filename="karantina-{inbound_id}.eml"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+# --- Kotak keluar --------------------------------------------------------------------------
+
+
+def _outbox_query(viewer: Viewer) -> Any:
+    query = select(Outbox).order_by(Outbox.id.desc()).limit(MAX_LISTED)
+    if not viewer.is_admin:
+        # Mail about letters of the viewer's units; mail about no letter (sign-in links,
+        # alerts) is for admins only.
+        query = query.join(Naskah, Outbox.naskah_id == Naskah.id).where(
+            Naskah.unit_id.in_(viewer.unit_ids)
+        )
+    return query
+
+
+async def outbox_page(request: web.Request) -> web.Response:
+    from webadmin.views import page_response
+
+    viewer = _desk_viewer(request)
+    app = _app(request)
+    state = request.query.get("keadaan", "")
+
+    def load() -> list[dict[str, Any]]:
+        zone = app.settings.mail.timezone
+        with app.db.read() as session:
+            query = _outbox_query(viewer)
+            if state in tuple(OutboxState):
+                query = query.where(Outbox.state == state)
+            return [outbox_dict(row, zone) for row in session.scalars(query)]
+
+    items = await asyncio.to_thread(load)
+    smarthost = app.settings.outbound.smarthost
+    return page_response(
+        request, "kotak_keluar.html", items=items, state=state, smarthost=smarthost
+    )
+
+
+def _outbox_row(app: App, viewer: Viewer, outbox_id: int) -> Outbox | None:
+    with app.db.read() as session:
+        query = _outbox_query(viewer).where(Outbox.id == outbox_id)
+        row: Outbox | None = session.scalars(query).first()
+        if row is not None:
+            session.expunge(row)
+        return row
+
+
+async def outbox_message_page(request: web.Request) -> web.Response:
+    from webadmin.views import page_response
+
+    viewer = _desk_viewer(request)
+    app = _app(request)
+    outbox_id = _ids(request.match_info["outbox_id"])
+    row = await asyncio.to_thread(_outbox_row, app, viewer, outbox_id) if outbox_id else None
+    if row is None:
+        raise web.HTTPNotFound()
+    item = outbox_dict(row, app.settings.mail.timezone)
+    return page_response(
+        request, "kotak_keluar_pesan.html", item=item, text=readable(bytes(row.message))
+    )
+
+
+async def outbox_retry(request: web.Request) -> web.StreamResponse:
+    """Try a queued or failed message again now (a bounced one is not retried blindly)."""
+    viewer = _desk_viewer(request)
+    app = _app(request)
+    outbox_id = _ids(request.match_info["outbox_id"])
+    row = await asyncio.to_thread(_outbox_row, app, viewer, outbox_id) if outbox_id else None
+    if row is None:
+        raise web.HTTPNotFound()
+
+    def retry() -> None:
+        now = app.clock()
+        with app.db.write() as session:
+            current = session.get_one(Outbox, row.id)
+            if current.state in (OutboxState.QUEUED, OutboxState.FAILED):
+                current.state, current.next_attempt_at = OutboxState.QUEUED, now
+                current.claim_token = None
+                record_event(
+                    session,
+                    type="outbox_retry",
+                    actor=viewer.name,
+                    channel="web",
+                    now=now,
+                    naskah_id=current.naskah_id,
+                    payload={"outbox_id": current.id},
+                )
+
+    await asyncio.to_thread(retry)
+    raise web.HTTPSeeOther(f"/kotak-keluar/{row.id}")
+
+
+def add_routes(application: web.Application) -> None:
+    application.router.add_get("/karantina", quarantine_page)
+    application.router.add_post("/karantina/{inbound_id}", quarantine_action)
+    application.router.add_get("/karantina/{inbound_id}/eml", quarantine_raw)
+    application.router.add_get("/kotak-keluar", outbox_page)
+    application.router.add_get("/kotak-keluar/{outbox_id}", outbox_message_page)
+    application.router.add_post("/kotak-keluar/{outbox_id}/kirim-ulang", outbox_retry)
