@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from gateway.db.secret import WEB_KEY, read_secret
+from webadmin.api import add_routes as add_api_routes
 from webadmin.auth import SECRET_KEY, add_routes, require_login
 from webadmin.desk import add_routes as add_desk_routes
 from webadmin.ratelimit import ClientLimit
@@ -33,4 +34,5 @@ def create_app(app: App) -> web.Application:
     register_routes(application)
     add_routes(application)
     add_desk_routes(application)
+    add_api_routes(application)
     return application

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from gateway.accounts import links, sessions
 from gateway.accounts.permissions import Viewer, viewer_for_person, viewer_for_user
+from gateway.accounts.tokens import user_for_token
 from gateway.accounts.users import UserError, authenticate
 from gateway.audit import record_event
 from gateway.core.tokens import TokenError, read_login_request_token
@@ -32,7 +33,7 @@ VIEWER: web.RequestKey[Viewer] = web.RequestKey("viewer", Viewer)
 WEB_SESSION: web.RequestKey[WebSession] = web.RequestKey("web_session", WebSession)
 PRE_COOKIE = "tnde_pra"  # a signed random nonce: CSRF before sign-in, and the browser a
 # mailed link is bound to
-PUBLIC_PREFIXES = ("/login", "/healthz", "/lacak/", "/masuk", "/static/")
+PUBLIC_PREFIXES = ("/login", "/healthz", "/lacak/", "/masuk", "/static/", "/api/v1/openapi.json")
 
 
 def _app(request: web.Request) -> App:
@@ -65,10 +66,19 @@ def _cookie(response: web.StreamResponse, request: web.Request, name: str, value
 async def require_login(request: web.Request, handler: Any) -> web.StreamResponse:
     """Resolve the session into request["viewer"]; anonymous requests for anything but the
     public paths go to /login (API: 401), and every POST must carry the session's CSRF."""
+    path = request.path
+    bearer = request.headers.get("Authorization", "")
+    if path.startswith("/api/") and bearer.lower().startswith("bearer "):
+        # Scripts: a bearer token, no cookie and no CSRF (the API only reads).
+        viewer = await asyncio.to_thread(_token_viewer, _app(request), bearer[7:].strip())
+        if viewer is None:
+            raise web.HTTPUnauthorized(text="token API tidak sah atau sudah dicabut")
+        request[VIEWER] = viewer
+        api: web.StreamResponse = await handler(request)
+        return api
     found = await _session_of(request)
     if found is not None:
         request[WEB_SESSION], request[VIEWER] = found
-    path = request.path
     if path.startswith(PUBLIC_PREFIXES) or path == "/favicon.ico":
         public: web.StreamResponse = await handler(request)
         return public
@@ -92,6 +102,14 @@ async def _session_of(request: web.Request) -> tuple[WebSession, Viewer] | None:
         return None
     app = _app(request)
     return await asyncio.to_thread(_load, app, session_id)
+
+
+def _token_viewer(app: App, token: str) -> Viewer | None:
+    if len(token) > 100:
+        return None
+    with app.db.write() as session:
+        user = user_for_token(session, token, app.clock())
+        return viewer_for_user(session, user) if user is not None else None
 
 
 def _load(app: App, session_id: str) -> tuple[WebSession, Viewer] | None:

@@ -120,7 +120,7 @@ def _register_page(
                 visible_units(viewer, select(Unit.code, Unit.name).order_by(Unit.code))
             )
         ]
-    readable = _readable(app, viewer, [i["id"] for i in page.items])
+    readable = readable_letters(app, viewer, [i["id"] for i in page.items])
     shown = []
     for item in page.items:
         item["sender_unverified"] = org.claims_unproven(item["sender"], item.pop("auth_results"))
@@ -226,7 +226,7 @@ def _print_rows(app: App, viewer: Viewer, agenda: AgendaFilter) -> tuple[Page, N
             session, agenda, lambda q: visible(viewer, q), zone, viewer.kind != "pejabat"
         )
         page = page_of(session, query, None, zone, size=1000)
-    readable = _readable(app, viewer, [i["id"] for i in page.items])
+    readable = readable_letters(app, viewer, [i["id"] for i in page.items])
     page.items = [i if readable.get(i["id"]) else redact_secret(i) for i in page.items]
     page.items.reverse()  # a paper register runs oldest first
     return page, None
@@ -243,7 +243,7 @@ async def naskah_page(request: web.Request) -> web.Response:
     )
     if detail is None:
         raise web.HTTPNotFound()
-    readable = await asyncio.to_thread(_readable, app, request[VIEWER], [detail["id"]])
+    readable = await asyncio.to_thread(readable_letters, app, request[VIEWER], [detail["id"]])
     if detail["id"] not in readable:
         raise web.HTTPNotFound()  # the same answer as for a letter that does not exist
     sender_unverified = await asyncio.to_thread(_sender_unverified, app, detail)
@@ -258,7 +258,7 @@ async def naskah_page(request: web.Request) -> web.Response:
     )
 
 
-def _readable(app: App, viewer: Viewer, ids: list[int]) -> dict[int, bool]:
+def readable_letters(app: App, viewer: Viewer, ids: list[int]) -> dict[int, bool]:
     """Of these letters, those the viewer may see, each with whether it may read the
     content (False: SR/R shown as an entry only)."""
     if not ids:
