@@ -9,6 +9,7 @@ from aiohttp import web
 from gateway.db.secret import WEB_KEY, read_secret
 from webadmin.api import add_routes as add_api_routes
 from webadmin.auth import SECRET_KEY, add_routes, require_login
+from webadmin.dashboard import add_routes as add_dashboard_routes
 from webadmin.desk import add_routes as add_desk_routes
 from webadmin.ratelimit import ClientLimit
 from webadmin.tracking import LIMIT_KEY
@@ -35,4 +36,5 @@ def create_app(app: App) -> web.Application:
     add_routes(application)
     add_desk_routes(application)
     add_api_routes(application)
+    add_dashboard_routes(application)
     return application
