@@ -12,6 +12,7 @@ from webadmin.auth import SECRET_KEY, add_routes, require_login
 from webadmin.dashboard import add_routes as add_dashboard_routes
 from webadmin.desk import add_routes as add_desk_routes
 from webadmin.ratelimit import ClientLimit
+from webadmin.rules_page import add_routes as add_rules_routes
 from webadmin.tracking import LIMIT_KEY
 from webadmin.views import register_routes, security_headers
 
@@ -37,4 +38,5 @@ def create_app(app: App) -> web.Application:
     add_desk_routes(application)
     add_api_routes(application)
     add_dashboard_routes(application)
+    add_rules_routes(application)
     return application

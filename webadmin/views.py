@@ -53,12 +53,16 @@ def render(app: App, name: str, **context: Any) -> str:
     return _ENV.get_template(name).render(zone=settings.mail.timezone, **context)
 
 
-def page_response(request: web.Request, name: str, **context: Any) -> web.Response:
+def page_response(
+    request: web.Request, name: str, status: int = 200, **context: Any
+) -> web.Response:
     """A signed-in page: the viewer and the session's form token are in every template."""
     row = request.get(WEB_SESSION)
     context.setdefault("viewer", request.get(VIEWER))
     context.setdefault("csrf_token", row.csrf_token if row is not None else "")
-    response = web.Response(text=render(_app(request), name, **context), content_type="text/html")
+    response = web.Response(
+        text=render(_app(request), name, **context), content_type="text/html", status=status
+    )
     response.headers["Cache-Control"] = "no-store"  # letters are not for shared caches
     return response
 

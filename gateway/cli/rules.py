@@ -163,7 +163,7 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace, comparisons: list[Any], version: int | None) -> int:
     """A table of the letters (changed ones, or all with --all), then each change in words."""
-    from gateway.routing.dryrun import changes
+    from gateway.routing.dryrun import changes, describe
 
     t: Catalogue = args.t
     changed = [c for c in comparisons if c.changed]
@@ -209,33 +209,7 @@ def _report(args: argparse.Namespace, comparisons: list[Any], version: int | Non
             print(c.agenda_number)
             for field, before, after in changes(c):
                 label = t(f"rules.field.{field}")
-                print(f"  {label}: {readable(before, t)} -> {readable(after, t)}")
+                yes, no = t("common.yes"), t("common.no")
+                print(f"  {label}: {describe(before, yes, no)} -> {describe(after, yes, no)}")
     print(t("rules.test_summary", count=len(comparisons), version=version, changed=len(changed)))
     return 0
-
-
-def readable(value: Any, t: Catalogue) -> str:
-    """A routing outcome value in words: lists joined, sifat as its two parts, no Python."""
-    if value is None or value in ([], ""):
-        return "-"
-    if isinstance(value, bool):
-        return t("common.yes") if value else t("common.no")
-    if isinstance(value, dict) and set(value) == {"keamanan", "kecepatan"}:
-        return f"{value['keamanan'] or '-'} / {value['kecepatan'] or '-'}"
-    if isinstance(value, list) and all(isinstance(item, dict) for item in value):
-        return "; ".join(_disposition(item) for item in value)
-    if isinstance(value, list):
-        return ", ".join(str(item) for item in value)
-    return str(value)
-
-
-def _disposition(item: dict[str, Any]) -> str:
-    """One planned disposition: its targets, [instructions], due and note."""
-    text = ", ".join(item.get("to") or []) or "-"
-    if item.get("instructions"):
-        text += f" [{', '.join(item['instructions'])}]"
-    if item.get("due"):
-        text += f" ({item['due']})"
-    if item.get("note"):
-        text += f": {item['note']}"
-    return text

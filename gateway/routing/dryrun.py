@@ -133,3 +133,30 @@ def changes(comparison: Comparison) -> list[tuple[str, Any, Any]]:
         for key in keys
         if comparison.current.get(key) != comparison.candidate.get(key)
     ]
+
+
+def describe(value: Any, yes: str = "ya", no: str = "tidak") -> str:
+    """A routing outcome value in words: lists joined, sifat as its two parts, no Python."""
+    if value is None or value in ([], ""):
+        return "-"
+    if isinstance(value, bool):
+        return yes if value else no
+    if isinstance(value, dict) and set(value) == {"keamanan", "kecepatan"}:
+        return f"{value['keamanan'] or '-'} / {value['kecepatan'] or '-'}"
+    if isinstance(value, list) and all(isinstance(item, dict) for item in value):
+        return "; ".join(_disposition(item) for item in value)
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
+def _disposition(item: dict[str, Any]) -> str:
+    """One planned disposition: its targets, [instructions], due and note."""
+    text = ", ".join(item.get("to") or []) or "-"
+    if item.get("instructions"):
+        text += f" [{', '.join(item['instructions'])}]"
+    if item.get("due"):
+        text += f" ({item['due']})"
+    if item.get("note"):
+        text += f": {item['note']}"
+    return text

@@ -1,0 +1,220 @@
+"""Aturan: the routing rules in order, their history with rollback, and changes made in
+the expert YAML view, saved only after a dry run over recent letters showed what changes.
+
+Everyone who may use the desk reads the rules; only admins change them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+from typing import TYPE_CHECKING, Any
+
+import yaml
+from aiohttp import web
+from sqlalchemy import select
+
+from gateway.db.models import Naskah
+from gateway.routing.cache import compile_routing
+from gateway.routing.dryrun import Comparison, changes, compare_recent, describe
+from gateway.routing.store import current_document, history, rollback, save_version
+from gateway.routing.vocab import vocabulary_from_db
+from rules.loader import compile_document
+from rules.model import RuleError
+from webadmin.auth import SECRET_KEY, VIEWER
+
+if TYPE_CHECKING:
+    from gateway.app import App
+
+DRY_RUN_LETTERS = 50
+MAX_YAML = 200_000
+
+
+def _app(request: web.Request) -> App:
+    from webadmin.app import APP_KEY
+
+    return request.app[APP_KEY]
+
+
+def _reader(request: web.Request) -> None:
+    if not request[VIEWER].can_edit and request[VIEWER].kind != "pimpinan":
+        raise web.HTTPForbidden(text="halaman ini untuk admin, operator dan pimpinan")
+
+
+def _admin(request: web.Request) -> str:
+    viewer = request[VIEWER]
+    if not viewer.is_admin:
+        raise web.HTTPForbidden(text="hanya admin yang dapat mengubah aturan")
+    return viewer.name
+
+
+async def rules_page(request: web.Request) -> web.Response:
+    from webadmin.views import page_response
+
+    _reader(request)
+    app = _app(request)
+
+    def load() -> tuple[int | None, dict[str, Any], list[Any]]:
+        with app.db.read() as session:
+            version, document = current_document(session)
+            return version, document, history(session)
+
+    version, document, versions = await asyncio.to_thread(load)
+    return page_response(
+        request,
+        "aturan.html",
+        version=version,
+        rules=document.get("rules") or [],
+        versions=versions,
+        message=request.query.get("pesan", ""),
+    )
+
+
+async def edit_page(request: web.Request) -> web.Response:
+    from webadmin.views import page_response
+
+    _admin(request)
+    app = _app(request)
+
+    def load() -> str:
+        with app.db.read() as session:
+            _, document = current_document(session)
+        return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
+
+    text = await asyncio.to_thread(load)
+    return page_response(request, "aturan_ubah.html", text=text, comment="", error="")
+
+
+async def dry_run(request: web.Request) -> web.Response:
+    """Validate the YAML, then show what the last letters would get: current vs this."""
+    from webadmin.views import page_response
+
+    _admin(request)
+    app = _app(request)
+    form = await request.post()
+    text = str(form.get("yaml", ""))[:MAX_YAML]
+    comment = str(form.get("komentar", ""))[:500]
+    try:
+        document = _parse(text)
+        comparisons, secret = await asyncio.to_thread(_compare, app, document)
+    except RuleError as err:
+        return page_response(
+            request, "aturan_ubah.html", text=text, comment=comment, error=str(err), status=422
+        )
+    changed = [c for c in comparisons if c.changed]
+    rows = [_row(c, c.naskah_id in secret) for c in changed]
+    return page_response(
+        request,
+        "aturan_uji.html",
+        text=text,
+        comment=comment,
+        checked=len(comparisons),
+        rows=rows,
+        digest=_digest(request, text),
+    )
+
+
+async def save(request: web.Request) -> web.StreamResponse:
+    """Save exactly the text that was dry-run (its digest proves it), as a new version."""
+    author = _admin(request)
+    app = _app(request)
+    form = await request.post()
+    text = str(form.get("yaml", ""))[:MAX_YAML]
+    if not hmac.compare_digest(_digest(request, text), str(form.get("digest", ""))):
+        raise web.HTTPBadRequest(text="aturan berubah setelah uji coba: uji coba lagi dulu")
+    comment = str(form.get("komentar", ""))[:500] or "diubah dari panel"
+
+    def store() -> int:
+        with app.db.write() as session:
+            return save_version(session, _parse(text), author, comment, app.clock())
+
+    try:
+        version = await asyncio.to_thread(store)
+    except RuleError as err:
+        raise web.HTTPBadRequest(text=f"aturan ditolak: {err}") from err
+    raise web.HTTPSeeOther(f"/aturan?pesan=versi+{version}+disimpan")
+
+
+async def roll_back(request: web.Request) -> web.StreamResponse:
+    author = _admin(request)
+    app = _app(request)
+    text = request.match_info["version"]
+    if not text.isdigit() or int(text) > 2**31:
+        raise web.HTTPNotFound()
+
+    def restore() -> int:
+        with app.db.write() as session:
+            return rollback(session, int(text), author, app.clock())
+
+    try:
+        version = await asyncio.to_thread(restore)
+    except (LookupError, RuleError) as err:
+        raise web.HTTPBadRequest(text=f"rollback ditolak: {err}") from err
+    raise web.HTTPSeeOther(f"/aturan?pesan=versi+{text}+berlaku+lagi+sebagai+versi+{version}")
+
+
+def _parse(text: str) -> dict[str, Any]:
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise RuleError(f"YAML tidak dapat dibaca: {err}") from err
+    if not isinstance(document, dict):
+        raise RuleError("dokumen aturan harus berupa tabel dengan kunci 'rules'")
+    return document
+
+
+def _compare(app: App, document: dict[str, Any]) -> tuple[list[Comparison], set[int]]:
+    settings = app.settings
+    with app.db.read() as session:
+        vocabulary = vocabulary_from_db(session)
+        compile_document(document, vocabulary)  # refused exactly as a save would be
+        version, current_doc = current_document(session)
+        current = compile_routing(current_doc, vocabulary, version)
+        candidate = compile_routing(document, vocabulary, None)
+        comparisons = list(
+            compare_recent(
+                session,
+                DRY_RUN_LETTERS,
+                current,
+                candidate,
+                app.directory_for(session),
+                app.ctx.limits,
+                settings.mail.timezone,
+                settings.mail.trusted_authserv_ids,
+            )
+        )
+        ids = [c.naskah_id for c in comparisons]
+        secret = set(
+            session.scalars(
+                select(Naskah.id).where(Naskah.id.in_(ids), Naskah.sifat_keamanan.in_(("SR", "R")))
+            )
+        )
+    return comparisons, secret
+
+
+def _row(comparison: Comparison, secret: bool) -> dict[str, Any]:
+    return {
+        "naskah_id": comparison.naskah_id,
+        "agenda_number": comparison.agenda_number,
+        "perihal": "(rahasia)" if secret else comparison.perihal,
+        "current_rules": ", ".join(comparison.current_rules) or "-",
+        "candidate_rules": ", ".join(comparison.candidate_rules) or "-",
+        "changes": [
+            (field, describe(before), describe(after))
+            for field, before, after in changes(comparison)
+        ],
+    }
+
+
+def _digest(request: web.Request, text: str) -> str:
+    key = request.app[SECRET_KEY]
+    return hmac.new(key, b"tnde-aturan\0" + text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def add_routes(application: web.Application) -> None:
+    application.router.add_get("/aturan", rules_page)
+    application.router.add_get("/aturan/ubah", edit_page)
+    application.router.add_post("/aturan/uji", dry_run)
+    application.router.add_post("/aturan/simpan", save)
+    application.router.add_post("/aturan/kembali/{version}", roll_back)
