@@ -25,7 +25,9 @@ ACTIONS = (
 def parse_action(node: Any, where: str, vocabulary: Vocabulary) -> Action | None:
     """One action; None for `stop` (it is a flag of the rule, not an action)."""
     if not isinstance(node, dict) or len(node) != 1:
-        raise RuleError(f"{where}: an action is one mapping such as {{dispose: {{to: [sekda]}}}}")
+        raise RuleError(
+            f"{where}: tindakan harus berupa satu tabel, mis. {{dispose: {{to: [sekda]}}}}"
+        )
     ((kind, value),) = node.items()
     if kind == "stop":
         return None
@@ -45,33 +47,37 @@ def parse_action(node: Any, where: str, vocabulary: Vocabulary) -> Action | None
         return Action(kind, _text(value, f"{where}.quarantine"))
     if kind == "ignore":
         if value is not True:
-            raise RuleError(f"{where}.ignore: write 'ignore: true'")
+            raise RuleError(f"{where}.ignore: tulis 'ignore: true'")
         return Action(kind, True)
-    raise RuleError(f"{where}: unknown action {kind!r}; use one of {', '.join(ACTIONS)}")
+    raise RuleError(
+        f"{where}: tindakan {kind!r} tidak dikenal; gunakan salah satu dari {', '.join(ACTIONS)}"
+    )
 
 
 def _text(value: Any, where: str) -> str:
     if not isinstance(value, str | int | float) or not str(value).strip():
-        raise RuleError(f"{where}: must be a non-empty text")
+        raise RuleError(f"{where}: wajib diisi dengan teks")
     return str(value).strip()
 
 
 def _sifat(value: Any, where: str) -> dict[str, str]:
     if not isinstance(value, dict) or not value or set(value) - {"keamanan", "kecepatan"}:
-        raise RuleError(f"{where}: write {{keamanan: R}} and/or {{kecepatan: SEGERA}}")
+        raise RuleError(f"{where}: tulis {{keamanan: R}} dan/atau {{kecepatan: SEGERA}}")
     result = {}
     if "keamanan" in value:
         keamanan = str(value["keamanan"]).upper()
         if keamanan not in KEAMANAN:
             raise RuleError(
-                f"{where}.keamanan: {value['keamanan']!r} is not one of {', '.join(KEAMANAN)}"
+                f"{where}.keamanan: {value['keamanan']!r} bukan salah satu dari "
+                f"{', '.join(KEAMANAN)}"
             )
         result["keamanan"] = keamanan
     if "kecepatan" in value:
         kecepatan = str(value["kecepatan"]).upper().replace(" ", "_")
         if kecepatan not in KECEPATAN:
             raise RuleError(
-                f"{where}.kecepatan: {value['kecepatan']!r} is not one of {', '.join(KECEPATAN)}"
+                f"{where}.kecepatan: {value['kecepatan']!r} bukan salah satu dari "
+                f"{', '.join(KECEPATAN)}"
             )
         result["kecepatan"] = kecepatan
     return result
@@ -80,7 +86,7 @@ def _sifat(value: Any, where: str) -> dict[str, str]:
 def _targets(value: Any, where: str, vocabulary: Vocabulary) -> list[str]:
     items = value if isinstance(value, list) else [value]
     if not items:
-        raise RuleError(f"{where}: name at least one position handle")
+        raise RuleError(f"{where}: sebutkan sedikitnya satu handle jabatan")
     result = []
     for index, item in enumerate(items):
         handle = str(item).strip().lower()
@@ -94,10 +100,10 @@ def _dispose(value: Any, where: str, vocabulary: Vocabulary) -> Dispose:
     if isinstance(value, list | str):
         value = {"to": value}
     if not isinstance(value, dict) or "to" not in value:
-        raise RuleError(f"{where}: write {{to: [handle, ...], instructions: [...], due: ...}}")
+        raise RuleError(f"{where}: tulis {{to: [handle, ...], instructions: [...], due: ...}}")
     unknown = set(value) - {"to", "instructions", "note", "due"}
     if unknown:
-        raise RuleError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+        raise RuleError(f"{where}: kunci tidak dikenal: {', '.join(sorted(unknown))}")
     instructions = value.get("instructions") or []
     instructions = instructions if isinstance(instructions, list) else [instructions]
     codes = tuple(

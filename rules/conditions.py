@@ -86,11 +86,11 @@ def compile_condition(node: Any, where: str) -> Predicate:
     if node is None or node is True or node == "always":
         return lambda _facts: (True, "always")
     if not isinstance(node, dict) or len(node) != 1:
-        raise RuleError(f"{where}: a condition is one of all/any/not or one {{field: matcher}}")
+        raise RuleError(f"{where}: kondisi harus berupa all/any/not atau satu {{kolom: pencocok}}")
     ((key, value),) = node.items()
     if key in ("all", "any"):
         if not isinstance(value, list) or not value:
-            raise RuleError(f"{where}.{key}: must be a non-empty list of conditions")
+            raise RuleError(f"{where}.{key}: harus berupa daftar kondisi yang tidak kosong")
         parts = [compile_condition(item, f"{where}.{key}[{i}]") for i, item in enumerate(value)]
         return _all(parts) if key == "all" else _any(parts)
     if key == "not":
@@ -136,7 +136,7 @@ def _not(inner: Predicate) -> Predicate:
 def _leaf(field: str, matcher: Any, where: str) -> Predicate:
     if field not in FIELDS:
         known = ", ".join(sorted(FIELDS))
-        raise RuleError(f"{where}: unknown field {field!r}; known fields: {known}")
+        raise RuleError(f"{where}: kolom {field!r} tidak dikenal; kolom yang dikenal: {known}")
     kind, default = FIELDS[field]
     operator, operand = operator_of(matcher, default, f"{where}.{field}")
     test = _make_test(field, kind, operator, operand, f"{where}.{field}")
@@ -171,14 +171,18 @@ def operator_of(matcher: Any, default: str, where: str) -> tuple[str, Any]:
     """(operator, operand) of a field matcher: {op: value}, a list (in), or a bare value."""
     if isinstance(matcher, dict):
         if "case_sensitive" in matcher:
-            raise RuleError(f"{where}: text comparisons are always case-insensitive")
+            raise RuleError(
+                f"{where}: case_sensitive tidak tersedia; teks selalu dibandingkan tanpa "
+                "membedakan huruf besar/kecil"
+            )
         options = dict(matcher)
         if len(options) != 1:
-            raise RuleError(f"{where}: give exactly one operator of {', '.join(OPERATORS)}")
+            raise RuleError(f"{where}: berikan tepat satu operator dari {', '.join(OPERATORS)}")
         ((operator, operand),) = options.items()
         if operator not in OPERATORS:
             raise RuleError(
-                f"{where}: unknown operator {operator!r}; use one of {', '.join(OPERATORS)}"
+                f"{where}: operator {operator!r} tidak dikenal; gunakan salah satu dari "
+                f"{', '.join(OPERATORS)}"
             )
         return str(operator), operand
     if isinstance(matcher, list):
@@ -192,7 +196,7 @@ def _make_test(
     """One comparison, with operands prepared (lower-cased, compiled) at compile time."""
     if kind == "bool":
         if not isinstance(operand, bool):
-            raise RuleError(f"{where}: must be true or false")
+            raise RuleError(f"{where}: harus true atau false")
         return lambda value: bool(value) is operand
     if kind == "number" and operator in _NUMERIC:
         number = _number(operand, where)
@@ -229,13 +233,13 @@ def _text_test(operator: str, text: Any, where: str) -> Callable[[Any], bool]:
         try:
             pattern = re.compile(str(text), re.IGNORECASE)
         except re.error as err:
-            raise RuleError(f"{where}.regex: bad regular expression {text!r}: {err}") from err
+            raise RuleError(f"{where}.regex: ekspresi reguler {text!r} tidak sah: {err}") from err
         literal = required_literal(str(text))
         if literal:
             # A substring test is ~30x cheaper than a regex search over a long body.
             return lambda value: literal in value and pattern.search(value) is not None
         return lambda value: pattern.search(value) is not None
-    raise RuleError(f"{where}: operator {operator!r} does not apply here")
+    raise RuleError(f"{where}: operator {operator!r} tidak dapat dipakai untuk kolom ini")
 
 
 def required_literal(pattern: str) -> str | None:
@@ -273,7 +277,7 @@ def _norm(field: str, kind: str, value: Any, where: str) -> Any:
         return _number(value, where)
     text = str(value).strip().lower()
     if field in _ENUMS and text.upper() not in _ENUMS[field] and text not in _ENUMS[field]:
-        raise RuleError(f"{where}: {value!r} is not one of {', '.join(_ENUMS[field])}")
+        raise RuleError(f"{where}: {value!r} bukan salah satu dari {', '.join(_ENUMS[field])}")
     return text
 
 
@@ -281,5 +285,5 @@ def _number(value: Any, where: str) -> int | float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         if isinstance(value, str) and value.strip().isdigit():
             return int(value)
-        raise RuleError(f"{where}: {value!r} must be a number")
+        raise RuleError(f"{where}: {value!r} harus berupa angka")
     return value

@@ -32,8 +32,8 @@ def parse_due(text: str, where: str = "due") -> DueSpec:
     match = _SPEC.match(value)
     if not match:
         raise RuleError(
-            f"{where}: {text!r} is not a due time; write e.g. '1d', '4h', '3 workdays', "
-            "'3 hari kerja', '5 hari', 'same day' or 'kecepatan'"
+            f"{where}: {text!r} bukan batas waktu yang dikenal; tulis mis. '4 jam', '5 hari', "
+            "'3 hari kerja', 'hari ini', '1d', '4h' atau 'kecepatan'"
         )
     amount, unit = int(match["n"]), match["unit"]
     if unit in ("h", "hour", "hours", "jam"):

@@ -41,10 +41,10 @@ def compile_document(
     if document is None:
         document = {"rules": []}
     if not isinstance(document, dict) or not isinstance(document.get("rules", []), list):
-        raise RuleError("the document must be a mapping with a 'rules' list")
+        raise RuleError("dokumen aturan harus berupa tabel dengan daftar 'rules'")
     unknown = set(document) - {"rules", "comment"}
     if unknown:
-        raise RuleError(f"unknown top-level key(s): {', '.join(sorted(unknown))}")
+        raise RuleError(f"kunci tingkat atas tidak dikenal: {', '.join(sorted(unknown))}")
     compiled: list[Rule] = []
     errors = []
     names: set[str] = set()
@@ -62,7 +62,7 @@ def compile_document(
         if len(errors) == 1:
             raise RuleError(errors[0]["error"])
         lines = "\n  ".join(e["error"] for e in errors)
-        raise RuleError(f"{len(errors)} invalid rules:\n  {lines}")
+        raise RuleError(f"{len(errors)} aturan tidak sah:\n  {lines}")
     ordered = tuple(sorted(compiled, key=lambda rule: rule.priority))
     index = RuleIndex([rule.guard for rule in ordered])
     return RuleSet(ordered, document, version, index, tuple(errors))
@@ -70,31 +70,36 @@ def compile_document(
 
 def compile_rule(node: Any, where: str, vocabulary: Vocabulary, builtin: bool = False) -> Rule:
     if not isinstance(node, dict):
-        raise RuleError(f"{where}: a rule is a mapping with name, priority, when, then")
+        raise RuleError(f"{where}: aturan harus berupa tabel dengan name, priority, when, then")
     name = str(node.get("name") or "").strip()
     if not name:
-        raise RuleError(f"{where}.name is required")
+        raise RuleError(f"{where}.name wajib diisi")
     where = f'{where} "{name}"'
     unknown = set(node) - set(RULE_KEYS)
     if unknown:
         keys = ", ".join(RULE_KEYS)
-        raise RuleError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; rule keys: {keys}")
+        raise RuleError(
+            f"{where}: kunci tidak dikenal: {', '.join(sorted(unknown))}; kunci aturan: {keys}"
+        )
     for flag in ("enabled", "continue"):
         if flag in node and not isinstance(node[flag], bool):
-            raise RuleError(f"{where}.{flag}: write true or false")
+            raise RuleError(f"{where}.{flag}: tulis true atau false")
     priority = node.get("priority")
     if isinstance(priority, bool) or not isinstance(priority, int):
-        raise RuleError(f"{where}.priority: an integer is required (lower runs first)")
+        raise RuleError(
+            f"{where}.priority: wajib berupa bilangan bulat "
+            "(yang lebih kecil dijalankan lebih dulu)"
+        )
     then = node.get("then")
     if not isinstance(then, list) or not then:
-        raise RuleError(f"{where}.then: a non-empty list of actions is required")
+        raise RuleError(f"{where}.then: wajib berupa daftar tindakan yang tidak kosong")
     parsed = [parse_action(item, f"{where}.then[{i}]", vocabulary) for i, item in enumerate(then)]
     actions: tuple[Action, ...] = tuple(a for a in parsed if a is not None)
     _refuse_copy_to_disposed(actions, where)
     explicit_stop = len(actions) < len(parsed)
     keep_going = bool(node.get("continue", False))
     if explicit_stop and keep_going:
-        raise RuleError(f"{where}: 'continue: true' and a 'stop' action contradict each other")
+        raise RuleError(f"{where}: 'continue: true' dan tindakan 'stop' saling bertentangan")
     return Rule(
         name=name,
         priority=priority,
@@ -116,19 +121,19 @@ def _refuse_copy_to_disposed(actions: tuple[Action, ...], where: str) -> None:
     both = sorted(disposed & copied)
     if both:
         raise RuleError(
-            f"{where}: {', '.join(both)} receives both a disposition and a tembusan from this "
-            "rule; keep one"
+            f"{where}: {', '.join(both)} menerima disposisi sekaligus tembusan dari aturan ini; "
+            "pilih salah satu"
         )
 
 
 def _claim_place(rule: Rule, names: set[str], priorities: dict[int, str]) -> None:
     """Refuse a rule whose name or priority an earlier rule has; else record it as taken."""
     if rule.name in names:
-        raise RuleError(f'rule name "{rule.name}" is used twice')
+        raise RuleError(f'nama aturan "{rule.name}" dipakai dua kali')
     if rule.priority in priorities:
         raise RuleError(
-            f'rules "{priorities[rule.priority]}" and "{rule.name}" both have priority '
-            f"{rule.priority}; give each rule its own place in the order"
+            f'aturan "{priorities[rule.priority]}" dan "{rule.name}" sama-sama memakai priority '
+            f"{rule.priority}; beri setiap aturan nilai priority sendiri"
         )
     names.add(rule.name)
     priorities[rule.priority] = rule.name

@@ -26,14 +26,15 @@ class Vocabulary:
         code = code.strip().upper()
         if code not in self.units:
             raise RuleError(
-                f"{where}: unknown unit {code!r}; known: {', '.join(sorted(self.units))}"
+                f"{where}: unit {code!r} tidak dikenal; unit yang ada: "
+                f"{', '.join(sorted(self.units))}"
             )
         return code
 
     def position(self, handle: str, where: str) -> str:
         handle = handle.strip().lower()
         if handle not in self.positions:
-            raise RuleError(f"{where}: unknown position handle {handle!r}")
+            raise RuleError(f"{where}: handle jabatan {handle!r} tidak dikenal")
         return handle
 
     def instruction(self, text: str, where: str) -> str:
@@ -47,12 +48,14 @@ class Vocabulary:
             ]:
                 return code
         raise RuleError(
-            f"{where}: unknown instruction {text!r}; use a code such as "
+            f"{where}: instruksi {text!r} tidak dikenal; gunakan kode seperti "
             f"{', '.join(sorted(self.instructions)[:6])}…"
         )
 
     def klasifikasi(self, code: str, where: str) -> str:
         code = code.strip()
         if not _KKA.match(code) or code.split(".")[0] not in self.klasifikasi_roots:
-            raise RuleError(f"{where}: {code!r} is not a kode klasifikasi such as 400.7 or 000.1.2")
+            raise RuleError(
+                f"{where}: {code!r} bukan kode klasifikasi yang sah, mis. 400.7 atau 000.1.2"
+            )
         return code

@@ -22,6 +22,28 @@ def test_shipped_holidays_cover_this_year_and_next() -> None:
     assert dt.date(2026, 8, 17) in SHIPPED and dt.date(2027, 1, 1) in SHIPPED
 
 
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (["2026-03-02"], r"^entri ke-1: harus berupa tabel \{date: YYYY-MM-DD"),
+        ([{"name": "Libur"}], r"^entri ke-1: date wajib diisi dengan bentuk YYYY-MM-DD$"),
+        (
+            [{"date": "2026-03-02", "name": "A"}, {"date": "02-03-2026", "name": "B"}],
+            r"^entri ke-2: date '02-03-2026' bukan tanggal yang sah; gunakan bentuk YYYY-MM-DD",
+        ),
+        ([{"date": dt.date(2026, 3, 2)}], r"^entri ke-1 \(2026-03-02\): name wajib diisi$"),
+        (
+            [{"date": "2026-03-02", "name": "A", "kind": "daerah"}],
+            r"^entri ke-1 \(2026-03-02\): kind 'daerah' harus salah satu dari nasional, "
+            r"cuti_bersama, lokal$",
+        ),
+    ],
+)
+def test_bad_holiday_entries_are_refused_naming_the_entry(rows: list[object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_holidays(rows)
+
+
 def test_workdays_skip_weekends_christmas_and_cuti_bersama() -> None:
     # Wednesday 23 Dec 2026 + 1 workday: 24 (cuti bersama), 25 (Natal), 26-27 (weekend).
     assert CALENDAR.add_workdays(dt.date(2026, 12, 23), 1) == dt.date(2026, 12, 28)

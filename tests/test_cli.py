@@ -221,7 +221,13 @@ def test_holidays_add_list_remove_and_import(
     bad = tmp_path / "libur.yaml"
     bad.write_text("- {date: 2026-03-02, name: Libur A}\n- {date: 2026-03-03}\n", encoding="utf-8")
     code, _, err = run(capsys, "holidays", "import", str(bad))
-    assert code == 1 and "entry 1" in err and "'name'" in err
+    assert code == 1 and "entri ke-2 (2026-03-03): name wajib diisi" in err
+    bad.write_text(
+        "- {date: 2026-03-02, name: Libur A}\n- {date: 2026-3-3, name: B}\n", encoding="utf-8"
+    )
+    code, _, err = run(capsys, "holidays", "import", str(bad))
+    assert code == 1 and "entri ke-2: date '2026-3-3' bukan tanggal yang sah" in err
+    assert "YYYY-MM-DD" in err and "isoformat" not in err
     good = tmp_path / "libur-ok.yaml"
     good.write_text(
         "- {date: 2026-03-02, name: Libur A}\n"

@@ -53,6 +53,10 @@ def test_import_history_export_and_rollback(
     code, out, _ = run(capsys, "rules", "export", "--version", "2")
     assert "sekdinkes" in out
     assert json.loads(run(capsys, "rules", "history", "--json")[1])[0]["restored_from"] == 1
+    code, _, err = run(capsys, "rules", "export", "--version", "99")
+    assert code == 1 and "aturan versi 99 tidak ada" in err
+    code, _, err = run(capsys, "rules", "rollback", "99", "--author", "admin")
+    assert code == 1 and "aturan versi 99 tidak ada" in err
 
 
 @pytest.mark.parametrize(
@@ -60,20 +64,20 @@ def test_import_history_export_and_rollback(
     [
         (
             {"when": {"subject": {"regex": "(unclosed"}}},
-            r'rules\[0\] "uji"\.when\.subject\.regex: bad regular expression',
+            r'rules\[0\] "uji"\.when\.subject\.regex: ekspresi reguler .* tidak sah',
         ),
         (
             {"then": [{"dispose": {"to": ["kepala.entah"]}}]},
-            r"unknown position handle 'kepala.entah'",
+            r"handle jabatan 'kepala.entah' tidak dikenal",
         ),
         (
             {"then": [{"dispose": {"to": ["sekda"], "instructions": ["TERBANG"]}}]},
-            r"instructions\[0\]: unknown instruction 'TERBANG'",
+            r"instructions\[0\]: instruksi 'TERBANG' tidak dikenal",
         ),
-        ({"when": {"warna": "merah"}}, r"unknown field 'warna'"),
+        ({"when": {"warna": "merah"}}, r"kolom 'warna' tidak dikenal"),
         (
             {"then": [{"dispose": {"to": ["sekda"], "due": "besok lusa"}}]},
-            r"due: 'besok lusa' is not a due time",
+            r"due: 'besok lusa' bukan batas waktu",
         ),
     ],
 )
@@ -218,7 +222,7 @@ def test_org_export_import_round_trip_and_show(
     broken["units"][0]["positions"][0]["superior"] = "tidak.ada"
     target.write_text(yaml.safe_dump(broken), encoding="utf-8")
     code, _, err = run(capsys, "org", "import", str(target))
-    assert code == 1 and "superior tidak.ada is unknown" in err
+    assert code == 1 and "superior tidak.ada tidak dikenal" in err
 
 
 def test_every_organisation_problem_is_reported_at_once(
@@ -232,9 +236,12 @@ def test_every_organisation_problem_is_reported_at_once(
     broken["people"][0]["emails"] = ["bukan alamat"]
     target.write_text(yaml.safe_dump(broken), encoding="utf-8")
     code, _, err = run(capsys, "org", "import", str(target))
-    assert code == 1 and "is not a valid address" in err  # an entry that did not parse
+    assert (
+        code == 1 and "people[0].emails[0] 'bukan alamat' bukan alamat email yang sah" in err
+    )  # an entry that did not parse
     del broken["people"][0]["emails"]
     target.write_text(yaml.safe_dump(broken), encoding="utf-8")
     code, _, err = run(capsys, "org", "import", str(target))
-    assert code == 1 and "2 problems:" in err
-    assert "superior tidak.ada is unknown" in err and "superior juga.tidak.ada is unknown" in err
+    assert code == 1 and "2 masalah:" in err
+    assert "superior tidak.ada tidak dikenal" in err
+    assert "superior juga.tidak.ada tidak dikenal" in err

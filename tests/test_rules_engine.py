@@ -701,7 +701,9 @@ def test_set_klasifikasi_accepts_a_kode_klasifikasi() -> None:
 
 @pytest.mark.parametrize("code", ["12.3", "1000", "400.", "abc", "1000.1"])
 def test_set_klasifikasi_refuses_what_is_not_a_kode_klasifikasi(code: str) -> None:
-    with pytest.raises(RuleError, match=r'"k"\.then\[0\]\.set_klasifikasi: .* is not a kode'):
+    with pytest.raises(
+        RuleError, match=r'"k"\.then\[0\]\.set_klasifikasi: .* bukan kode klasifikasi'
+    ):
         compile([rule("k", 1, "always", {"set_klasifikasi": code})])
 
 
@@ -798,7 +800,7 @@ def test_ignore_marks_the_letter_ignored() -> None:
 
 
 def test_ignore_must_be_written_as_true() -> None:
-    with pytest.raises(RuleError, match=r"\"b\"\.then\[0\]\.ignore: write 'ignore: true'"):
+    with pytest.raises(RuleError, match=r"\"b\"\.then\[0\]\.ignore: tulis 'ignore: true'"):
         compile([rule("b", 1, "always", {"ignore": False})])
 
 
@@ -967,7 +969,7 @@ DISPOSE_SEKDA: dict[str, Any] = {"dispose": ["sekda"]}
 INVALID_RULES = [
     pytest.param(
         rule("pola rusak", 1, {"subject": {"regex": "(undangan"}}, IGNORE),
-        r'rules\[0\] "pola rusak"\.when\.subject\.regex: bad regular expression',
+        r'rules\[0\] "pola rusak"\.when\.subject\.regex: ekspresi reguler .* tidak sah',
         id="bad-regex",
     ),
     pytest.param(
@@ -977,142 +979,143 @@ INVALID_RULES = [
             {"all": [{"unit": "SETDA"}, {"any": [{"body": {"regex": "[a-"}}]}]},
             IGNORE,
         ),
-        r'"pola dalam"\.when\.all\[1\]\.any\[0\]\.body\.regex: bad regular expression',
+        r'"pola dalam"\.when\.all\[1\]\.any\[0\]\.body\.regex: ekspresi reguler .* tidak sah',
         id="bad-regex-nested",
     ),
     pytest.param(
         rule("ke aptika", 1, "always", {"dispose": {"to": ["sekda", "kabid.aptika"]}}),
-        r'"ke aptika"\.then\[0\]\.dispose\.to\[1\]: unknown position handle \'kabid\.aptika\'',
+        r'"ke aptika"\.then\[0\]\.dispose\.to\[1\]: handle jabatan \'kabid\.aptika\' tidak dikenal',
         id="unknown-position",
     ),
     pytest.param(
         rule("tembusan", 1, "always", {"copy": ["@boss"]}),
-        r'"tembusan"\.then\[0\]\.copy\[0\]: unknown position handle \'@boss\'',
+        r'"tembusan"\.then\[0\]\.copy\[0\]: handle jabatan \'@boss\' tidak dikenal',
         id="unknown-copy-target",
     ),
     pytest.param(
         rule("perintah", 1, "always", {"dispose": {"to": ["sekda"], "instructions": ["TERBANG"]}}),
-        r'"perintah"\.then\[0\]\.dispose\.instructions\[0\]: unknown instruction \'TERBANG\'',
+        r'"perintah"\.then\[0\]\.dispose\.instructions\[0\]: instruksi \'TERBANG\' tidak dikenal',
         id="unknown-instruction",
     ),
     pytest.param(
         rule("unit", 1, "always", {"set_unit": "DINSOS"}),
-        r'"unit"\.then\[0\]\.set_unit: unknown unit \'DINSOS\'; known: DINKES, SETDA',
+        r'"unit"\.then\[0\]\.set_unit: unit \'DINSOS\' tidak dikenal; unit yang ada: DINKES, SETDA',
         id="unknown-unit",
     ),
     pytest.param(
         rule("medan", 1, {"pengirim": "x"}, IGNORE),
-        r'"medan"\.when: unknown field \'pengirim\'; known fields: ',
+        r'"medan"\.when: kolom \'pengirim\' tidak dikenal; kolom yang dikenal: ',
         id="unknown-field",
     ),
     pytest.param(
         rule("operator", 1, {"subject": {"like": "x"}}, IGNORE),
-        r'"operator"\.when\.subject: unknown operator \'like\'; use one of equals',
+        r'"operator"\.when\.subject: operator \'like\' tidak dikenal; '
+        r"gunakan salah satu dari equals",
         id="unknown-operator",
     ),
     pytest.param(
         rule("dua operator", 1, {"subject": {"contains": "x", "prefix": "y"}}, IGNORE),
-        r'"dua operator"\.when\.subject: give exactly one operator',
+        r'"dua operator"\.when\.subject: berikan tepat satu operator',
         id="two-operators",
     ),
     pytest.param(
         rule("angka", 1, {"subject": {"gt": 3}}, IGNORE),
-        r'"angka"\.when\.subject: operator \'gt\' does not apply here',
+        r'"angka"\.when\.subject: operator \'gt\' tidak dapat dipakai untuk kolom ini',
         id="numeric-operator-on-text",
     ),
     pytest.param(
         rule("ukuran", 1, {"size": {"gt": "besar"}}, IGNORE),
-        r'"ukuran"\.when\.size: \'besar\' must be a number',
+        r'"ukuran"\.when\.size: \'besar\' harus berupa angka',
         id="number-not-a-number",
     ),
     pytest.param(
         rule("lampiran", 1, {"has_attachment": "ya"}, IGNORE),
-        r'"lampiran"\.when\.has_attachment: must be true or false',
+        r'"lampiran"\.when\.has_attachment: harus true atau false',
         id="bool-not-a-bool",
     ),
     pytest.param(
         rule("hari", 1, {"weekday": ["sabtu", "ahad"]}, IGNORE),
-        r'"hari"\.when\.weekday: \'ahad\' is not one of senin, selasa',
+        r'"hari"\.when\.weekday: \'ahad\' bukan salah satu dari senin, selasa',
         id="unknown-weekday",
     ),
     pytest.param(
         rule("cepat", 1, {"kecepatan": "SUPER"}, IGNORE),
-        r'"cepat"\.when\.kecepatan: \'SUPER\' is not one of SANGAT_SEGERA, SEGERA, BIASA',
+        r'"cepat"\.when\.kecepatan: \'SUPER\' bukan salah satu dari SANGAT_SEGERA, SEGERA, BIASA',
         id="enum-in-condition",
     ),
     pytest.param(
         rule("sifat", 1, "always", {"set_sifat": {"kecepatan": "SUPER"}}),
-        r'"sifat"\.then\[0\]\.set_sifat\.kecepatan: \'SUPER\' is not one of SANGAT_SEGERA',
+        r'"sifat"\.then\[0\]\.set_sifat\.kecepatan: \'SUPER\' bukan salah satu dari SANGAT_SEGERA',
         id="enum-kecepatan-in-action",
     ),
     pytest.param(
         rule("rahasia", 1, "always", {"set_sifat": {"keamanan": "TOP"}}),
-        r'"rahasia"\.then\[0\]\.set_sifat\.keamanan: \'TOP\' is not one of SR, R, T, B',
+        r'"rahasia"\.then\[0\]\.set_sifat\.keamanan: \'TOP\' bukan salah satu dari SR, R, T, B',
         id="enum-keamanan-in-action",
     ),
     pytest.param(
         rule("sifat kosong", 1, "always", {"set_sifat": {"warna": "merah"}}),
-        r'"sifat kosong"\.then\[0\]\.set_sifat: write \{keamanan: R\}',
+        r'"sifat kosong"\.then\[0\]\.set_sifat: tulis \{keamanan: R\}',
         id="set-sifat-unknown-key",
     ),
     pytest.param(
         rule("tenggat", 1, "always", {"dispose": {"to": ["sekda"], "due": "besok"}}),
-        r'"tenggat"\.then\[0\]\.dispose\.due: \'besok\' is not a due time',
+        r'"tenggat"\.then\[0\]\.dispose\.due: \'besok\' bukan batas waktu',
         id="bad-due",
     ),
     pytest.param(
         rule("kunci", 1, "always", {"dispose": {"to": ["sekda"], "kepada": ["x"]}}),
-        r'"kunci"\.then\[0\]\.dispose: unknown key\(s\) kepada',
+        r'"kunci"\.then\[0\]\.dispose: kunci tidak dikenal: kepada',
         id="unknown-dispose-key",
     ),
     pytest.param(
         {"name": "tanpa urutan", "when": "always", "then": [DISPOSE_SEKDA]},
-        r'"tanpa urutan"\.priority: an integer is required',
+        r'"tanpa urutan"\.priority: wajib berupa bilangan bulat',
         id="missing-priority",
     ),
     pytest.param(
         {"name": "urutan teks", "priority": "10", "when": "always", "then": [DISPOSE_SEKDA]},
-        r'"urutan teks"\.priority: an integer is required',
+        r'"urutan teks"\.priority: wajib berupa bilangan bulat',
         id="priority-as-text",
     ),
     pytest.param(
         {"name": "kosong", "priority": 1, "when": "always", "then": []},
-        r'"kosong"\.then: a non-empty list of actions is required',
+        r'"kosong"\.then: wajib berupa daftar tindakan yang tidak kosong',
         id="empty-then",
     ),
     pytest.param(
         {"name": "tanpa then", "priority": 1, "when": "always"},
-        r'"tanpa then"\.then: a non-empty list of actions is required',
+        r'"tanpa then"\.then: wajib berupa daftar tindakan yang tidak kosong',
         id="missing-then",
     ),
     pytest.param(
         rule("lanjut", 1, "always", DISPOSE_SEKDA, {"stop": True}, continues=True),
-        r"\"lanjut\": 'continue: true' and a 'stop' action contradict each other",
+        r"\"lanjut\": 'continue: true' dan tindakan 'stop' saling bertentangan",
         id="continue-and-stop",
     ),
     pytest.param(
         rule("aksi", 1, "always", {"forward": ["sekda"]}),
-        r'"aksi"\.then\[0\]: unknown action \'forward\'; use one of set_unit',
+        r'"aksi"\.then\[0\]: tindakan \'forward\' tidak dikenal; gunakan salah satu dari set_unit',
         id="unknown-action",
     ),
     pytest.param(
         rule("kunci rule", 1, "always", DISPOSE_SEKDA, prioritas=2),
-        r'"kunci rule": unknown key\(s\) prioritas; rule keys: name, priority',
+        r'"kunci rule": kunci tidak dikenal: prioritas; kunci aturan: name, priority',
         id="unknown-rule-key",
     ),
     pytest.param(
         {"priority": 1, "when": "always", "then": [DISPOSE_SEKDA]},
-        r"rules\[0\]\.name is required",
+        r"rules\[0\]\.name wajib diisi",
         id="missing-name",
     ),
     pytest.param(
         rule("kosong", 1, {"all": []}, IGNORE),
-        r'"kosong"\.when\.all: must be a non-empty list of conditions',
+        r'"kosong"\.when\.all: harus berupa daftar kondisi yang tidak kosong',
         id="empty-all",
     ),
     pytest.param(
         rule("dua medan", 1, {"unit": "SETDA", "subject": "x"}, IGNORE),
-        r'"dua medan"\.when: a condition is one of all/any/not',
+        r'"dua medan"\.when: kondisi harus berupa all/any/not',
         id="two-fields-in-one-leaf",
     ),
 ]
@@ -1134,7 +1137,7 @@ def test_error_names_the_position_of_the_rule_in_the_document() -> None:
 
 
 def test_duplicate_rule_names_are_refused() -> None:
-    with pytest.raises(RuleError, match=r'rule name "sama" is used twice'):
+    with pytest.raises(RuleError, match=r'nama aturan "sama" dipakai dua kali'):
         compile(
             [
                 rule("sama", 1, "always", DISPOSE_SEKDA),
@@ -1144,7 +1147,7 @@ def test_duplicate_rule_names_are_refused() -> None:
 
 
 def test_duplicate_priorities_are_refused() -> None:
-    with pytest.raises(RuleError, match=r'rules "satu" and "dua" both have priority 10'):
+    with pytest.raises(RuleError, match=r'aturan "satu" dan "dua" sama-sama memakai priority 10'):
         compile(
             [
                 rule("satu", 10, "always", DISPOSE_SEKDA),
@@ -1156,10 +1159,10 @@ def test_duplicate_priorities_are_refused() -> None:
 @pytest.mark.parametrize(
     ("document", "message"),
     [
-        ([], r"the document must be a mapping with a 'rules' list"),
-        ({"rules": "semua"}, r"the document must be a mapping with a 'rules' list"),
-        ({"rules": [], "versi": 2}, r"unknown top-level key\(s\): versi"),
-        ({"rules": ["bukan rule"]}, r"rules\[0\]: a rule is a mapping with name, priority"),
+        ([], r"dokumen aturan harus berupa tabel dengan daftar 'rules'"),
+        ({"rules": "semua"}, r"dokumen aturan harus berupa tabel dengan daftar 'rules'"),
+        ({"rules": [], "versi": 2}, r"kunci tingkat atas tidak dikenal: versi"),
+        ({"rules": ["bukan rule"]}, r"rules\[0\]: aturan harus berupa tabel dengan name, priority"),
     ],
 )
 def test_malformed_documents_are_refused(document: Any, message: str) -> None:
@@ -1195,7 +1198,7 @@ def test_lenient_compile_skips_only_the_broken_rule_and_records_why() -> None:
         {
             "rule": "ke kabid lama",
             "error": 'rules[1] "ke kabid lama".then[0].dispose.to[0]: '
-            "unknown position handle 'kabid.lama'",
+            "handle jabatan 'kabid.lama' tidak dikenal",
         },
     )
 
@@ -1498,8 +1501,8 @@ def test_parse_due_refuses_junk_listing_the_accepted_forms(junk: str) -> None:
     with pytest.raises(RuleError) as raised:
         parse_due(junk, "rules[0].due")
     message = str(raised.value)
-    assert message.startswith(f"rules[0].due: {junk!r} is not a due time")
-    for form in ("'1d'", "'4h'", "'3 workdays'", "'3 hari kerja'", "'5 hari'", "'same day'"):
+    assert message.startswith(f"rules[0].due: {junk!r} bukan batas waktu yang dikenal")
+    for form in ("'4 jam'", "'5 hari'", "'3 hari kerja'", "'hari ini'", "'1d'", "'4h'"):
         assert form in message
     assert "'kecepatan'" in message
 
@@ -1508,7 +1511,7 @@ def test_a_tembusan_to_the_rules_own_disposition_target_is_refused() -> None:
     twice = rule(
         "dobel", 10, "always", {"dispose": {"to": ["kadinkes"]}}, {"copy": ["kadinkes", "sekda"]}
     )
-    with pytest.raises(RuleError, match=r'"dobel": kadinkes receives both a disposition'):
+    with pytest.raises(RuleError, match=r'"dobel": kadinkes menerima disposisi sekaligus tembusan'):
         compile([twice])
 
 
@@ -1521,7 +1524,7 @@ def test_every_invalid_rule_is_reported_at_once() -> None:
     with pytest.raises(RuleError) as err:
         compile(bad)
     text = str(err.value)
-    assert text.startswith("2 invalid rules:") and '"satu"' in text and '"dua"' in text
+    assert text.startswith("2 aturan tidak sah:") and '"satu"' in text and '"dua"' in text
     assert '"tiga"' not in text
 
 

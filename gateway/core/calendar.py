@@ -74,16 +74,38 @@ def resolve_spec(text: str, kecepatan: str, sla: dict[str, str]) -> DueSpec:
 
 
 def parse_holidays(rows: Iterable[Any]) -> list[tuple[dt.date, str, str]]:
-    """(day, name, kind) from YAML rows {date, name, kind}; ValueError names the bad entry."""
+    """(day, name, kind) from YAML rows {date, name, kind}; ValueError names the bad entry.
+
+    Entries are counted from 1 in messages ("entri ke-2"), as a person reads the list.
+    """
     parsed = []
     for index, row in enumerate(rows):
-        try:
-            date = row["date"]  # YAML gives a date for 2026-12-25, a string when quoted
-            day = date if isinstance(date, dt.date) else dt.date.fromisoformat(str(date))
-            kind = str(row.get("kind", "lokal"))
-            if kind not in HOLIDAY_KINDS:
-                raise ValueError(f"kind must be one of {', '.join(HOLIDAY_KINDS)}")
-            parsed.append((day, str(row["name"]), kind))
-        except (KeyError, TypeError, ValueError) as err:
-            raise ValueError(f"entry {index}: {err}") from err
+        where = f"entri ke-{index + 1}"
+        if not isinstance(row, dict):
+            raise ValueError(
+                f"{where}: harus berupa tabel {{date: YYYY-MM-DD, name: ..., kind: ...}}"
+            )
+        date = row.get("date")  # YAML gives a date for 2026-12-25, a string when quoted
+        if date is None or str(date).strip() == "":
+            raise ValueError(f"{where}: date wajib diisi dengan bentuk YYYY-MM-DD")
+        if not isinstance(date, dt.date):
+            try:
+                day = dt.date.fromisoformat(str(date).strip())
+            except ValueError as err:
+                raise ValueError(
+                    f"{where}: date {str(date)!r} bukan tanggal yang sah; gunakan bentuk "
+                    "YYYY-MM-DD, mis. 2026-12-25"
+                ) from err
+        else:
+            day = date
+        where = f"{where} ({day.isoformat()})"
+        name = str(row.get("name") or "").strip()
+        if not name:
+            raise ValueError(f"{where}: name wajib diisi")
+        kind = str(row.get("kind", "lokal"))
+        if kind not in HOLIDAY_KINDS:
+            raise ValueError(
+                f"{where}: kind {kind!r} harus salah satu dari {', '.join(HOLIDAY_KINDS)}"
+            )
+        parsed.append((day, name, kind))
     return parsed

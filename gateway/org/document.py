@@ -65,7 +65,7 @@ class OrgDocument:
 def parse_org(data: Any, default_domain: str) -> OrgDocument:
     """Validate a loaded YAML mapping; raise one OrgError listing every bad field."""
     if not isinstance(data, dict):
-        raise OrgError("the document must be a mapping with 'units' and 'people'")
+        raise OrgError("dokumen organisasi harus berupa tabel dengan 'units' dan 'people'")
     domain = str(data.get("domain") or default_domain).lower()
     units, positions, people, problems = [], [], [], []
     for index, raw_unit in enumerate(_list(data, "units", "")):
@@ -88,14 +88,14 @@ def parse_org(data: Any, default_domain: str) -> OrgDocument:
         raise OrgError(problems[0])
     if problems:
         # Every problem at once, each naming its place: one fix-and-retry.
-        raise OrgError(f"{len(problems)} problems:\n  " + "\n  ".join(problems))
+        raise OrgError(f"{len(problems)} masalah:\n  " + "\n  ".join(problems))
     return document
 
 
 def _list(data: dict[str, Any], key: str, where: str) -> list[Any]:
     value = data.get(key) or []
     if not isinstance(value, list):
-        raise OrgError(f"{where}{key} must be a list")
+        raise OrgError(f"{where}{key} harus berupa daftar")
     return value
 
 
@@ -103,23 +103,25 @@ def _text(data: dict[str, Any], key: str, where: str, required: bool = True) -> 
     value = data.get(key)
     if value is None or str(value).strip() == "":
         if required:
-            raise OrgError(f"{where}.{key} is required")
+            raise OrgError(f"{where}.{key} wajib diisi")
         return ""
     return str(value).strip()
 
 
 def _unit(data: Any, where: str, domain: str) -> tuple[UnitDoc, list[PositionDoc]]:
     if not isinstance(data, dict):
-        raise OrgError(f"{where} must be a mapping")
+        raise OrgError(f"{where} harus berupa tabel")
     code = _text(data, "code", where).upper()
     if not _CODE.match(code):
-        raise OrgError(f"{where}.code {code!r} must be letters/digits (e.g. SETDA)")
+        raise OrgError(
+            f"{where}.code {code!r} hanya boleh berisi huruf, angka, '_' dan '-' (mis. SETDA)"
+        )
     addresses = []
     for i, item in enumerate(_list(data, "addresses", f"{where}.")):
         address = str(item).strip().lower()
         address = address if "@" in address else f"{address}@{domain}"
         if normalise_address(address) is None:
-            raise OrgError(f"{where}.addresses[{i}] {item!r} is not a valid address")
+            raise OrgError(f"{where}.addresses[{i}] {item!r} bukan alamat email yang sah")
         addresses.append(address)
     unit = UnitDoc(
         code, _text(data, "name", where), _optional_upper(data.get("parent")), tuple(addresses)
@@ -137,10 +139,10 @@ def _optional_upper(value: Any) -> str | None:
 
 def _position(data: Any, where: str, unit: str) -> PositionDoc:
     if not isinstance(data, dict):
-        raise OrgError(f"{where} must be a mapping")
+        raise OrgError(f"{where} harus berupa tabel")
     handle = _text(data, "handle", where).lower()
     if not _HANDLE.match(handle) or "+" in handle:
-        raise OrgError(f"{where}.handle {handle!r} may use a-z, 0-9, '.', '_' and '-' only")
+        raise OrgError(f"{where}.handle {handle!r} hanya boleh memakai a-z, 0-9, '.', '_' dan '-'")
     superior = data.get("superior")
     return PositionDoc(
         handle=handle,
@@ -155,12 +157,12 @@ def _position(data: Any, where: str, unit: str) -> PositionDoc:
 
 def _person(data: Any, where: str) -> PersonDoc:
     if not isinstance(data, dict):
-        raise OrgError(f"{where} must be a mapping")
+        raise OrgError(f"{where} harus berupa tabel")
     emails = []
     for i, item in enumerate(_list(data, "emails", f"{where}.")):
         address = normalise_address(str(item))
         if address is None:
-            raise OrgError(f"{where}.emails[{i}] {item!r} is not a valid address")
+            raise OrgError(f"{where}.emails[{i}] {item!r} bukan alamat email yang sah")
         emails.append(address)
     assignments = tuple(
         _assignment(raw, f"{where}.assignments[{i}]")
@@ -168,7 +170,7 @@ def _person(data: Any, where: str) -> PersonDoc:
     )
     nip = _text(data, "nip", where, required=False) or None
     if nip and not re.fullmatch(r"\d{18}", nip.replace(" ", "")):
-        raise OrgError(f"{where}.nip {nip!r} must be 18 digits")
+        raise OrgError(f"{where}.nip {nip!r} harus terdiri atas 18 angka")
     return PersonDoc(
         name=_text(data, "name", where),
         nip=nip.replace(" ", "") if nip else None,
@@ -180,16 +182,16 @@ def _person(data: Any, where: str) -> PersonDoc:
 
 def _assignment(data: Any, where: str) -> AssignmentDoc:
     if not isinstance(data, dict):
-        raise OrgError(f"{where} must be a mapping")
+        raise OrgError(f"{where} harus berupa tabel")
     kind = _text(data, "kind", where, required=False).lower() or "definitif"
     if kind not in ASSIGNMENT_KINDS:
-        raise OrgError(f"{where}.kind {kind!r} must be one of {', '.join(ASSIGNMENT_KINDS)}")
+        raise OrgError(f"{where}.kind {kind!r} harus salah satu dari {', '.join(ASSIGNMENT_KINDS)}")
     valid_from, valid_to = (
         _date(data.get("from"), f"{where}.from"),
         _date(data.get("to"), f"{where}.to"),
     )
     if valid_from and valid_to and valid_to < valid_from:
-        raise OrgError(f"{where}.to is before {where}.from")
+        raise OrgError(f"{where}.to lebih awal daripada {where}.from")
     return AssignmentDoc(_text(data, "position", where).lower(), kind, valid_from, valid_to)
 
 
@@ -201,42 +203,42 @@ def _date(value: Any, where: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError as err:
-        raise OrgError(f"{where} {value!r} must be a date like 2026-01-31") from err
+        raise OrgError(
+            f"{where} {value!r} harus berupa tanggal YYYY-MM-DD, mis. 2026-01-31"
+        ) from err
 
 
 def _check_references(document: OrgDocument) -> list[str]:
     """Unique codes/handles/addresses; parents, superiors and assignments must exist."""
     codes = [u.code for u in document.units]
-    problems = _unique(codes, "unit code")
+    problems = _unique(codes, "kode unit")
     handles = [p.handle for p in document.positions]
-    problems += _unique(handles, "position handle")
+    problems += _unique(handles, "handle jabatan")
     locals_ = [
         a.split("@")[0]
         for u in document.units
         for a in u.addresses
         if a.endswith("@" + document.domain)
     ]
-    problems += _unique([a for u in document.units for a in u.addresses], "unit address")
+    problems += _unique([a for u in document.units for a in u.addresses], "alamat unit")
     problems += [
-        f"address {local}@{document.domain} is both a unit address and a position handle"
+        f"alamat {local}@{document.domain} dipakai sebagai alamat unit sekaligus handle jabatan"
         for local in sorted(set(locals_) & set(handles))
     ]
-    problems += _unique([e for p in document.people for e in p.emails], "person email")
+    problems += _unique([e for p in document.people for e in p.emails], "email pegawai")
     problems += _unique([p.nip for p in document.people if p.nip], "NIP")
     for unit in document.units:
         if unit.parent and unit.parent not in codes:
-            problems.append(
-                f"unit {unit.code}: parent {unit.parent} is not a unit in this document"
-            )
+            problems.append(f"unit {unit.code}: parent {unit.parent} bukan unit dalam dokumen ini")
     for position in document.positions:
         if position.superior and position.superior not in handles:
             superior = position.superior
-            problems.append(f"position {position.handle}: superior {superior} is unknown")
+            problems.append(f"jabatan {position.handle}: superior {superior} tidak dikenal")
     for person in document.people:
         for assignment in person.assignments:
             if assignment.position not in handles:
                 missing = assignment.position
-                problems.append(f"person {person.name}: position {missing} is unknown")
+                problems.append(f"pegawai {person.name}: jabatan {missing} tidak dikenal")
     return problems
 
 
@@ -248,4 +250,4 @@ def _unique(values: list[str], label: str) -> list[str]:
         if value in seen and value not in twice:
             twice.append(value)
         seen.add(value)
-    return [f"{label} {value!r} appears twice" for value in twice]
+    return [f"{label} {value!r} muncul dua kali" for value in twice]

@@ -80,7 +80,7 @@ def rollback(session: Session, version: int, author: str, now: dt.datetime) -> i
     """A new version with the content of an older one (history is never rewritten)."""
     row = session.get(RuleSetVersion, version)
     if row is None:
-        raise LookupError(f"there is no rule set version {version}")
+        raise LookupError(f"aturan versi {version} tidak ada")
     comment = f"rollback ke versi {version}"
     return save_version(session, dict(row.document), author, comment, now, restored_from=version)
 
@@ -103,5 +103,5 @@ def history(session: Session) -> list[VersionInfo]:
 def document_of(session: Session, version: int) -> dict[str, Any]:
     row = session.get(RuleSetVersion, version)
     if row is None:
-        raise LookupError(f"there is no rule set version {version}")
+        raise LookupError(f"aturan versi {version} tidak ada")
     return dict(row.document)
