@@ -346,3 +346,36 @@ def existing_inbound(db: Database, ids: list[int]) -> set[int]:
     """Which of these inbound ids exist at all."""
     with db.read() as session:
         return set(session.scalars(select(Inbound.id).where(Inbound.id.in_(ids))))
+
+
+# The columns of the agenda CSV (`tnde agenda export --format csv` and the panel's
+# export): header name, then the key path in naskah_dict. Scripts depend on the names.
+AGENDA_COLUMNS = (
+    ("nomor_agenda", "agenda_number"),
+    ("tanggal_diterima", "received_at"),
+    ("unit", "unit"),
+    ("asal_surat", "sender_agency"),
+    ("pengirim", "sender"),
+    ("nomor_surat", "nomor_surat"),
+    ("tanggal_surat", "tanggal_surat"),
+    ("perihal", "perihal"),
+    ("lampiran", "lampiran_count"),
+    ("sifat_keamanan", "sifat.keamanan"),
+    ("kecepatan", "sifat.kecepatan"),
+    ("klasifikasi", "klasifikasi"),
+    ("jenis", "jenis"),
+    ("status", "status"),
+    ("message_id", "message_id"),
+    ("sha256", "sha256"),
+)
+
+
+def agenda_row(item: dict[str, Any]) -> list[Any]:
+    """One naskah_dict as the CSV row under AGENDA_COLUMNS ("" for missing values)."""
+    row = []
+    for _, path in AGENDA_COLUMNS:
+        value: Any = item
+        for key in path.split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+        row.append("" if value is None else value)
+    return row

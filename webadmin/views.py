@@ -19,7 +19,13 @@ from gateway.catalogue import Catalogue
 from gateway.core.states import NASKAH_LABEL
 from gateway.db.models import Naskah, Unit
 from gateway.org.senders import UNVERIFIED_LABEL, OrgAddresses, claims_org_unproven
-from gateway.registry import naskah_detail, redact_secret, state_counts
+from gateway.registry import (
+    AGENDA_COLUMNS,
+    agenda_row,
+    naskah_detail,
+    redact_secret,
+    state_counts,
+)
 from gateway.search import SECRET, AgendaFilter, Page, every_row, filtered, page_of
 from gateway.workflow.status import Whereabouts, whereabouts
 from webadmin.auth import VIEWER, WEB_SESSION
@@ -169,7 +175,7 @@ def _csv_chunks(app: App, viewer: Viewer, agenda: AgendaFilter) -> Iterator[byte
     zone = app.settings.mail.timezone
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([column for column, _ in EXPORT_COLUMNS])
+    writer.writerow([column for column, _ in AGENDA_COLUMNS])
     with app.db.read() as session:
         query = filtered(
             session, agenda, lambda q: visible(viewer, q), zone, viewer.kind != "pejabat"
@@ -180,38 +186,12 @@ def _csv_chunks(app: App, viewer: Viewer, agenda: AgendaFilter) -> Iterator[byte
             item["received_at"] = timefmt.waktu(
                 dt.datetime.fromisoformat(item["received_at"]), zone
             )
-            writer.writerow([_pick(item, path) for _, path in EXPORT_COLUMNS])
+            writer.writerow(agenda_row(item))
             if buffer.tell() > 64 * 1024:
                 yield buffer.getvalue().encode("utf-8")
                 buffer.seek(0)
                 buffer.truncate()
     yield buffer.getvalue().encode("utf-8")
-
-
-# The columns of the panel's CSV: the same as `tnde agenda export --format csv`.
-EXPORT_COLUMNS = (
-    ("nomor_agenda", "agenda_number"),
-    ("tanggal_diterima", "received_at"),
-    ("unit", "unit"),
-    ("asal_surat", "sender_agency"),
-    ("pengirim", "sender"),
-    ("nomor_surat", "nomor_surat"),
-    ("tanggal_surat", "tanggal_surat"),
-    ("perihal", "perihal"),
-    ("lampiran", "lampiran_count"),
-    ("sifat_keamanan", "sifat.keamanan"),
-    ("kecepatan", "sifat.kecepatan"),
-    ("klasifikasi", "klasifikasi"),
-    ("jenis", "jenis"),
-    ("status", "status"),
-)
-
-
-def _pick(item: dict[str, Any], path: str) -> Any:
-    value: Any = item
-    for key in path.split("."):
-        value = value.get(key) if isinstance(value, dict) else None
-    return "" if value is None else value
 
 
 async def register_print(request: web.Request) -> web.Response:

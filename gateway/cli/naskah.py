@@ -17,26 +17,6 @@ if TYPE_CHECKING:
     from gateway.app import App
 
 
-AGENDA_COLUMNS = (
-    ("nomor_agenda", "agenda_number"),
-    ("tanggal_diterima", "received_at"),
-    ("unit", "unit"),
-    ("asal_surat", "sender_agency"),
-    ("pengirim", "sender"),
-    ("nomor_surat", "nomor_surat"),
-    ("tanggal_surat", "tanggal_surat"),
-    ("perihal", "perihal"),
-    ("lampiran", "lampiran_count"),
-    ("sifat_keamanan", "sifat.keamanan"),
-    ("kecepatan", "sifat.kecepatan"),
-    ("klasifikasi", "klasifikasi"),
-    ("jenis", "jenis"),
-    ("status", "status"),
-    ("message_id", "message_id"),
-    ("sha256", "sha256"),
-)
-
-
 def add_commands(commands: Any, t: Catalogue) -> None:
     naskah = commands.add_parser("naskah", help=t("help.naskah")).add_subparsers(
         dest="naskah_command", required=True
@@ -219,13 +199,15 @@ def cmd_agenda_export(args: argparse.Namespace) -> int:
 def _write_export(stream: TextIO, fmt: str, rows: Any, progress: Progress, zone: str) -> int:
     """CSV for people (times as the receipts show them, in the office zone); JSON for
     scripts (ISO 8601 with the office zone's offset)."""
+    from gateway.registry import AGENDA_COLUMNS, agenda_row
+
     written = 0
     if fmt == "csv":
         writer = csv.writer(stream)
         writer.writerow([column for column, _ in AGENDA_COLUMNS])
         for item in rows:
             item["received_at"] = shown_time(item["received_at"], zone)
-            writer.writerow([_pick(item, path) for _, path in AGENDA_COLUMNS])
+            writer.writerow(agenda_row(item))
             written += 1
             progress.step()
         return written
@@ -236,10 +218,3 @@ def _write_export(stream: TextIO, fmt: str, rows: Any, progress: Progress, zone:
         progress.step()
     stream.write("\n]\n")
     return written
-
-
-def _pick(item: dict[str, Any], path: str) -> Any:
-    value: Any = item
-    for key in path.split("."):
-        value = value.get(key) if isinstance(value, dict) else None
-    return "" if value is None else value
