@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from gateway.accounts.permissions import Viewer, visible
+from gateway.accounts.permissions import Viewer
 from gateway.registry import naskah_detail, redact_secret
-from gateway.search import AgendaFilter, filtered, page_of
+from gateway.search import AgendaFilter
 from webadmin.auth import VIEWER
 
 if TYPE_CHECKING:
@@ -119,21 +119,13 @@ async def naskah_list(request: web.Request) -> web.Response:
 def _list(
     app: App, viewer: Viewer, agenda: AgendaFilter, before: int | None
 ) -> tuple[list[dict[str, Any]], int | None]:
-    from webadmin.views import readable_letters
+    from webadmin.views import visible_page
 
-    zone = app.settings.mail.timezone
-    with app.db.read() as session:
-        query = filtered(
-            session, agenda, lambda q: visible(viewer, q), zone, viewer.kind != "pejabat"
-        )
-        page = page_of(session, query, before, zone)
-    readable = readable_letters(app, viewer, [i["id"] for i in page.items])
-    items = []
+    page = visible_page(app, viewer, agenda, before)
     for item in page.items:
         item.pop("auth_results", None)
         item.pop("received_at_dt", None)
-        items.append(item if readable.get(item["id"]) else redact_secret(item))
-    return items, page.next_before
+    return page.items, page.next_before
 
 
 async def naskah_one(request: web.Request) -> web.Response:

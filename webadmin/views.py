@@ -26,7 +26,7 @@ from gateway.registry import (
     redact_secret,
     state_counts,
 )
-from gateway.search import SECRET, AgendaFilter, Page, every_row, filtered, page_of
+from gateway.search import PAGE, SECRET, AgendaFilter, Page, every_row, filtered, page_of
 from gateway.workflow.status import Whereabouts, whereabouts
 from webadmin.auth import VIEWER, WEB_SESSION
 from webadmin.tracking import tracking_page
@@ -110,19 +110,27 @@ async def register_list(request: web.Request) -> web.Response:
     )
 
 
-def _register_page(
-    app: App, viewer: Viewer, agenda: AgendaFilter, before: int | None
-) -> tuple[Page, list[tuple[str, str]]]:
+def visible_page(
+    app: App, viewer: Viewer, agenda: AgendaFilter, before: int | None, size: int = PAGE
+) -> Page:
+    """One page of the register as this viewer may see it: filtered, keyset-paged, SR/R
+    rows masked for anyone who may not read them (the pages, the print view, the API)."""
     zone = app.settings.mail.timezone
     with app.db.read() as session:
         query = filtered(
-            session,
-            agenda,
-            lambda q: visible(viewer, q),
-            zone,
-            hide_secret_text=viewer.kind != "pejabat",
+            session, agenda, lambda q: visible(viewer, q), zone, viewer.kind != "pejabat"
         )
-        page = page_of(session, query, before, zone)
+        page = page_of(session, query, before, zone, size)
+    readable = readable_letters(app, viewer, [i["id"] for i in page.items])
+    page.items = [i if readable.get(i["id"]) else redact_secret(i) for i in page.items]
+    return page
+
+
+def _register_page(
+    app: App, viewer: Viewer, agenda: AgendaFilter, before: int | None
+) -> tuple[Page, list[tuple[str, str]]]:
+    page = visible_page(app, viewer, agenda, before)
+    with app.db.read() as session:
         org = OrgAddresses.load(session, app.settings.mail.domain)
         units = [
             (code, name)
@@ -130,13 +138,10 @@ def _register_page(
                 visible_units(viewer, select(Unit.code, Unit.name).order_by(Unit.code))
             )
         ]
-    readable = readable_letters(app, viewer, [i["id"] for i in page.items])
-    shown = []
     for item in page.items:
-        item["sender_unverified"] = org.claims_unproven(item["sender"], item.pop("auth_results"))
-        # SR/R rows show no perihal to anyone who may not read them.
-        shown.append(item if readable.get(item["id"]) else redact_secret(item))
-    page.items = shown
+        item["sender_unverified"] = org.claims_unproven(
+            item["sender"], item.pop("auth_results", None) or {}
+        )
     return page, units
 
 
@@ -204,14 +209,7 @@ async def register_print(request: web.Request) -> web.Response:
 
 
 def _print_rows(app: App, viewer: Viewer, agenda: AgendaFilter) -> tuple[Page, None]:
-    zone = app.settings.mail.timezone
-    with app.db.read() as session:
-        query = filtered(
-            session, agenda, lambda q: visible(viewer, q), zone, viewer.kind != "pejabat"
-        )
-        page = page_of(session, query, None, zone, size=1000)
-    readable = readable_letters(app, viewer, [i["id"] for i in page.items])
-    page.items = [i if readable.get(i["id"]) else redact_secret(i) for i in page.items]
+    page = visible_page(app, viewer, agenda, None, size=1000)
     page.items.reverse()  # a paper register runs oldest first
     return page, None
 
