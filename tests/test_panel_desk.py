@@ -81,3 +81,26 @@ def test_outbox_decoded_and_retried(sqlite_gateway: RunningGateway) -> None:
     with sqlite_gateway.app.db.read() as session:
         assert session.get_one(Outbox, 1).state in ("queued", "sending", "sent")
     assert signed_in(sqlite_gateway, "operator", ["DINKES"]).get("/kotak-keluar/1").status == 404
+
+
+def test_the_outbox_never_shows_a_usable_sign_in_link(sqlite_gateway: RunningGateway) -> None:
+    """A sign-in link in the outbox would let staff sign in as the official it was for."""
+    import re
+
+    from tests.support.panel import PanelClient
+
+    sekda = "agus.nugroho@banyumaskab.go.id"
+    raw = letter(to=f"setda@{DOMAIN}", body="Nomor: 800/9/2026\nSifat: Rahasia\nPerihal: Mutasi\n")
+    with sqlite_gateway.smtp() as client:
+        client.sendmail("tu@bkpsdm.jatengprov.go.id", [f"setda@{DOMAIN}"], raw)
+    wait_for(lambda: settled(sqlite_gateway.app))
+    admin = signed_in(sqlite_gateway)
+    admin.get("/masuk")
+    admin.post("/masuk", {"email": sekda}, csrf=True)
+    with sqlite_gateway.app.db.read() as session:
+        rows = {o.kind: o.id for o in session.scalars(select(Outbox))}
+    for kind in ("login_link", "notice"):
+        body = admin.get(f"/kotak-keluar/{rows[kind]}").body
+        assert "[disembunyikan]" in body, kind
+        assert not re.search(r"/masuk/(surat/)?[a-z0-9_-]{16,}", body, re.I), kind
+    assert PanelClient(sqlite_gateway).get("/naskah/1").status == 303

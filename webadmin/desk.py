@@ -5,6 +5,7 @@ concerns its units; nobody else sees these pages."""
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -189,9 +190,18 @@ async def outbox_message_page(request: web.Request) -> web.Response:
     if row is None:
         raise web.HTTPNotFound()
     item = outbox_dict(row, app.settings.mail.timezone)
-    return page_response(
-        request, "kotak_keluar_pesan.html", item=item, text=readable(bytes(row.message))
-    )
+    text = without_sign_in_links(readable(bytes(row.message)))
+    return page_response(request, "kotak_keluar_pesan.html", item=item, text=text)
+
+
+# One-time sign-in links (/masuk/<token>) and SR notices' sign-in requests
+# (/masuk/surat/<token>) are keys to an official's access: staff reading the outbox must
+# not be able to use them.
+_SIGN_IN_LINK = re.compile(r"(/masuk/(?:surat/)?)[A-Za-z0-9_-]+")
+
+
+def without_sign_in_links(text: str) -> str:
+    return _SIGN_IN_LINK.sub(r"\1[disembunyikan]", text)
 
 
 async def outbox_retry(request: web.Request) -> web.StreamResponse:

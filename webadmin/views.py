@@ -6,6 +6,7 @@ import asyncio
 import csv
 import datetime as dt
 import io
+import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -160,18 +161,37 @@ async def register_csv(request: web.Request) -> web.StreamResponse:
     await response.prepare(request)
     queue: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=8)
     loop = asyncio.get_running_loop()
+    stopped = threading.Event()
+
+    def hand_over(chunk: bytes | None) -> bool:
+        """Queue one chunk; False once the reader is gone (never blocks for good)."""
+        while not stopped.is_set():
+            future = asyncio.run_coroutine_threadsafe(queue.put(chunk), loop)
+            try:
+                future.result(timeout=1.0)
+                return True
+            except TimeoutError:
+                if not future.cancel():  # it went in just as the wait ended
+                    return True
+        return False
 
     def produce() -> None:
         try:
             for chunk in _csv_chunks(app, viewer, agenda):
-                asyncio.run_coroutine_threadsafe(queue.put(chunk), loop).result()
+                if not hand_over(chunk):
+                    return  # the download was aborted: end the read transaction now
         finally:
-            asyncio.run_coroutine_threadsafe(queue.put(None), loop).result()
+            hand_over(None)
 
     producer = asyncio.create_task(asyncio.to_thread(produce))
-    while (chunk := await queue.get()) is not None:
-        await response.write(chunk)
-    await producer
+    try:
+        while (chunk := await queue.get()) is not None:
+            await response.write(chunk)
+    finally:
+        # A client that goes away mid-download must not leave the thread (and its
+        # database transaction) waiting on a queue nobody reads.
+        stopped.set()
+        await producer
     await response.write_eof()
     return response
 
