@@ -13,11 +13,11 @@ from sqlalchemy import Select, literal_column, or_, select, text
 from sqlalchemy.orm import Session
 
 from gateway.db.models import Naskah, Unit
-from gateway.registry import DEFAULT_ZONE, naskah_dict, naskah_query
+from gateway.registry import DEFAULT_ZONE, SECRET_LEVELS, naskah_dict, naskah_query
 
 AnySelect = Select[*tuple[Any, ...]]
 Restrict = Callable[[AnySelect], AnySelect]
-SECRET = ("SR", "R")
+SECRET = SECRET_LEVELS
 PAGE = 50
 _WORD = re.compile(r"\w+", re.UNICODE)
 # The PostgreSQL document: the very expression migration 0008 indexes.

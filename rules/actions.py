@@ -130,7 +130,9 @@ def apply(action: Action, decision: Decision, facts: dict[str, Any]) -> None:
         facts["jenis"] = decision.jenis.lower()
     elif action.kind == "set_sifat":
         values: dict[str, str] = action.value
-        decision.sifat_keamanan = values.get("keamanan", decision.sifat_keamanan)
+        decision.sifat_keamanan = _more_secret(
+            decision.sifat_keamanan, values.get("keamanan", decision.sifat_keamanan)
+        )
         decision.kecepatan = values.get("kecepatan", decision.kecepatan)
         facts["sifat_keamanan"], facts["kecepatan"] = (
             decision.sifat_keamanan.lower(),
@@ -147,3 +149,11 @@ def apply(action: Action, decision: Decision, facts: dict[str, Any]) -> None:
         decision.quarantine = str(action.value)
     elif action.kind == "ignore":
         decision.ignore = True
+
+
+def _more_secret(current: str, wanted: str) -> str:
+    """The stricter of two keamanan levels: a rule may mark a letter more secret, never
+    less, so a letter its sender marked RAHASIA cannot be opened up by a rule (and a rule
+    cannot be used to move a secret letter's content into plain mail)."""
+    order = {level: rank for rank, level in enumerate(KEAMANAN)}  # SR first, B last
+    return current if order.get(current, len(order)) <= order.get(wanted, len(order)) else wanted

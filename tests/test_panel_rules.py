@@ -73,7 +73,8 @@ def test_dry_run_then_save_then_the_next_letter_follows(gateway: RunningGateway)
     saved = admin.post(
         "/aturan/simpan", {"yaml": candidate(), "digest": digest, "komentar": "sekdis dulu"}
     )
-    assert saved.status == 303 and "versi+2+disimpan" in saved.headers["Location"]
+    assert saved.status == 303 and saved.headers["Location"] == "/aturan?disimpan=2"
+    assert "Versi 2 disimpan" in admin.get(saved.headers["Location"]).body
     kemkes_letter(gateway)
     assert disposed_to(gateway) == ["sekdinkes"]
 
@@ -89,3 +90,39 @@ def test_only_admins_change_rules(sqlite_gateway: RunningGateway) -> None:
     assert operator.post("/aturan/uji", {"yaml": candidate()}).status == 403
     assert operator.post("/aturan/simpan", {"yaml": candidate(), "digest": "x"}).status == 403
     assert operator.post("/aturan/kembali/1").status == 403
+
+
+def test_a_dry_run_never_tells_what_a_secret_letter_says(sqlite_gateway: RunningGateway) -> None:
+    # A probe rule "text contains WORD" must not show which Rahasia letters hold the word.
+    raw = letter(
+        to=f"dinkes@{DOMAIN}",
+        sender="a@kemkes.go.id",
+        subject="Surat",
+        body="Nomor: 800/9/2026\nSifat: Rahasia\nPerihal: Penyidikan pegawai\nKATARAHASIA\n",
+    )
+    with sqlite_gateway.smtp() as client:
+        client.sendmail("a@kemkes.go.id", [f"dinkes@{DOMAIN}"], raw)
+    wait_for(lambda: settled(sqlite_gateway.app))
+    kemkes_letter(sqlite_gateway)
+    probe = load_yaml("demo-rules.yaml")
+    probe["rules"].insert(
+        0,
+        {
+            "name": "probe",
+            "priority": 1,
+            "when": {"text": "katarahasia"},
+            "then": [{"dispose": {"to": ["sekdinkes"]}}],
+        },
+    )
+    admin = signed_in(sqlite_gateway)
+    admin.get("/aturan/ubah")
+    tried = admin.post("/aturan/uji", {"yaml": yaml.safe_dump(probe, allow_unicode=True)})
+    assert tried.status == 200
+    assert "<b>0</b> akan berubah" in tried.body and "1 surat terakhir" in tried.body
+    assert "(rahasia)" not in tried.body
+
+
+def test_the_rules_page_notice_has_no_words_from_the_link(sqlite_gateway: RunningGateway) -> None:
+    admin = signed_in(sqlite_gateway)
+    page = admin.get("/aturan?pesan=Hubungi+0812+untuk+reset&disimpan=abc&dipulihkan=1")
+    assert page.status == 200 and "Hubungi" not in page.body and "abc" not in page.body

@@ -694,6 +694,16 @@ def test_set_sifat_with_only_kecepatan_keeps_the_letters_keamanan() -> None:
     assert (decision.sifat_keamanan, decision.kecepatan) == ("T", "SEGERA")
 
 
+def test_set_sifat_never_lowers_the_letters_keamanan() -> None:
+    # A letter its sender marked RAHASIA stays secret whatever a rule says; raising works.
+    lower = {"set_sifat": {"keamanan": "B", "kecepatan": "SEGERA"}}
+    decision = evaluate(compile([rule("s", 1, "always", lower)]), Facts(sifat_keamanan="R"))
+    assert (decision.sifat_keamanan, decision.kecepatan) == ("R", "SEGERA")
+    raise_to_sr = {"set_sifat": {"keamanan": "SR"}}
+    decision = evaluate(compile([rule("s", 1, "always", raise_to_sr)]), Facts(sifat_keamanan="T"))
+    assert decision.sifat_keamanan == "SR"
+
+
 def test_set_klasifikasi_accepts_a_kode_klasifikasi() -> None:
     decision = evaluate(compile([rule("k", 1, "always", {"set_klasifikasi": "000.1.2"})]), Facts())
     assert decision.klasifikasi == "000.1.2"

@@ -9,13 +9,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import re
 from typing import TYPE_CHECKING, Any
 
 import yaml
 from aiohttp import web
-from sqlalchemy import select
 
-from gateway.db.models import Naskah
 from gateway.routing.cache import compile_routing
 from gateway.routing.dryrun import Comparison, changes, compare_recent, describe
 from gateway.routing.store import current_document, history, rollback, save_version
@@ -67,7 +66,7 @@ async def rules_page(request: web.Request) -> web.Response:
         version=version,
         rules=document.get("rules") or [],
         versions=versions,
-        message=request.query.get("pesan", ""),
+        message=_message(request.query),
     )
 
 
@@ -97,13 +96,13 @@ async def dry_run(request: web.Request) -> web.Response:
     comment = str(form.get("komentar", ""))[:500]
     try:
         document = _parse(text)
-        comparisons, secret = await asyncio.to_thread(_compare, app, document)
+        comparisons = await asyncio.to_thread(_compare, app, document)
     except RuleError as err:
         return page_response(
             request, "aturan_ubah.html", text=text, comment=comment, error=str(err), status=422
         )
     changed = [c for c in comparisons if c.changed]
-    rows = [_row(c, c.naskah_id in secret) for c in changed]
+    rows = [_row(c) for c in changed]
     return page_response(
         request,
         "aturan_uji.html",
@@ -133,14 +132,14 @@ async def save(request: web.Request) -> web.StreamResponse:
         version = await asyncio.to_thread(store)
     except RuleError as err:
         raise web.HTTPBadRequest(text=f"aturan ditolak: {err}") from err
-    raise web.HTTPSeeOther(f"/aturan?pesan=versi+{version}+disimpan")
+    raise web.HTTPSeeOther(f"/aturan?disimpan={version}")
 
 
 async def roll_back(request: web.Request) -> web.StreamResponse:
     author = _admin(request)
     app = _app(request)
     text = request.match_info["version"]
-    if not text.isdigit() or int(text) > 2**31:
+    if _number(text) is None:
         raise web.HTTPNotFound()
 
     def restore() -> int:
@@ -151,7 +150,24 @@ async def roll_back(request: web.Request) -> web.StreamResponse:
         version = await asyncio.to_thread(restore)
     except (LookupError, RuleError) as err:
         raise web.HTTPBadRequest(text=f"rollback ditolak: {err}") from err
-    raise web.HTTPSeeOther(f"/aturan?pesan=versi+{text}+berlaku+lagi+sebagai+versi+{version}")
+    raise web.HTTPSeeOther(f"/aturan?dipulihkan={int(text)}&versi={version}")
+
+
+def _message(query: Any) -> str:
+    """The notice after a save or rollback, built from version numbers only: a link cannot
+    put words of its own on the page."""
+    saved, restored, version = (
+        _number(query.get(key, "")) for key in ("disimpan", "dipulihkan", "versi")
+    )
+    if saved:
+        return f"Versi {saved} disimpan dan berlaku."
+    if restored and version:
+        return f"Versi {restored} berlaku lagi sebagai versi {version}."
+    return ""
+
+
+def _number(text: str) -> int | None:
+    return int(text) if re.fullmatch(r"[0-9]{1,9}", text) else None
 
 
 def _parse(text: str) -> dict[str, Any]:
@@ -164,7 +180,9 @@ def _parse(text: str) -> dict[str, Any]:
     return document
 
 
-def _compare(app: App, document: dict[str, Any]) -> tuple[list[Comparison], set[int]]:
+def _compare(app: App, document: dict[str, Any]) -> list[Comparison]:
+    """The recent letters under the current and the candidate rules. SR/R letters are left
+    out: whether a probe rule matches one would say what the secret letter contains."""
     settings = app.settings
     with app.db.read() as session:
         vocabulary = vocabulary_from_db(session)
@@ -172,7 +190,7 @@ def _compare(app: App, document: dict[str, Any]) -> tuple[list[Comparison], set[
         version, current_doc = current_document(session)
         current = compile_routing(current_doc, vocabulary, version)
         candidate = compile_routing(document, vocabulary, None)
-        comparisons = list(
+        return list(
             compare_recent(
                 session,
                 DRY_RUN_LETTERS,
@@ -182,22 +200,16 @@ def _compare(app: App, document: dict[str, Any]) -> tuple[list[Comparison], set[
                 app.ctx.limits,
                 settings.mail.timezone,
                 settings.mail.trusted_authserv_ids,
+                without_secret=True,
             )
         )
-        ids = [c.naskah_id for c in comparisons]
-        secret = set(
-            session.scalars(
-                select(Naskah.id).where(Naskah.id.in_(ids), Naskah.sifat_keamanan.in_(("SR", "R")))
-            )
-        )
-    return comparisons, secret
 
 
-def _row(comparison: Comparison, secret: bool) -> dict[str, Any]:
+def _row(comparison: Comparison) -> dict[str, Any]:
     return {
         "naskah_id": comparison.naskah_id,
         "agenda_number": comparison.agenda_number,
-        "perihal": "(rahasia)" if secret else comparison.perihal,
+        "perihal": comparison.perihal,
         "current_rules": ", ".join(comparison.current_rules) or "-",
         "candidate_rules": ", ".join(comparison.candidate_rules) or "-",
         "changes": [

@@ -19,6 +19,7 @@ from gateway.core.prepared import LetterForUnit, prepare
 from gateway.db.blobs import get_blob
 from gateway.db.models import Inbound, Naskah, Unit
 from gateway.parsing.message import Limits
+from gateway.registry import SECRET_LEVELS
 from gateway.routing.cache import Routing
 from gateway.routing.route import route_letter
 from gateway.routing.targets import resolve_targets
@@ -64,8 +65,10 @@ def compare_recent(
     zone: str,
     trusted: tuple[str, ...],
     progress: Callable[[], None] | None = None,
+    without_secret: bool = False,
 ) -> Iterator[Comparison]:
-    """The last `last` registered letters, newest first."""
+    """The last `last` registered letters, newest first; `without_secret` leaves SR/R
+    letters out (the panel: a probe rule must not tell an admin what a secret letter says)."""
     query = (
         select(Naskah, Inbound, Unit.code)
         .join(Inbound, Naskah.inbound_id == Inbound.id)
@@ -73,6 +76,8 @@ def compare_recent(
         .order_by(Naskah.id.desc())
         .limit(last)
     )
+    if without_secret:
+        query = query.where(Naskah.sifat_keamanan.not_in(SECRET_LEVELS))
     for naskah, inbound, unit_code in session.execute(query).all():
         raw = get_blob(session, inbound.raw_sha256)
         prepared = prepare(
