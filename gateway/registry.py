@@ -90,8 +90,10 @@ def naskah_dict(naskah: Naskah, unit_code: str, zone: str = DEFAULT_ZONE) -> dic
 SECRET_LEVELS = ("SR", "R")
 MASK = "(rahasia)"
 # Keys of naskah_dict/naskah_detail that carry what a secret letter says or is about.
-_SECRET_TEXT = ("perihal", "subject", "nomor_surat", "isi_ringkas")
-_SECRET_DROPPED = ("field_sources", "decision", "parse_defects")
+_SECRET_TEXT = ("perihal", "subject", "nomor_surat", "isi_ringkas", "jenis", "klasifikasi")
+# Dropped too: the Message-ID and the SHA-256 would let anyone holding a copy of the mail
+# confirm it is this letter, and the recipients say which offices it went to.
+_SECRET_DROPPED = ("field_sources", "decision", "parse_defects", "message_id", "sha256")
 
 
 def redact_secret(item: dict[str, Any]) -> dict[str, Any]:
@@ -115,6 +117,8 @@ def redact_secret(item: dict[str, Any]) -> dict[str, Any]:
     for key in _SECRET_DROPPED:
         if key in masked:
             masked[key] = None
+    if "recipients" in masked:
+        masked["recipients"] = []
     if "outbox" in masked:
         masked["outbox"] = [{**o, "subject": MASK} for o in item["outbox"]]
     if "dispositions" in masked:
@@ -371,11 +375,25 @@ AGENDA_COLUMNS = (
 
 
 def agenda_row(item: dict[str, Any]) -> list[Any]:
-    """One naskah_dict as the CSV row under AGENDA_COLUMNS ("" for missing values)."""
+    """One naskah_dict as the CSV row under AGENDA_COLUMNS ("" for missing values), every
+    text made inert for spreadsheets (a perihal "=HYPERLINK(...)" from a stranger's mail
+    must not become a formula when the TU desk opens the export)."""
     row = []
     for _, path in AGENDA_COLUMNS:
         value: Any = item
         for key in path.split("."):
             value = value.get(key) if isinstance(value, dict) else None
-        row.append("" if value is None else value)
+        row.append("" if value is None else spreadsheet_text(value))
     return row
+
+
+# What spreadsheet programs read as the start of a formula (OWASP: CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
+
+
+def spreadsheet_text(value: Any) -> Any:
+    """A text cell prefixed with an apostrophe when it would start a formula; other values
+    unchanged."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value

@@ -20,6 +20,9 @@ Restrict = Callable[[AnySelect], AnySelect]
 SECRET = SECRET_LEVELS
 PAGE = 50
 _WORD = re.compile(r"\w+", re.UNICODE)
+_YEAR = re.compile(r"[0-9]{4}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
 # The PostgreSQL document: the very expression migration 0008 indexes.
 _PG_DOCUMENT = (
     "to_tsvector('simple', coalesce(naskah.perihal, '') || ' ' || coalesce(naskah.sender, '')"
@@ -46,26 +49,32 @@ class AgendaFilter:
     def from_query(cls, query: dict[str, str]) -> AgendaFilter:
         """From URL parameters; a malformed value is ignored rather than an error page."""
 
+        def text(name: str, limit: int) -> str:
+            # No NUL or control characters: PostgreSQL refuses NUL in text parameters.
+            return _CONTROL.sub("", query.get(name, "")).strip()[:limit]
+
         def number(name: str) -> int | None:
-            value = query.get(name, "").strip()
-            return int(value) if value.isdigit() and len(value) <= 4 else None
+            value = text(name, 8)
+            return int(value) if _YEAR.fullmatch(value) else None
 
         def day(name: str) -> dt.date | None:
             try:
-                return dt.date.fromisoformat(query.get(name, "").strip())
+                value = dt.date.fromisoformat(text(name, 10))
             except ValueError:
                 return None
+            # Far dates overflow when turned into instants; no register holds them anyway.
+            return value if EARLIEST <= value <= LATEST else None
 
         return cls(
-            unit=query.get("unit", "").strip().upper()[:32],
+            unit=text("unit", 32).upper(),
             year=number("year"),
-            jenis=query.get("jenis", "").strip()[:64],
-            status=query.get("status", "").strip()[:24],
-            sifat=query.get("sifat", "").strip().upper()[:4],
+            jenis=text("jenis", 64),
+            status=text("status", 24),
+            sifat=text("sifat", 4).upper(),
             date_from=day("dari"),
             date_to=day("sampai"),
-            sender=query.get("pengirim", "").strip()[:200],
-            q=query.get("q", "").strip()[:200],
+            sender=text("pengirim", 200),
+            q=text("q", 200),
         )
 
     def as_query(self) -> dict[str, str]:
@@ -97,6 +106,8 @@ def filtered(
         query = query.where(Naskah.year == agenda.year)
     if agenda.jenis:
         query = query.where(Naskah.jenis == agenda.jenis)
+        if hide_secret_text:  # the jenis of an SR/R letter is masked: no finding it by it
+            query = query.where(Naskah.sifat_keamanan.not_in(SECRET))
     if agenda.status:
         query = query.where(Naskah.status == agenda.status)
     if agenda.sifat:

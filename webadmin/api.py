@@ -12,6 +12,7 @@ from gateway.accounts.permissions import Viewer
 from gateway.registry import naskah_detail, redact_secret
 from gateway.search import AgendaFilter
 from webadmin.auth import VIEWER
+from webadmin.params import record_id
 
 if TYPE_CHECKING:
     from gateway.app import App
@@ -108,8 +109,7 @@ async def naskah_list(request: web.Request) -> web.Response:
     app = _app(request)
     viewer = request[VIEWER]
     agenda = AgendaFilter.from_query(dict(request.query))
-    text = request.query.get("sebelum", "")
-    before = int(text) if text.isdigit() and int(text) < 2**31 else None
+    before = record_id(request.query.get("sebelum", ""))
     items, next_before = await asyncio.to_thread(_list, app, viewer, agenda, before)
     return web.json_response(
         {"items": items, "next": next_before}, headers={"Cache-Control": "no-store"}
@@ -132,11 +132,11 @@ async def naskah_one(request: web.Request) -> web.Response:
     from webadmin.views import readable_letters
 
     app = _app(request)
-    text = request.match_info["naskah_id"]
-    if not text.isascii() or not text.isdigit() or not 0 < int(text) < 2**31:
+    naskah_id = record_id(request.match_info["naskah_id"])
+    if naskah_id is None:
         raise web.HTTPNotFound()
     detail = await asyncio.to_thread(
-        naskah_detail, app.db, str(int(text)), app.settings.mail.timezone
+        naskah_detail, app.db, str(naskah_id), app.settings.mail.timezone
     )
     if detail is None:
         raise web.HTTPNotFound()

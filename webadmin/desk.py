@@ -20,6 +20,7 @@ from gateway.outbound.readable import readable
 from gateway.pipeline.worker import discard, requeue
 from gateway.registry import MAX_LISTED, inbound_dict, outbox_dict
 from webadmin.auth import VIEWER
+from webadmin.params import form_text, record_id
 
 if TYPE_CHECKING:
     from gateway.app import App
@@ -36,10 +37,6 @@ def _desk_viewer(request: web.Request) -> Viewer:
     if not viewer.can_edit:
         raise web.HTTPForbidden(text="halaman ini untuk admin dan operator TU")
     return viewer
-
-
-def _ids(text: str) -> int | None:
-    return int(text) if text.isascii() and text.isdigit() and 0 < int(text) < 2**31 else None
 
 
 # --- Karantina -----------------------------------------------------------------------------
@@ -91,9 +88,9 @@ async def quarantine_action(request: web.Request) -> web.StreamResponse:
     viewer = _desk_viewer(request)
     app = _app(request)
     form = await request.post()
-    inbound_id = _ids(request.match_info["inbound_id"])
-    action = str(form.get("aksi", ""))
-    reason = str(form.get("alasan", "")).strip()[:500]
+    inbound_id = record_id(request.match_info["inbound_id"])
+    action = form_text(form, "aksi", 32)
+    reason = form_text(form, "alasan", 500)
     allowed = {r["id"] for r in await asyncio.to_thread(_quarantined, app, viewer)}
     if inbound_id is None or inbound_id not in allowed:
         raise web.HTTPNotFound()
@@ -114,7 +111,7 @@ async def quarantine_raw(request: web.Request) -> web.Response:
     """The message exactly as it arrived, to inspect in a mail program."""
     viewer = _desk_viewer(request)
     app = _app(request)
-    inbound_id = _ids(request.match_info["inbound_id"])
+    inbound_id = record_id(request.match_info["inbound_id"])
     allowed = {r["id"] for r in await asyncio.to_thread(_quarantined, app, viewer)}
     if inbound_id is None or inbound_id not in allowed:
         raise web.HTTPNotFound()
@@ -185,7 +182,7 @@ async def outbox_message_page(request: web.Request) -> web.Response:
 
     viewer = _desk_viewer(request)
     app = _app(request)
-    outbox_id = _ids(request.match_info["outbox_id"])
+    outbox_id = record_id(request.match_info["outbox_id"])
     row = await asyncio.to_thread(_outbox_row, app, viewer, outbox_id) if outbox_id else None
     if row is None:
         raise web.HTTPNotFound()
@@ -208,7 +205,7 @@ async def outbox_retry(request: web.Request) -> web.StreamResponse:
     """Try a queued or failed message again now (a bounced one is not retried blindly)."""
     viewer = _desk_viewer(request)
     app = _app(request)
-    outbox_id = _ids(request.match_info["outbox_id"])
+    outbox_id = record_id(request.match_info["outbox_id"])
     row = await asyncio.to_thread(_outbox_row, app, viewer, outbox_id) if outbox_id else None
     if row is None:
         raise web.HTTPNotFound()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import re
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -22,6 +21,7 @@ from gateway.routing.vocab import vocabulary_from_db
 from rules.loader import compile_document
 from rules.model import RuleError
 from webadmin.auth import SECRET_KEY, VIEWER
+from webadmin.params import form_text, record_id
 
 if TYPE_CHECKING:
     from gateway.app import App
@@ -93,7 +93,7 @@ async def dry_run(request: web.Request) -> web.Response:
     app = _app(request)
     form = await request.post()
     text = str(form.get("yaml", ""))[:MAX_YAML]
-    comment = str(form.get("komentar", ""))[:500]
+    comment = form_text(form, "komentar", 500)
     try:
         document = _parse(text)
         comparisons = await asyncio.to_thread(_compare, app, document)
@@ -122,7 +122,7 @@ async def save(request: web.Request) -> web.StreamResponse:
     text = str(form.get("yaml", ""))[:MAX_YAML]
     if not hmac.compare_digest(_digest(request, text), str(form.get("digest", ""))):
         raise web.HTTPBadRequest(text="aturan berubah setelah uji coba: uji coba lagi dulu")
-    comment = str(form.get("komentar", ""))[:500] or "diubah dari panel"
+    comment = form_text(form, "komentar", 500) or "diubah dari panel"
 
     def store() -> int:
         with app.db.write() as session:
@@ -139,7 +139,7 @@ async def roll_back(request: web.Request) -> web.StreamResponse:
     author = _admin(request)
     app = _app(request)
     text = request.match_info["version"]
-    if _number(text) is None:
+    if record_id(text) is None:
         raise web.HTTPNotFound()
 
     def restore() -> int:
@@ -157,17 +157,13 @@ def _message(query: Any) -> str:
     """The notice after a save or rollback, built from version numbers only: a link cannot
     put words of its own on the page."""
     saved, restored, version = (
-        _number(query.get(key, "")) for key in ("disimpan", "dipulihkan", "versi")
+        record_id(query.get(key, "")) for key in ("disimpan", "dipulihkan", "versi")
     )
     if saved:
         return f"Versi {saved} disimpan dan berlaku."
     if restored and version:
         return f"Versi {restored} berlaku lagi sebagai versi {version}."
     return ""
-
-
-def _number(text: str) -> int | None:
-    return int(text) if re.fullmatch(r"[0-9]{1,9}", text) else None
 
 
 def _parse(text: str) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from gateway.registry import (
 from gateway.search import PAGE, SECRET, AgendaFilter, Page, every_row, filtered, page_of
 from gateway.workflow.status import Whereabouts, whereabouts
 from webadmin.auth import VIEWER, WEB_SESSION
+from webadmin.params import record_id
 from webadmin.tracking import tracking_page
 
 if TYPE_CHECKING:
@@ -94,8 +95,7 @@ async def register_list(request: web.Request) -> web.Response:
     app = _app(request)
     viewer = request[VIEWER]
     agenda = AgendaFilter.from_query(dict(request.query))
-    before_text = request.query.get("sebelum", "")
-    before = int(before_text) if before_text.isdigit() and int(before_text) <= MAX_ID else None
+    before = record_id(request.query.get("sebelum", ""))
     page, units = await asyncio.to_thread(_register_page, app, viewer, agenda, before)
     return page_response(
         request,
@@ -236,12 +236,12 @@ def _print_rows(app: App, viewer: Viewer, agenda: AgendaFilter) -> tuple[Page, N
 
 async def naskah_page(request: web.Request) -> web.Response:
     app = _app(request)
-    text = request.match_info["naskah_id"]
     # Anything but a database-sized positive id is simply not a letter here (not a 500).
-    if not text.isascii() or not text.isdigit() or not 0 < int(text) <= MAX_ID:
+    naskah_id = record_id(request.match_info["naskah_id"])
+    if naskah_id is None:
         raise web.HTTPNotFound()
     detail = await asyncio.to_thread(
-        naskah_detail, app.db, str(int(text)), app.settings.mail.timezone
+        naskah_detail, app.db, str(naskah_id), app.settings.mail.timezone
     )
     if detail is None:
         raise web.HTTPNotFound()
@@ -291,9 +291,6 @@ def _sender_unverified(app: App, detail: dict[str, Any]) -> bool:
             app.settings.mail.domain,
         )
 
-
-# The largest id every supported database's INTEGER column holds (PostgreSQL: 32 bits).
-MAX_ID = 2**31 - 1
 
 # Sent with every answer: no framing, no sniffing, nothing loaded from elsewhere.
 SECURITY_HEADERS = {
