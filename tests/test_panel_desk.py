@@ -104,3 +104,57 @@ def test_the_outbox_never_shows_a_usable_sign_in_link(sqlite_gateway: RunningGat
         assert "[disembunyikan]" in body, kind
         assert not re.search(r"/masuk/(surat/)?[a-z0-9_-]{16,}", body, re.I), kind
     assert PanelClient(sqlite_gateway).get("/naskah/1").status == 303
+
+
+def test_a_message_for_two_units_is_decided_by_an_admin(sqlite_gateway: RunningGateway) -> None:
+    raw = letter(to=f"setda@{DOMAIN}, dinkes@{DOMAIN}", attachments=EXE)
+    both = [f"setda@{DOMAIN}", f"dinkes@{DOMAIN}"]
+    with sqlite_gateway.smtp() as client:
+        client.sendmail("tu@dinkes.jatengprov.go.id", both, raw)
+    wait_for(lambda: settled(sqlite_gateway.app))
+    assert states(sqlite_gateway) == ["quarantined"]
+    dinkes = signed_in(sqlite_gateway, "operator", ["DINKES"])
+    listing = dinkes.get("/karantina").body
+    assert "lampiran berupa program" in listing and "admin yang memutuskan" in listing
+    assert dinkes.post("/karantina/1", {"aksi": "lepas"}).status == 404
+    assert dinkes.get("/karantina/1/eml").status == 404
+    assert "Karantina: <b>1</b>" in dinkes.get("/dasbor").body
+    assert states(sqlite_gateway) == ["quarantined"]
+    admin = signed_in(sqlite_gateway)
+    assert "admin yang memutuskan" not in admin.get("/karantina").body
+    assert admin.post("/karantina/1", {"aksi": "lepas"}).status == 303
+
+
+def test_the_desk_never_opens_a_secret_message(sqlite_gateway: RunningGateway) -> None:
+    body = "Nomor: 800/9/2026\nSifat: Rahasia\nPerihal: Penyidikan\nIsi yang rahasia.\n"
+    raw = letter(to=f"setda@{DOMAIN}", body=body, attachments=EXE)
+    with sqlite_gateway.smtp() as client:
+        client.sendmail("tu@dinkes.jatengprov.go.id", [f"setda@{DOMAIN}"], raw)
+    wait_for(lambda: settled(sqlite_gateway.app))
+    admin = signed_in(sqlite_gateway)
+    refused = admin.get("/karantina/1/eml")
+    assert refused.status == 403 and "Isi yang rahasia" not in refused.body
+
+
+def test_own_quarantine_is_listed_however_many_others_wait(sqlite_gateway: RunningGateway) -> None:
+    quarantined_letter(sqlite_gateway, "dinkes")
+    with sqlite_gateway.app.db.write() as session:
+        first = session.get_one(Inbound, 1)
+        for _ in range(600):  # other units' quarantine, newer than DINKES's message
+            session.add(
+                Inbound(
+                    source="smtp",
+                    mail_from="x@example.org",
+                    rcpt_tos=[f"setda@{DOMAIN}"],
+                    raw_sha256=first.raw_sha256,
+                    size=first.size,
+                    received_at=first.received_at,
+                    state="quarantined",
+                    reason="uji",
+                )
+            )
+    dinkes = signed_in(sqlite_gateway, "operator", ["DINKES"])
+    assert "lampiran berupa program" in dinkes.get("/karantina").body
+    assert dinkes.get("/karantina/1/eml").status == 200
+    assert "Karantina: <b>1</b>" in dinkes.get("/dasbor").body
+    assert "Karantina: <b>601</b>" in signed_in(sqlite_gateway).get("/dasbor").body

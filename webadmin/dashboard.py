@@ -9,13 +9,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from gateway.accounts.permissions import Viewer, visible, visible_units
-from gateway.core.states import OPEN, DispositionStatus, InboundState, OutboxState
-from gateway.db.models import Disposition, Inbound, Naskah, Outbox, Position, Unit
+from gateway.core.states import OPEN, DispositionStatus
+from gateway.db.models import Disposition, Naskah, Position, Unit
 from gateway.timefmt import local
 from webadmin.auth import VIEWER
+from webadmin.desk import failed_outbox_count, quarantined_count
 
 if TYPE_CHECKING:
     from gateway.app import App
@@ -108,21 +109,9 @@ def build(app: App, viewer: Viewer) -> Dashboard:
             )
             counts.overdue += late
         quarantined = outbox_failed = 0
-        if viewer.can_edit:
-            quarantined = (
-                session.scalar(
-                    select(func.count()).where(Inbound.state == InboundState.QUARANTINED)
-                )
-                or 0
-            )
-            outbox_failed = (
-                session.scalar(
-                    select(func.count()).where(
-                        Outbox.state.in_((OutboxState.FAILED, OutboxState.BOUNCED))
-                    )
-                )
-                or 0
-            )
+        if viewer.can_edit:  # counted as the desk pages list them: the viewer's units
+            quarantined = quarantined_count(session, viewer)
+            outbox_failed = failed_outbox_count(session, viewer)
     codes = sorted(per_day)
     return Dashboard(
         units=list(units.values()),

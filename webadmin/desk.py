@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from gateway.accounts.permissions import Viewer
 from gateway.audit import record_event
@@ -17,8 +19,11 @@ from gateway.core.states import InboundState, OutboxState
 from gateway.db.blobs import get_blob
 from gateway.db.models import Inbound, Naskah, Outbox, UnitAddress
 from gateway.outbound.readable import readable
+from gateway.parsing.message import parse_message
+from gateway.parsing.naskah import extract_metadata
+from gateway.parsing.pdftext import pdf_texts
 from gateway.pipeline.worker import discard, requeue
-from gateway.registry import MAX_LISTED, inbound_dict, outbox_dict
+from gateway.registry import MAX_LISTED, SECRET_LEVELS, inbound_dict, outbox_dict
 from webadmin.auth import VIEWER
 from webadmin.params import form_text, record_id
 
@@ -42,35 +47,75 @@ def _desk_viewer(request: web.Request) -> Viewer:
 # --- Karantina -----------------------------------------------------------------------------
 
 
-def _unit_addresses(app: App, viewer: Viewer) -> set[str] | None:
+def _unit_addresses(session: Session, viewer: Viewer) -> set[str] | None:
     """The addresses of the viewer's units (None: every address, for an admin)."""
     if viewer.is_admin:
         return None
-    with app.db.read() as session:
-        rows = session.scalars(
-            select(UnitAddress.address).where(UnitAddress.unit_id.in_(viewer.unit_ids))
-        )
-        return {address.lower() for address in rows}
+    rows = session.scalars(
+        select(UnitAddress.address).where(UnitAddress.unit_id.in_(viewer.unit_ids))
+    )
+    return {address.lower() for address in rows}
 
 
-def _concerns(row: dict[str, Any], addresses: set[str] | None) -> bool:
-    if addresses is None:
-        return True
-    return any(rcpt.lower() in addresses for rcpt in row["rcpt_tos"])
+def _concerns(rcpt_tos: list[str], addresses: set[str] | None) -> bool:
+    """Addressed to at least one of the viewer's units (admins: everything)."""
+    return addresses is None or any(rcpt.lower() in addresses for rcpt in rcpt_tos)
+
+
+def _only_ours(rcpt_tos: list[str], addresses: set[str] | None) -> bool:
+    """Addressed to the viewer's units alone: only then may an operator decide on it (a
+    message also for another unit is that unit's business too: admins decide)."""
+    return addresses is None or all(rcpt.lower() in addresses for rcpt in rcpt_tos)
+
+
+def _quarantined_rows(session: Session, viewer: Viewer, limit: int | None) -> Iterator[Inbound]:
+    """Quarantined messages that concern the viewer, newest first, read in batches so that
+    other units' messages never crowd the viewer's own out of a limited list."""
+    addresses = _unit_addresses(session, viewer)
+    found, before = 0, None
+    while limit is None or found < limit:
+        query = select(Inbound).where(Inbound.state == InboundState.QUARANTINED)
+        if before is not None:
+            query = query.where(Inbound.id < before)
+        batch = list(session.scalars(query.order_by(Inbound.id.desc()).limit(500)))
+        if not batch:
+            return
+        for row in batch:
+            if _concerns(list(row.rcpt_tos or []), addresses):
+                found += 1
+                yield row
+                if limit is not None and found >= limit:
+                    return
+        before = batch[-1].id
+
+
+def quarantined_count(session: Session, viewer: Viewer) -> int:
+    """How many quarantined messages concern this viewer (the dashboard's counter)."""
+    return sum(1 for _ in _quarantined_rows(session, viewer, None))
 
 
 def _quarantined(app: App, viewer: Viewer) -> list[dict[str, Any]]:
-    addresses = _unit_addresses(app, viewer)
     zone = app.settings.mail.timezone
     with app.db.read() as session:
-        query = (
-            select(Inbound)
-            .where(Inbound.state == InboundState.QUARANTINED)
-            .order_by(Inbound.id.desc())
-            .limit(MAX_LISTED)
-        )
-        rows = [inbound_dict(r, zone) for r in session.scalars(query)]
-    return [r for r in rows if _concerns(r, addresses)]
+        addresses = _unit_addresses(session, viewer)
+        return [
+            inbound_dict(row, zone) | {"decidable": _only_ours(list(row.rcpt_tos), addresses)}
+            for row in _quarantined_rows(session, viewer, MAX_LISTED)
+        ]
+
+
+def _decidable(app: App, viewer: Viewer, inbound_id: int | None) -> Inbound | None:
+    """The quarantined message this viewer may act on or open, or None."""
+    if inbound_id is None:
+        return None
+    with app.db.read() as session:
+        row = session.get(Inbound, inbound_id)
+        if row is None or row.state != InboundState.QUARANTINED:
+            return None
+        if not _only_ours(list(row.rcpt_tos or []), _unit_addresses(session, viewer)):
+            return None
+        session.expunge(row)
+        return row
 
 
 async def quarantine_page(request: web.Request) -> web.Response:
@@ -88,12 +133,14 @@ async def quarantine_action(request: web.Request) -> web.StreamResponse:
     viewer = _desk_viewer(request)
     app = _app(request)
     form = await request.post()
-    inbound_id = record_id(request.match_info["inbound_id"])
     action = form_text(form, "aksi", 32)
     reason = form_text(form, "alasan", 500)
-    allowed = {r["id"] for r in await asyncio.to_thread(_quarantined, app, viewer)}
-    if inbound_id is None or inbound_id not in allowed:
+    found = await asyncio.to_thread(
+        _decidable, app, viewer, record_id(request.match_info["inbound_id"])
+    )
+    if found is None:
         raise web.HTTPNotFound()
+    inbound_id = found.id
     now = app.clock()
     if action in ("proses-ulang", "lepas"):
         release = action == "lepas"
@@ -108,35 +155,56 @@ async def quarantine_action(request: web.Request) -> web.StreamResponse:
 
 
 async def quarantine_raw(request: web.Request) -> web.Response:
-    """The message exactly as it arrived, to inspect in a mail program."""
+    """The message exactly as it arrived, to inspect in a mail program; not for a letter
+    marked Sangat Rahasia or Rahasia, whose content is for its addressee alone."""
     viewer = _desk_viewer(request)
     app = _app(request)
-    inbound_id = record_id(request.match_info["inbound_id"])
-    allowed = {r["id"] for r in await asyncio.to_thread(_quarantined, app, viewer)}
-    if inbound_id is None or inbound_id not in allowed:
+    row = await asyncio.to_thread(
+        _decidable, app, viewer, record_id(request.match_info["inbound_id"])
+    )
+    if row is None:
         raise web.HTTPNotFound()
 
     def load() -> bytes:
         with app.db.read() as session:
-            row = session.get_one(Inbound, inbound_id)
             return get_blob(session, row.raw_sha256)
 
     raw = await asyncio.to_thread(load)
+    if await asyncio.to_thread(_marked_secret, raw, app):
+        raise web.HTTPForbidden(
+            text=(
+                "Pesan ini bertanda Sangat Rahasia/Rahasia: isinya hanya untuk penerimanya. "
+                "Putuskan dari alasan karantina dan amplopnya (pengirim, penerima)."
+            )
+        )
     return web.Response(
         body=raw,
         headers={
             "Content-Type": "message/rfc822",
-            "Content-Disposition": f'attachment; filename="karantina-{inbound_id}.eml"',
+            "Content-Disposition": f'attachment; filename="karantina-{row.id}.eml"',
             "Cache-Control": "no-store",
         },
     )
+
+
+def _marked_secret(raw: bytes, app: App) -> bool:
+    """The message's own marking (subject, body, PDF) says SR or R, read as registration
+    would read it."""
+    try:
+        parsed = parse_message(raw, app.ctx.limits)
+    except Exception:  # a message too odd to parse: treat it as possibly secret
+        return True
+    return extract_metadata(parsed, pdf_texts(parsed)).keamanan in SECRET_LEVELS
 
 
 # --- Kotak keluar --------------------------------------------------------------------------
 
 
 def _outbox_query(viewer: Viewer) -> Any:
-    query = select(Outbox).order_by(Outbox.id.desc()).limit(MAX_LISTED)
+    return _outbox_scope(viewer, select(Outbox)).order_by(Outbox.id.desc()).limit(MAX_LISTED)
+
+
+def _outbox_scope(viewer: Viewer, query: Any) -> Any:
     if not viewer.is_admin:
         # Mail about letters of the viewer's units; mail about no letter (sign-in links,
         # alerts) is for admins only.
@@ -166,6 +234,13 @@ async def outbox_page(request: web.Request) -> web.Response:
     return page_response(
         request, "kotak_keluar.html", items=items, state=state, smarthost=smarthost
     )
+
+
+def failed_outbox_count(session: Session, viewer: Viewer) -> int:
+    """Failed or bounced mail this viewer answers for (the dashboard's counter)."""
+    failed = Outbox.state.in_((OutboxState.FAILED, OutboxState.BOUNCED))
+    query = _outbox_scope(viewer, select(func.count()).select_from(Outbox)).where(failed)
+    return int(session.scalar(query) or 0)
 
 
 def _outbox_row(app: App, viewer: Viewer, outbox_id: int) -> Outbox | None:
