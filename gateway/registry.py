@@ -44,6 +44,7 @@ def iso(value: dt.datetime | dt.date | None, zone: str = DEFAULT_ZONE) -> str | 
 
 def attachment_dict(attachment: Attachment) -> dict[str, Any]:
     return {
+        "id": attachment.id,
         "filename": attachment.filename,
         "content_type": attachment.declared_type,
         "sniffed_type": attachment.sniffed_type,

@@ -1,4 +1,4 @@
-"""aiohttp application factory of the panel (read-only register view for now)."""
+"""aiohttp application factory of the panel: every page and API behind one sign-in."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from webadmin.api import add_routes as add_api_routes
 from webadmin.auth import SECRET_KEY, add_routes, require_login
 from webadmin.dashboard import add_routes as add_dashboard_routes
 from webadmin.desk import add_routes as add_desk_routes
+from webadmin.letter_files import add_routes as add_letter_file_routes
 from webadmin.ratelimit import ClientLimit
 from webadmin.rules_page import add_routes as add_rules_routes
 from webadmin.tracking import LIMIT_KEY
@@ -24,10 +25,9 @@ APP_KEY: web.AppKey[App] = web.AppKey("tnde_app")
 
 def create_app(app: App) -> web.Application:
     """The web application; `app` carries the database, settings and clock."""
-    # Headers first, so even a refusal by require_login carries them.
-    application = web.Application(
-        client_max_size=1024 * 1024, middlewares=[security_headers, require_login]
-    )
+    application = web.Application(client_max_size=1024 * 1024, middlewares=[require_login])
+    # At prepare time, so refusals, errors and streamed downloads all carry them.
+    application.on_response_prepare.append(security_headers)
     application[APP_KEY] = app
     _ = app.ctx  # built once here, before request threads share it
     with app.db.write() as session:  # [web] secret_key, else the installation's own
@@ -39,4 +39,5 @@ def create_app(app: App) -> web.Application:
     add_api_routes(application)
     add_dashboard_routes(application)
     add_rules_routes(application)
+    add_letter_file_routes(application)
     return application

@@ -28,9 +28,11 @@ from gateway.registry import (
     state_counts,
 )
 from gateway.search import PAGE, SECRET, AgendaFilter, Page, every_row, filtered, page_of
+from gateway.workflow.corrections import CORRECTABLE, CorrectionError, correct_naskah
 from gateway.workflow.status import Whereabouts, whereabouts
+from rules.model import KECEPATAN
 from webadmin.auth import VIEWER, WEB_SESSION
-from webadmin.params import record_id
+from webadmin.params import form_text, record_id
 from webadmin.tracking import tracking_page
 
 if TYPE_CHECKING:
@@ -235,29 +237,79 @@ def _print_rows(app: App, viewer: Viewer, agenda: AgendaFilter) -> tuple[Page, N
 
 
 async def naskah_page(request: web.Request) -> web.Response:
-    app = _app(request)
     # Anything but a database-sized positive id is simply not a letter here (not a 500).
     naskah_id = record_id(request.match_info["naskah_id"])
     if naskah_id is None:
         raise web.HTTPNotFound()
+    context = await _naskah_context(request, naskah_id)
+    context["corrected"] = request.query.get("dikoreksi") == "1"
+    return page_response(request, "naskah.html", **context)
+
+
+async def _naskah_context(request: web.Request, naskah_id: int) -> dict[str, Any]:
+    """Everything the letter page shows to this viewer (404 when it may not see it)."""
+    app = _app(request)
+    viewer = request[VIEWER]
     detail = await asyncio.to_thread(
         naskah_detail, app.db, str(naskah_id), app.settings.mail.timezone
     )
     if detail is None:
         raise web.HTTPNotFound()
-    readable = await asyncio.to_thread(readable_letters, app, request[VIEWER], [detail["id"]])
+    readable = await asyncio.to_thread(readable_letters, app, viewer, [detail["id"]])
     if detail["id"] not in readable:
         raise web.HTTPNotFound()  # the same answer as for a letter that does not exist
     sender_unverified = await asyncio.to_thread(_sender_unverified, app, detail)
     where = await asyncio.to_thread(_whereabouts, app, detail["id"])
-    return page_response(
-        request,
-        "naskah.html",
-        item=detail if readable[detail["id"]] else redact_secret(detail),
-        sender_unverified=sender_unverified,
-        unverified_label=UNVERIFIED_LABEL,
-        where=where,
-    )
+    item = detail if readable[detail["id"]] else redact_secret(detail)
+    return {
+        "item": item,
+        "readable": readable[detail["id"]],
+        "may_correct": readable[detail["id"]] and viewer.can_edit,
+        "tree": disposition_tree(item.get("dispositions", [])),
+        "correctable": CORRECTABLE,
+        "speeds": KECEPATAN,
+        "sender_unverified": sender_unverified,
+        "unverified_label": UNVERIFIED_LABEL,
+        "where": where,
+    }
+
+
+def disposition_tree(dispositions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The dispositions as nested nodes ("children"), each under the one it came from."""
+    nodes = {d["id"]: {**d, "children": []} for d in dispositions}
+    roots: list[dict[str, Any]] = []
+    for node in nodes.values():
+        parent = nodes.get(node["parent_id"]) if node["parent_id"] else None
+        (parent["children"] if parent is not None else roots).append(node)
+    return roots
+
+
+async def naskah_correct(request: web.Request) -> web.StreamResponse:
+    """An operator's correction of the letter's fields, with a reason, into the audit."""
+    app = _app(request)
+    viewer = request[VIEWER]
+    naskah_id = record_id(request.match_info["naskah_id"])
+    if naskah_id is None:
+        raise web.HTTPNotFound()
+    context = await _naskah_context(request, naskah_id)
+    if not context["may_correct"]:
+        raise web.HTTPForbidden(text="koreksi hanya oleh admin dan operator TU unit surat ini")
+    form = await request.post()
+    wanted = {name: form_text(form, name, 1000) for name in CORRECTABLE if name in form}
+    reason = form_text(form, "alasan", 500)
+
+    def apply() -> None:
+        with app.db.write() as session:
+            naskah = session.get_one(Naskah, naskah_id, with_for_update=True)
+            correct_naskah(session, naskah, wanted, viewer.name, reason, app.clock())
+
+    try:
+        await asyncio.to_thread(apply)
+    except CorrectionError as err:
+        return page_response(
+            request, "naskah.html", status=422, error=str(err), wanted=wanted, **context
+        )
+    raise web.HTTPSeeOther(f"/naskah/{naskah_id}?dikoreksi=1")
 
 
 def readable_letters(app: App, viewer: Viewer, ids: list[int]) -> dict[int, bool]:
@@ -296,7 +348,7 @@ def _sender_unverified(app: App, detail: dict[str, Any]) -> bool:
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self'; "
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        "frame-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     ),
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
@@ -304,16 +356,11 @@ SECURITY_HEADERS = {
 }
 
 
-@web.middleware
-async def security_headers(request: web.Request, handler: Any) -> web.StreamResponse:
-    """Add SECURITY_HEADERS to every answer, errors included."""
-    try:
-        response: web.StreamResponse = await handler(request)
-    except web.HTTPException as err:
-        err.headers.update(SECURITY_HEADERS)
-        raise
-    response.headers.update(SECURITY_HEADERS)
-    return response
+async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """Add SECURITY_HEADERS to every answer just before its headers go out (errors and
+    streamed downloads included); a handler that set its own (the body frame) keeps them."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
 
 
 def register_routes(application: web.Application) -> None:
@@ -322,4 +369,5 @@ def register_routes(application: web.Application) -> None:
     application.router.add_get("/agenda.csv", register_csv, name="agenda_csv")
     application.router.add_get("/agenda/cetak", register_print, name="agenda_print")
     application.router.add_get("/naskah/{naskah_id}", naskah_page, name="naskah")
+    application.router.add_post("/naskah/{naskah_id}/koreksi", naskah_correct)
     application.router.add_get("/lacak/{token}", tracking_page, name="lacak")
