@@ -379,12 +379,18 @@ def agenda_row(item: dict[str, Any]) -> list[Any]:
     """One naskah_dict as the CSV row under AGENDA_COLUMNS ("" for missing values), every
     text made inert for spreadsheets (a perihal "=HYPERLINK(...)" from a stranger's mail
     must not become a formula when the TU desk opens the export)."""
+    return [spreadsheet_text(value) for value in agenda_values(item)]
+
+
+def agenda_values(item: dict[str, Any]) -> list[Any]:
+    """The values under AGENDA_COLUMNS as they are ("" for missing), for writers that store
+    text as text (XLSX) rather than as something a spreadsheet may evaluate."""
     row = []
     for _, path in AGENDA_COLUMNS:
         value: Any = item
         for key in path.split("."):
             value = value.get(key) if isinstance(value, dict) else None
-        row.append("" if value is None else spreadsheet_text(value))
+        row.append("" if value is None else value)
     return row
 
 

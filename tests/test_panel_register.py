@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import urllib.request
 
 from gateway.accounts.permissions import Viewer
 from gateway.search import AgendaFilter, filtered, page_of
@@ -105,3 +106,27 @@ def test_pages_are_keyset_and_complete(sqlite_gateway: RunningGateway) -> None:
     # The link to the next page in the panel carries the filter along.
     body = signed_in(sqlite_gateway).get("/?unit=DINKES").body
     assert "sebelum=" not in body  # 7 rows fit one page of 50
+
+
+def test_xlsx_export_is_the_filtered_rows_masked_and_inert(gateway: RunningGateway) -> None:
+    from openpyxl import load_workbook
+
+    letters(gateway)
+    send(gateway, "setda", 'Nomor: 005/7/2026\nPerihal: =HYPERLINK("http://evil.example")\n')
+    admin = signed_in(gateway)
+    request = urllib.request.Request(admin.base + "/agenda.xlsx?unit=SETDA")
+    with admin.opener.open(request, timeout=30) as answer:
+        assert answer.headers["Content-Type"].endswith("spreadsheetml.sheet")
+        workbook = load_workbook(io.BytesIO(answer.read()), read_only=True)
+    rows = list(workbook["Buku Agenda"].iter_rows(values_only=True))
+    header = list(rows[0])
+    assert header[:2] == ["nomor_agenda", "tanggal_diterima"]
+    table = [dict(zip(header, row, strict=True)) for row in rows[1:]]
+    numbers = [r["nomor_agenda"] for r in table]
+    assert numbers == ["00001/SM/SETDA/2026", "00002/SM/SETDA/2026", "00003/SM/SETDA/2026"]
+    assert table[1]["perihal"] == "(rahasia)" and str(table[0]["tanggal_diterima"]).endswith("WIB")
+    assert table[2]["perihal"] == '=HYPERLINK("http://evil.example")'  # text, not a formula
+    operator = signed_in(gateway, "operator", ["DINKES"])
+    with operator.opener.open(urllib.request.Request(admin.base + "/agenda.xlsx")) as mine:
+        own = list(load_workbook(io.BytesIO(mine.read()), read_only=True).active.iter_rows())
+    assert len(own) == 2  # the header and DINKES's one letter

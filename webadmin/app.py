@@ -16,6 +16,7 @@ from webadmin.ratelimit import ClientLimit
 from webadmin.rules_page import add_routes as add_rules_routes
 from webadmin.tracking import LIMIT_KEY
 from webadmin.views import register_routes, security_headers
+from webadmin.xlsx import add_routes as add_xlsx_routes
 
 if TYPE_CHECKING:
     from gateway.app import App
@@ -40,4 +41,5 @@ def create_app(app: App) -> web.Application:
     add_dashboard_routes(application)
     add_rules_routes(application)
     add_letter_file_routes(application)
+    add_xlsx_routes(application)
     return application

@@ -198,11 +198,10 @@ async def register_csv(request: web.Request) -> web.StreamResponse:
     return response
 
 
-def _csv_chunks(app: App, viewer: Viewer, agenda: AgendaFilter) -> Iterator[bytes]:
+def export_items(app: App, viewer: Viewer, agenda: AgendaFilter) -> Iterator[dict[str, Any]]:
+    """Every row the viewer may see under the filter, oldest first, SR/R masked for whoever
+    may not read them, times as people read them (CSV and XLSX alike)."""
     zone = app.settings.mail.timezone
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([column for column, _ in AGENDA_COLUMNS])
     with app.db.read() as session:
         query = filtered(
             session, agenda, lambda q: visible(viewer, q), zone, viewer.kind != "pejabat"
@@ -213,11 +212,19 @@ def _csv_chunks(app: App, viewer: Viewer, agenda: AgendaFilter) -> Iterator[byte
             item["received_at"] = timefmt.waktu(
                 dt.datetime.fromisoformat(item["received_at"]), zone
             )
-            writer.writerow(agenda_row(item))
-            if buffer.tell() > 64 * 1024:
-                yield buffer.getvalue().encode("utf-8")
-                buffer.seek(0)
-                buffer.truncate()
+            yield item
+
+
+def _csv_chunks(app: App, viewer: Viewer, agenda: AgendaFilter) -> Iterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([column for column, _ in AGENDA_COLUMNS])
+    for item in export_items(app, viewer, agenda):
+        writer.writerow(agenda_row(item))
+        if buffer.tell() > 64 * 1024:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
     yield buffer.getvalue().encode("utf-8")
 
 
