@@ -116,3 +116,9 @@ def verify_chain(session: Session, chain: str) -> list[ChainProblem]:
             problems.append(ChainProblem(chain, event.chain_seq, "content was altered"))
         previous = event.hash
     return problems
+
+
+def verify_all(session: Session) -> tuple[int, list[ChainProblem]]:
+    """Recompute every chain: how many there are and every problem found."""
+    chains = list(session.scalars(select(Event.chain).distinct()))
+    return len(chains), [p for chain in chains for p in verify_chain(session, chain)]

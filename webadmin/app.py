@@ -8,6 +8,7 @@ from aiohttp import web
 
 from gateway.db.secret import WEB_KEY, read_secret
 from webadmin.api import add_routes as add_api_routes
+from webadmin.audit_page import add_routes as add_audit_routes
 from webadmin.auth import SECRET_KEY, add_routes, require_login
 from webadmin.dashboard import add_routes as add_dashboard_routes
 from webadmin.desk import add_routes as add_desk_routes
@@ -42,4 +43,5 @@ def create_app(app: App) -> web.Application:
     add_rules_routes(application)
     add_letter_file_routes(application)
     add_xlsx_routes(application)
+    add_audit_routes(application)
     return application

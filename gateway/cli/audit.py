@@ -18,17 +18,13 @@ def add_commands(commands: Any, t: Catalogue) -> None:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from sqlalchemy import select
-
-    from gateway.audit import verify_chain
-    from gateway.db.models import Event
+    from gateway.audit import verify_all
 
     with ready_app(args) as app, app.db.read() as session:
-        chains = list(session.scalars(select(Event.chain).distinct()))
-        problems = [p for chain in chains for p in verify_chain(session, chain)]
+        chains, problems = verify_all(session)
     for problem in problems:
         print(f"{problem.chain} #{problem.seq}: {problem.problem}")
     t: Catalogue = args.t
     result = t("audit.problems", count=len(problems)) if problems else t("audit.ok")
-    print(t("audit.checked", chains=len(chains), result=result))
+    print(t("audit.checked", chains=chains, result=result))
     return 1 if problems else 0
