@@ -13,6 +13,7 @@ from webadmin.auth import SECRET_KEY, add_routes, require_login
 from webadmin.dashboard import add_routes as add_dashboard_routes
 from webadmin.desk import add_routes as add_desk_routes
 from webadmin.letter_files import add_routes as add_letter_file_routes
+from webadmin.org_page import add_routes as add_org_routes
 from webadmin.ratelimit import ClientLimit
 from webadmin.rules_page import add_routes as add_rules_routes
 from webadmin.tracking import LIMIT_KEY
@@ -44,4 +45,5 @@ def create_app(app: App) -> web.Application:
     add_letter_file_routes(application)
     add_xlsx_routes(application)
     add_audit_routes(application)
+    add_org_routes(application)
     return application
