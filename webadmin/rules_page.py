@@ -87,13 +87,17 @@ async def edit_page(request: web.Request) -> web.Response:
 
 async def dry_run(request: web.Request) -> web.Response:
     """Validate the YAML, then show what the last letters would get: current vs this."""
-    from webadmin.views import page_response
-
     _admin(request)
-    app = _app(request)
     form = await request.post()
     text = str(form.get("yaml", ""))[:MAX_YAML]
-    comment = form_text(form, "komentar", 500)
+    return await dry_run_response(request, text, form_text(form, "komentar", 500))
+
+
+async def dry_run_response(request: web.Request, text: str, comment: str) -> web.Response:
+    """The dry-run page for a candidate document (from the YAML view or the form)."""
+    from webadmin.views import page_response
+
+    app = _app(request)
     try:
         document = _parse(text)
         comparisons = await asyncio.to_thread(_compare, app, document)
@@ -101,8 +105,7 @@ async def dry_run(request: web.Request) -> web.Response:
         return page_response(
             request, "aturan_ubah.html", text=text, comment=comment, error=str(err), status=422
         )
-    changed = [c for c in comparisons if c.changed]
-    rows = [_row(c) for c in changed]
+    rows = [_row(c) for c in comparisons if c.changed]
     return page_response(
         request,
         "aturan_uji.html",
