@@ -126,3 +126,16 @@ def test_the_rules_page_notice_has_no_words_from_the_link(sqlite_gateway: Runnin
     admin = signed_in(sqlite_gateway)
     page = admin.get("/aturan?pesan=Hubungi+0812+untuk+reset&disimpan=abc&dipulihkan=1")
     assert page.status == 200 and "Hubungi" not in page.body and "abc" not in page.body
+
+
+def test_a_version_shows_what_it_changed(sqlite_gateway: RunningGateway) -> None:
+    admin = signed_in(sqlite_gateway)
+    admin.get("/aturan/ubah")
+    tried = admin.post("/aturan/uji", {"yaml": candidate(), "komentar": "sekdis dulu"})
+    admin.post("/aturan/simpan", {"yaml": candidate(), "digest": hidden(tried.body, "digest")})
+    diff = admin.get("/aturan/versi/2")
+    assert diff.status == 200
+    assert re.search(r'<span class="hapus">-\s+- kadinkes', diff.body)
+    assert re.search(r'<span class="tambah">\+\s+- sekdinkes', diff.body)
+    assert "versi 1" in diff.body and admin.get("/aturan/versi/99").status == 404
+    assert signed_in(sqlite_gateway, "pimpinan", ["SETDA"]).get("/aturan/versi/2").status == 200

@@ -7,6 +7,7 @@ Everyone who may use the desk reads the rules; only admins change them.
 from __future__ import annotations
 
 import asyncio
+import difflib
 import hashlib
 import hmac
 from typing import TYPE_CHECKING, Any
@@ -16,7 +17,13 @@ from aiohttp import web
 
 from gateway.routing.cache import compile_routing
 from gateway.routing.dryrun import Comparison, changes, compare_recent, describe
-from gateway.routing.store import current_document, history, rollback, save_version
+from gateway.routing.store import (
+    current_document,
+    document_of,
+    history,
+    rollback,
+    save_version,
+)
 from gateway.routing.vocab import vocabulary_from_db
 from rules.loader import compile_document
 from rules.model import RuleError
@@ -68,6 +75,42 @@ async def rules_page(request: web.Request) -> web.Response:
         versions=versions,
         message=_message(request.query),
     )
+
+
+async def version_diff(request: web.Request) -> web.Response:
+    """What one version changed against the one before it, as a unified diff of YAML."""
+    from webadmin.views import page_response
+
+    _reader(request)
+    app = _app(request)
+    version = record_id(request.match_info["version"])
+    if version is None:
+        raise web.HTTPNotFound()
+
+    def load() -> tuple[str, str]:
+        with app.db.read() as session:
+            after = document_of(session, version)
+            before = document_of(session, version - 1) if version > 1 else {"rules": []}
+        return _yaml(before), _yaml(after)
+
+    try:
+        before, after = await asyncio.to_thread(load)
+    except LookupError:
+        raise web.HTTPNotFound() from None
+    lines = list(
+        difflib.unified_diff(
+            before.splitlines(),
+            after.splitlines(),
+            f"versi {version - 1}",
+            f"versi {version}",
+            lineterm="",
+        )
+    )
+    return page_response(request, "aturan_beda.html", version=version, lines=lines)
+
+
+def _yaml(document: dict[str, Any]) -> str:
+    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
 
 
 async def edit_page(request: web.Request) -> web.Response:
@@ -226,6 +269,7 @@ def _digest(request: web.Request, text: str) -> str:
 def add_routes(application: web.Application) -> None:
     application.router.add_get("/aturan", rules_page)
     application.router.add_get("/aturan/ubah", edit_page)
+    application.router.add_get("/aturan/versi/{version}", version_diff)
     application.router.add_post("/aturan/uji", dry_run)
     application.router.add_post("/aturan/simpan", save)
     application.router.add_post("/aturan/kembali/{version}", roll_back)
