@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 CONFIG ?=
 
-.PHONY: run test lint pytest venv venv-test init demo bench clean
+.PHONY: run test lint pytest venv venv-test init demo bench clean screenshots
 
 $(BIN)/tnde: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ pytest: venv-test
 	$(BIN)/pytest -q
 
 test: lint pytest
+
+# Refresh docs/screenshots/*.png from the browser tests (Debian's Chromium, 1366x768).
+screenshots: venv-test
+	TNDE_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/test_panel_browser.py
 
 bench: venv-test
 	$(BIN)/python bench/ingest.py

@@ -4,8 +4,13 @@ official follows the SR notice's link and reads the letter; hostile text stays t
 from __future__ import annotations
 
 import re
+from email import policy
+from email.message import EmailMessage
 
-from tests.support.browser import browser_login, chromium_page
+from sqlalchemy import select
+
+from gateway.db.models import Disposition, Position
+from tests.support.browser import browser_login, chromium_page, snapshot
 from tests.support.gateway import RunningGateway, wait_for
 from tests.support.mail import DOMAIN, letter
 from tests.support.panel import PASSWORD, make_user
@@ -97,3 +102,83 @@ def test_hostile_text_is_shown_as_text_and_never_runs(sqlite_gateway: RunningGat
     assert dialogs == []
     for payload in XSS:
         assert shown.count(payload) >= 2, payload  # the words, as text, in list and detail
+
+
+def test_the_desk_corrects_a_letter_and_routes_by_a_new_rule(
+    sqlite_gateway: RunningGateway,
+) -> None:
+    send(sqlite_gateway, "Nomor: 005/1/2026\nPerihal: Undangn Rapat Koordinasi\n")
+    make_user(sqlite_gateway, "admin", "admin")
+    base = sqlite_gateway.web_url.rstrip("/")
+    with chromium_page() as page:
+        browser_login(page, base, "admin", PASSWORD)
+        snapshot(page, "buku-agenda")
+        page.goto(base + "/dasbor")
+        snapshot(page, "dasbor")
+        page.goto(base + "/naskah/1")
+        page.get_by_label("Perihal").fill("Undangan Rapat Koordinasi")
+        page.get_by_label("Alasan koreksi").fill("salah ketik")
+        page.get_by_role("button", name="Simpan koreksi").click()
+        page.wait_for_url("**/naskah/1?dikoreksi=1")
+        assert "Undangan Rapat Koordinasi" in page.locator("dl").inner_text()
+        assert "«Undangn Rapat Koordinasi»" in page.locator("table").last.inner_text()
+        snapshot(page, "naskah")
+
+        page.goto(base + "/aturan")
+        page.get_by_role("link", name="Aturan baru").click()
+        page.locator("input[name=nama]").fill("bkn ke kabag umum")
+        page.locator("input[name=prioritas]").fill("15")
+        page.locator("select[name=kondisi_0]").select_option("sender_domain")
+        page.locator("input[name=nilai_0]").fill("bkn.go.id")
+        page.get_by_label("Disposisi kepada").fill("kabag.umum")
+        snapshot(page, "aturan-formulir")
+        page.get_by_role("button", name="Uji coba").click()
+        page.wait_for_url("**/aturan/formulir")
+        assert "Uji coba aturan" in page.locator("h1").inner_text()
+        snapshot(page, "aturan-uji-coba")
+        page.get_by_role("button", name="Simpan sebagai versi baru").click()
+        page.wait_for_url("**/aturan?disimpan=2")
+        assert "bkn ke kabag umum" in page.locator("table").first.inner_text()
+        snapshot(page, "aturan")
+    raw = letter(to=f"setda@{DOMAIN}", sender="tu@bkn.go.id", subject="Kenaikan pangkat")
+    with sqlite_gateway.smtp() as client:
+        client.sendmail("tu@bkn.go.id", [f"setda@{DOMAIN}"], raw)
+    wait_for(lambda: settled(sqlite_gateway.app))
+    with sqlite_gateway.app.db.read() as session:
+        handles = session.scalars(
+            select(Position.handle)
+            .join(Disposition, Disposition.to_position_id == Position.id)
+            .where(Disposition.naskah_id == 2, Disposition.kind == "disposisi")
+        ).all()
+    assert list(handles) == ["kabag.umum"]
+
+
+def test_a_hostile_html_body_and_file_name_never_run(sqlite_gateway: RunningGateway) -> None:
+    msg = EmailMessage()
+    msg["From"] = "TU <tu@bkpsdm.jatengprov.go.id>"
+    msg["To"] = f"setda@{DOMAIN}"
+    msg["Subject"] = "Surat"
+    msg.set_content("Nomor: 1/1/2026\nPerihal: Surat HTML\n")
+    msg.add_alternative(
+        "<p>Isi</p><script>alert('body')</script><img src=x onerror=\"alert('onerror')\">"
+        "<iframe src=\"javascript:alert('frame')\"></iframe>",
+        subtype="html",
+    )
+    msg.add_attachment(b"%PDF-1.4\n", maintype="application", subtype="pdf", filename=XSS[2])
+    with sqlite_gateway.smtp() as client:
+        raw = msg.as_bytes(policy=policy.SMTP)
+        client.sendmail("tu@bkpsdm.jatengprov.go.id", [f"setda@{DOMAIN}"], raw)
+    wait_for(lambda: settled(sqlite_gateway.app))
+    make_user(sqlite_gateway, "admin", "admin")
+    dialogs: list[str] = []
+    with chromium_page() as page:
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        browser_login(page, sqlite_gateway.web_url, "admin", PASSWORD)
+        page.goto(f"{sqlite_gateway.web_url.rstrip('/')}/naskah/1")
+        frame = page.frame_locator("iframe.isi-surat")
+        assert frame.locator("p").inner_text() == "Isi"  # the body is shown, sanitised
+        assert frame.locator("script, img[onerror], iframe").count() == 0
+        assert page.locator("main img, main script").count() == 0
+        assert "onerror" in page.locator("dl").inner_text()  # the file name, as text
+        page.wait_for_timeout(300)
+    assert dialogs == []

@@ -72,3 +72,16 @@ def test_an_edit_is_previewed_validated_and_recorded(gateway: RunningGateway) ->
         event = session.scalars(select(Event).where(Event.type == "org_edited")).one()
         assert event.actor == "admin-semua" and event.payload["updated"] == {"positions": 1}
     assert "Kepala Bagian Umum dan Protokol" in admin.get("/organisasi").body
+
+
+def test_a_browser_s_line_ends_do_not_break_the_save(sqlite_gateway: RunningGateway) -> None:
+    # Browsers submit a form field's newlines as CRLF; the previewed text must still match.
+    admin = signed_in(sqlite_gateway)
+    text = textarea(admin.get("/organisasi/ubah").body)
+    shown = admin.post("/organisasi/uji", {"yaml": text})
+    assert shown.status == 200
+    saved = admin.post(
+        "/organisasi/simpan",
+        {"yaml": text.replace("\n", "\r\n"), "digest": hidden(shown.body, "digest")},
+    )
+    assert saved.status == 303

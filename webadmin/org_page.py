@@ -128,7 +128,7 @@ async def preview_page(request: web.Request) -> web.Response:
     _admin(request)
     app = _app(request)
     form = await request.post()
-    text = str(form.get("yaml", ""))[:MAX_YAML]
+    text = _posted_text(form)
     try:
         report = await asyncio.to_thread(preview, app, text)
     except OrgError as err:
@@ -151,7 +151,7 @@ async def save(request: web.Request) -> web.StreamResponse:
     author = _admin(request)
     app = _app(request)
     form = await request.post()
-    text = str(form.get("yaml", ""))[:MAX_YAML]
+    text = _posted_text(form)
     if not hmac.compare_digest(_digest(request, text), str(form.get("digest", ""))):
         raise web.HTTPBadRequest(text="organisasi berubah setelah pratinjau: pratinjau lagi dulu")
     comment = form_text(form, "komentar", 500)
@@ -180,6 +180,12 @@ async def save(request: web.Request) -> web.StreamResponse:
     except OrgError as err:
         raise web.HTTPBadRequest(text=f"organisasi ditolak: {err}") from err
     raise web.HTTPSeeOther("/organisasi?disimpan=1")
+
+
+def _posted_text(form: Any) -> str:
+    """The posted YAML with line ends as we sent them: browsers submit every newline of a
+    form field as CRLF, which would otherwise change the text (and its digest)."""
+    return str(form.get("yaml", "")).replace("\r\n", "\n")[:MAX_YAML]
 
 
 def _digest(request: web.Request, text: str) -> str:

@@ -132,7 +132,7 @@ async def dry_run(request: web.Request) -> web.Response:
     """Validate the YAML, then show what the last letters would get: current vs this."""
     _admin(request)
     form = await request.post()
-    text = str(form.get("yaml", ""))[:MAX_YAML]
+    text = _posted_text(form)
     return await dry_run_response(request, text, form_text(form, "komentar", 500))
 
 
@@ -165,7 +165,7 @@ async def save(request: web.Request) -> web.StreamResponse:
     author = _admin(request)
     app = _app(request)
     form = await request.post()
-    text = str(form.get("yaml", ""))[:MAX_YAML]
+    text = _posted_text(form)
     if not hmac.compare_digest(_digest(request, text), str(form.get("digest", ""))):
         raise web.HTTPBadRequest(text="aturan berubah setelah uji coba: uji coba lagi dulu")
     comment = form_text(form, "komentar", 500) or "diubah dari panel"
@@ -259,6 +259,12 @@ def _row(comparison: Comparison) -> dict[str, Any]:
             for field, before, after in changes(comparison)
         ],
     }
+
+
+def _posted_text(form: Any) -> str:
+    """The posted YAML with line ends as we sent them: browsers submit every newline of a
+    form field as CRLF, which would otherwise change the text (and its digest)."""
+    return str(form.get("yaml", "")).replace("\r\n", "\n")[:MAX_YAML]
 
 
 def _digest(request: web.Request, text: str) -> str:

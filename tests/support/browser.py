@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,7 +34,8 @@ def chromium_page() -> Iterator[Any]:
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
         try:
-            page = browser.new_page()
+            # An office screen: what `make screenshots` shows in the docs.
+            page = browser.new_page(viewport={"width": 1366, "height": 768})
             yield page
         finally:
             browser.close()
@@ -46,3 +48,12 @@ def browser_login(page: Any, base_url: str, username: str, password: str) -> Non
     page.get_by_label("Kata sandi").fill(password)
     page.get_by_role("button", name="Masuk").click()
     page.wait_for_url(base_url.rstrip("/") + "/")
+
+
+def snapshot(page: Any, name: str) -> None:
+    """Save the page as docs/screenshots/<name>.png when `make screenshots` asks for it
+    (TNDE_SCREENSHOTS names the folder); otherwise nothing."""
+    folder = os.environ.get("TNDE_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
