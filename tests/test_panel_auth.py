@@ -96,7 +96,8 @@ def test_failed_logins_are_throttled_per_account(sqlite_gateway: RunningGateway)
     client = PanelClient(sqlite_gateway)
     for _ in range(5):
         assert client.login("operator1", "salah-salah-salah").status == 401
-    # Even the right password is refused while the account is over its limit.
+    # Even the right password is refused from this address while the account is over its
+    # limit here (other addresses: tests/test_panel_auth_hardening.py).
     answer = client.login("operator1")
     assert answer.status == 429 and "terlalu banyak percobaan" in answer.body
 

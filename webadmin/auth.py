@@ -5,35 +5,64 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import hashlib
 import hmac
+import logging
+import re
 import secrets
-from typing import TYPE_CHECKING, Any
+import unicodedata
+from collections.abc import Callable
+from html import escape
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from urllib.parse import quote
 
 from aiohttp import web
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
+from yarl import URL
 
-from gateway.accounts import links, sessions
+from gateway.accounts import links, sessions, tokens
 from gateway.accounts.permissions import Viewer, viewer_for_person, viewer_for_user
-from gateway.accounts.tokens import user_for_token
-from gateway.accounts.users import UserError, authenticate
+from gateway.accounts.purge import Every, purge_stale
+from gateway.accounts.users import BadCredentials, Throttled, UserError, authenticate
 from gateway.audit import record_event
 from gateway.core.tokens import TokenError, read_login_request_token
 from gateway.db.models import Person, WebSession, WebUser
 from gateway.org.holders import primary_email
 from gateway.outbound.compose import OutgoingMail
 from gateway.timefmt import local
-from webadmin.ratelimit import client_address
+from webadmin.ratelimit import ClientLimit, client_address
 
 if TYPE_CHECKING:
     from gateway.app import App
 
+P = ParamSpec("P")
+SIGN_IN_ATTEMPTS = 5  # a transaction that lost an audit-chain race runs again (_retried)
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
 SECRET_KEY: web.AppKey[bytes] = web.AppKey("cookie_secret")
 VIEWER: web.RequestKey[Viewer] = web.RequestKey("viewer", Viewer)
 WEB_SESSION: web.RequestKey[WebSession] = web.RequestKey("web_session", WebSession)
+# Sign-in posts (POST /login, /masuk, /masuk/surat/<token>) one client may make a minute,
+# before any database work: a person mistyping a password needs a handful.
+SIGN_IN_LIMIT: web.AppKey[ClientLimit] = web.AppKey("sign_in_limit", ClientLimit)
+SIGN_IN_POSTS_PER_MINUTE = 30
+PURGE: web.AppKey[Every] = web.AppKey("sign_in_purge", Every)
+# Link requests still being worked on after their answer went out (see email_submit).
+LINK_WORK: web.AppKey[set[asyncio.Future[None]]] = web.AppKey("link_work")
+MAX_LINK_WORK = 100
+# Every POST /masuk is answered this long after it arrived, whatever the address.
+ANSWER_AFTER = 1.0
 PRE_COOKIE = "tnde_pra"  # a signed random nonce: CSRF before sign-in, and the browser a
 # mailed link is bound to
 PUBLIC_PREFIXES = ("/login", "/healthz", "/lacak/", "/masuk", "/static/", "/api/v1/openapi.json")
+_LINK_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,80}")  # secrets.token_urlsafe(32)
+_REQUEST_TOKEN = re.compile(r"[A-Za-z2-7]{8,80}")  # base32 (gateway/core/tokens.py)
+_UNSAFE_IN_NEXT = re.compile(r"[\s\\]")
+_BAD_INPUT = "isian formulir memuat karakter yang tidak diizinkan atau terlalu panjang"
+_TOO_FAST = "terlalu banyak permintaan dari alamat ini; tunggu satu menit lalu coba lagi"
 
 
 def _app(request: web.Request) -> App:
@@ -62,6 +91,29 @@ def _cookie(response: web.StreamResponse, request: web.Request, name: str, value
     )
 
 
+def _session_cookie(response: web.StreamResponse, request: web.Request, session_id: str) -> None:
+    signed = sessions.sign(_secret(request), session_id, sessions.SESSION_LABEL)
+    _cookie(response, request, sessions.COOKIE, signed)
+
+
+def _retried(work: Callable[P, T]) -> Callable[P, T]:
+    """Run a sign-in transaction once more when it lost a race for its audit-chain
+    position: two concurrent events on the system chain take the same sequence number and
+    PostgreSQL refuses the second (uq_event_chain) at commit. Without this the loser would
+    answer 500."""
+
+    @functools.wraps(work)
+    def again(*args: P.args, **kwargs: P.kwargs) -> T:
+        for _ in range(SIGN_IN_ATTEMPTS - 1):
+            try:
+                return work(*args, **kwargs)
+            except IntegrityError:
+                log.info("sign-in transaction lost an audit-chain race; running it again")
+        return work(*args, **kwargs)
+
+    return again
+
+
 @web.middleware
 async def require_login(request: web.Request, handler: Any) -> web.StreamResponse:
     """Resolve the session into request["viewer"]; anonymous requests for anything but the
@@ -72,7 +124,7 @@ async def require_login(request: web.Request, handler: Any) -> web.StreamRespons
         # Scripts: a bearer token, no cookie and no CSRF (the API only reads).
         viewer = await asyncio.to_thread(_token_viewer, _app(request), bearer[7:].strip())
         if viewer is None:
-            raise web.HTTPUnauthorized(text="token API tidak sah atau sudah dicabut")
+            raise web.HTTPUnauthorized(text="token API tidak sah, sudah kedaluwarsa atau dicabut")
         request[VIEWER] = viewer
         api: web.StreamResponse = await handler(request)
         return api
@@ -97,48 +149,73 @@ async def require_login(request: web.Request, handler: Any) -> web.StreamRespons
 
 async def _session_of(request: web.Request) -> tuple[WebSession, Viewer] | None:
     cookie = request.cookies.get(sessions.COOKIE, "")
-    session_id = sessions.unsign(_secret(request), cookie) if cookie else None
+    secret = _secret(request)
+    session_id = sessions.unsign(secret, cookie, sessions.SESSION_LABEL) if cookie else None
     if session_id is None:
         return None
-    app = _app(request)
-    return await asyncio.to_thread(_load, app, session_id)
+    return await asyncio.to_thread(_load, _app(request), session_id)
 
 
 def _token_viewer(app: App, token: str) -> Viewer | None:
-    if len(token) > 100:
+    """The viewer behind a bearer token, read in a read transaction; a write only when the
+    token's last use is older than tokens.TOUCH_EVERY."""
+    if len(token) > 100 or not token.isascii():
         return None
-    with app.db.write() as session:
-        user = user_for_token(session, token, app.clock())
-        return viewer_for_user(session, user) if user is not None else None
+    now = app.clock()
+    with app.db.read() as session:
+        found = tokens.live_token(session, token, now)
+        if found is None:
+            return None
+        row, user = found
+        viewer = viewer_for_user(session, user)
+    if tokens.needs_touch(row, now):
+        with app.db.write() as session:
+            tokens.touch(session, row.id, now)
+    return viewer
 
 
 def _load(app: App, session_id: str) -> tuple[WebSession, Viewer] | None:
+    """The session and its viewer, read in a read transaction. Writes happen only to end a
+    session that has ended (expired, or its user or official no longer active) and to
+    restart the idle timer, at most once every sessions.TOUCH_EVERY."""
     now = app.clock()
-    with app.db.write() as session:
-        row = sessions.load_session(session, session_id, now)
+    with app.db.read() as session:
+        row = sessions.find_session(session, session_id)
         if row is None:
             return None
-        if row.user_id is not None:
-            user = session.get(WebUser, row.user_id)
-            if user is None or not user.active:
-                session.delete(row)
-                return None
-            viewer = viewer_for_user(session, user)
-        elif row.person_id is not None:
-            day = local(now, app.settings.mail.timezone).date()
-            viewer = viewer_for_person(session, row.person_id, day)
-        else:
-            return None
+        viewer = _viewer_of(app, session, row, now) if sessions.is_live(row, now) else None
         session.expunge(row)
-        return row, viewer
+    if viewer is None:
+        with app.db.write() as session:
+            sessions.end_session(session, row.id)
+        return None
+    if sessions.needs_touch(row, now):
+        with app.db.write() as session:
+            sessions.touch(session, row.id, now)
+    return row, viewer
 
 
-# --- the anonymous form token --------------------------------------------------------------
+def _viewer_of(app: App, session: Session, row: WebSession, now: dt.datetime) -> Viewer | None:
+    """Who a live session speaks for; None when they may no longer use the panel (a
+    disabled user, an official the organisation no longer lists as active)."""
+    if row.user_id is not None:
+        user = session.get(WebUser, row.user_id)
+        return viewer_for_user(session, user) if user is not None and user.active else None
+    if row.person_id is not None:
+        person = session.get(Person, row.person_id)
+        if person is None or not person.active:
+            return None
+        day = local(now, app.settings.mail.timezone).date()
+        return viewer_for_person(session, row.person_id, day)
+    return None
+
+
+# --- the anonymous form token and what anonymous forms may carry --------------------------
 
 
 def _nonce(request: web.Request) -> str | None:
     cookie = request.cookies.get(PRE_COOKIE, "")
-    return sessions.unsign(_secret(request), cookie) if cookie else None
+    return sessions.unsign(_secret(request), cookie, sessions.NONCE_LABEL) if cookie else None
 
 
 def _form_token(request: web.Request, nonce: str) -> str:
@@ -155,7 +232,31 @@ def _anonymous_page(
     nonce = _nonce(request) or secrets.token_urlsafe(24)
     page = render(_app(request), name, csrf_token=_form_token(request, nonce), **context)
     response = web.Response(text=page, content_type="text/html", status=status)
-    _cookie(response, request, PRE_COOKIE, sessions.sign(_secret(request), nonce))
+    signed = sessions.sign(_secret(request), nonce, sessions.NONCE_LABEL)
+    _cookie(response, request, PRE_COOKIE, signed)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _message_page(
+    title: str, text: str, status: int, back: str = "", logout_csrf: str = ""
+) -> web.Response:
+    """A page with one message, for answers no template has a place for: a link back, or
+    a sign-out button for a signed-in browser."""
+    parts = [
+        '<!DOCTYPE html><html lang="id"><head><meta charset="utf-8">',
+        f"<title>{escape(title)} · TNDE Gateway</title></head><body><main>",
+        f'<h1>{escape(title)}</h1><p class="peringatan" role="alert">{escape(text)}</p>',
+    ]
+    if logout_csrf:
+        parts.append(
+            '<form method="post" action="/logout"><input type="hidden" name="csrf_token" '
+            f'value="{escape(logout_csrf)}"><button type="submit">Keluar</button></form>'
+        )
+    if back:
+        parts.append(f'<p><a href="{escape(back)}">Kembali</a></p>')
+    parts.append("</main></body></html>")
+    response = web.Response(text="".join(parts), content_type="text/html", status=status)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -165,16 +266,56 @@ async def _anonymous_form(request: web.Request) -> tuple[Any, str]:
     form = await request.post()
     nonce = _nonce(request)
     submitted = str(form.get("csrf_token", ""))
-    if nonce is None or not hmac.compare_digest(_form_token(request, nonce), submitted):
+    if nonce is None or not sessions.same(_form_token(request, nonce), submitted):
         raise web.HTTPForbidden(text="token formulir (CSRF) tidak sah; muat ulang halaman")
     return form, nonce
 
 
+def _too_fast(request: web.Request) -> bool:
+    """Whether this client has made more sign-in posts this minute than a person would."""
+    return not request.app[SIGN_IN_LIMIT].allow(client_address(request))
+
+
+def _has_control(value: str) -> bool:
+    """Control characters (NUL among them, which PostgreSQL refuses in text) or lone
+    surrogates (which no encoding stores)."""
+    return any(unicodedata.category(char) in ("Cc", "Cs") for char in value)
+
+
+def _text(form: Any, name: str, limit: int) -> str | None:
+    """A posted field as text, or None when it is no plain text a person typed: a file
+    where text belongs, longer than `limit`, or with control characters. Such a value is
+    refused before it reaches the database rather than cleaned: a password that is not
+    what was typed must not be tried."""
+    value = form.get(name, "")
+    if not isinstance(value, str) or len(value) > limit or _has_control(value):
+        return None
+    return value
+
+
 def _next(value: str) -> str:
-    """Only a path on this site (never //host or a scheme): no open redirect."""
-    if value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value
-    return "/"
+    """Only a path on this site (never //host, a scheme or a backslash), checked both as
+    given and after yarl's normalisation, which is what the Location header will carry
+    ("/\\t/evil" loses its tab there and becomes "//evil"): no open redirect. Anything
+    else goes to "/"."""
+    if (
+        len(value) > 2000
+        or not value.startswith("/")
+        or _UNSAFE_IN_NEXT.search(value)
+        or _has_control(value)
+    ):
+        return "/"
+    try:
+        url = URL(value)
+    except ValueError:
+        return "/"
+    shown = str(url)
+    if url.scheme or url.host is not None or url.user is not None:
+        return "/"
+    for path in (shown, url.path):
+        if not path.startswith("/") or path.startswith("//") or "\\" in path:
+            return "/"
+    return shown
 
 
 # --- password sign-in ----------------------------------------------------------------------
@@ -185,46 +326,74 @@ async def login_page(request: web.Request) -> web.Response:
 
 
 async def login_submit(request: web.Request) -> web.StreamResponse:
+    if _too_fast(request):
+        return _anonymous_page(request, "login.html", status=429, error=_TOO_FAST, next="/")
     form, _ = await _anonymous_form(request)
     app = _app(request)
-    username = str(form.get("username", ""))
-    password = str(form.get("password", ""))
     target = _next(str(form.get("next", "/")))
+    username, password = _text(form, "username", 256), _text(form, "password", 1024)
+    if username is None or password is None:
+        return _anonymous_page(request, "login.html", status=400, error=_BAD_INPUT, next=target)
     remote = client_address(request)
     old = request.get(WEB_SESSION)
+    old_key = old.id if old is not None else None
     try:
-        row = await asyncio.to_thread(_password_login, app, username, password, remote, old)
+        session_id = await asyncio.to_thread(
+            _password_login, app, username, password, remote, old_key
+        )
     except UserError as err:
-        status = 429 if "terlalu banyak" in str(err) else 401
+        status = 429 if isinstance(err, Throttled) else 401
         return _anonymous_page(
             request, "login.html", status=status, error=str(err), next=target, username=username
         )
+    finally:
+        await asyncio.to_thread(_purge_if_due, app, request.app[PURGE])
     moved = web.HTTPSeeOther(target)
-    _cookie(moved, request, sessions.COOKIE, sessions.sign(_secret(request), row.id))
+    _session_cookie(moved, request, session_id)
     raise moved
 
 
+@_retried
 def _password_login(
-    app: App, username: str, password: str, remote: str, old: WebSession | None
-) -> WebSession:
+    app: App, username: str, password: str, remote: str, old_key: str | None
+) -> str:
+    """The new session's cookie id, or the UserError that refused the sign-in. A
+    refusal by a limit (Throttled) writes nothing; a wrong password is recorded with its
+    audit event, and the failure that fills a limit adds one `login_throttled` event."""
     now = app.clock()
-    refused: UserError | None = None
+    refused: BadCredentials | None = None
     with app.db.write() as session:
         try:
             user = authenticate(session, username, password, remote, now)
-        except UserError as err:
+        except BadCredentials as err:
             # Committed with the recorded failure: it counts towards the limits.
-            _event(session, "login_failed", username.strip().lower()[:64], now, {"from": remote})
+            actor = username.strip().lower()[:64]
+            _event(session, "login_failed", actor, now, {"from": remote})
+            if err.filled:
+                payload = {"from": remote, "limits": list(err.filled)}
+                _event(session, "login_throttled", actor, now, payload)
             refused = err
         else:
-            if old is not None:  # a new id at every sign-in: no session fixation
-                sessions.end_session(session, old.id)
-            row = sessions.start_session(session, now, remote, user_id=user.id)
+            if old_key is not None:  # a new id at every sign-in: no session fixation
+                sessions.end_session(session, old_key)
+            _, session_id = sessions.start_session(session, now, remote, user_id=user.id)
             _event(session, "login", user.username, now, {"from": remote})
-            session.expunge(row)
     if refused is not None:
         raise refused
-    return row
+    return session_id
+
+
+def _purge_if_due(app: App, every: Every) -> None:
+    """Delete stale sign-in rows, at most once every purge.PURGE_EVERY in this process:
+    sign-ins are what add rows, so they are when to sweep (no scheduler job needed)."""
+    now = app.clock()
+    if not every.due(now):
+        return
+    try:
+        with app.db.write() as session:
+            purge_stale(session, now)
+    except SQLAlchemyError:  # housekeeping: a failed sweep must not fail the sign-in
+        log.warning("purging stale sign-in rows failed; trying again later", exc_info=True)
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
@@ -232,6 +401,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
     row = request[WEB_SESSION]
     viewer = request[VIEWER]
 
+    @_retried
     def end() -> None:
         with app.db.write() as session:
             sessions.end_session(session, row.id)
@@ -251,21 +421,73 @@ async def email_page(request: web.Request) -> web.Response:
 
 
 async def email_submit(request: web.Request) -> web.Response:
-    """Send a link if the address is an official's in our domain; the answer is the same
-    either way, so the form tells nobody which addresses exist."""
+    """Send a link if the address is a serving official's; the answer is the same either
+    way, so the form tells nobody which addresses exist.
+
+    Nor does its timing: looking the address up, issuing the link and queuing the mail
+    run in the background for every address, and the answer goes out ANSWER_AFTER after
+    the request arrived, whether the work found someone, found no one or is still busy
+    (it then finishes on its own). Doing equivalent fake work for unknown addresses was
+    the alternative; it would have to copy a commit's cost and stay in step with the real
+    path, which a fixed answer time does by construction."""
+    started = asyncio.get_running_loop().time()
+    if _too_fast(request):
+        return _message_page("Masuk lewat email", _TOO_FAST, 429, back="/masuk")
     form, nonce = await _anonymous_form(request)
-    app = _app(request)
-    address = str(form.get("email", ""))[:320]
-    await asyncio.to_thread(_send_link_to_address, app, address, nonce)
+    # An address with control characters is nobody's: no work, the same answer.
+    address = _text(form, "email", 320)
+    work = _start_link_work(request, address, nonce) if address else None
+    await _answer_at(started + ANSWER_AFTER, work)
     return _anonymous_page(request, "masuk.html", sent=True)
 
 
-def _send_link_to_address(app: App, address: str, nonce: str) -> None:
+def _start_link_work(request: web.Request, address: str, nonce: str) -> asyncio.Future[None] | None:
+    """Look up the address and mail a link in a worker thread, tracked until it ends (the
+    panel's shutdown waits for it)."""
+    pending = request.app[LINK_WORK]
+    if len(pending) >= MAX_LINK_WORK:  # a flood: the same answer, no more threads
+        log.warning("sign-in link request dropped: %d still being worked on", len(pending))
+        return None
+    app, remote, every = _app(request), client_address(request), request.app[PURGE]
+    work = asyncio.ensure_future(
+        asyncio.to_thread(_send_link_to_address, app, address, nonce, remote, every)
+    )
+    pending.add(work)
+    work.add_done_callback(functools.partial(_link_work_done, pending))
+    return work
+
+
+def _link_work_done(pending: set[asyncio.Future[None]], work: asyncio.Future[None]) -> None:
+    pending.discard(work)
+    if not work.cancelled() and work.exception() is not None:
+        log.error("sign-in link request failed", exc_info=work.exception())
+
+
+async def _answer_at(deadline: float, work: asyncio.Future[None] | None) -> None:
+    """Return at `deadline` (loop time): not earlier even when there was nothing to do,
+    not later even when the work is still running."""
+    loop = asyncio.get_running_loop()
+    if work is not None and deadline > loop.time():
+        await asyncio.wait({work}, timeout=deadline - loop.time())
+    if deadline > loop.time():
+        await asyncio.sleep(deadline - loop.time())
+
+
+async def _finish_link_work(application: web.Application) -> None:
+    """At shutdown: let link requests still being worked on finish their transaction."""
+    pending: set[asyncio.Future[None]] = application[LINK_WORK].copy()
+    if pending:
+        await asyncio.wait(pending, timeout=30)
+
+
+@_retried
+def _send_link_to_address(app: App, address: str, nonce: str, remote: str, every: Every) -> None:
     now = app.clock()
     with app.db.write() as session:
         person_id = links.person_for_address(session, address)
         if person_id is not None:
-            _mail_link(app, session, person_id, address.strip().lower(), nonce, None, now)
+            _mail_link(app, session, person_id, address.strip().lower(), nonce, None, now, remote)
+    _purge_if_due(app, every)
 
 
 async def secret_letter_page(request: web.Request) -> web.Response:
@@ -277,26 +499,34 @@ async def secret_letter_page(request: web.Request) -> web.Response:
 
 
 async def secret_letter_submit(request: web.Request) -> web.Response:
+    """Mail a link to the official the notice's token names. Answered when done: the
+    token already says who it is for, so there is no address whose existence the timing
+    could tell."""
+    if _too_fast(request):
+        return _message_page("Masuk lewat email", _TOO_FAST, 429, back="/masuk")
     _, nonce = await _anonymous_form(request)
     app = _app(request)
     found = await asyncio.to_thread(_login_request, app, request.match_info["token"])
     if found is None:
         return _anonymous_page(request, "masuk.html", invalid=True, status=404)
     person_id, naskah_id = found
+    remote = client_address(request)
 
+    @_retried
     def send() -> None:
         now = app.clock()
         with app.db.write() as session:
-            address = primary_email(session.get_one(Person, person_id))
+            person = session.get_one(Person, person_id)
+            address = primary_email(person) if person.active else None
             if address:
-                _mail_link(app, session, person_id, address, nonce, naskah_id, now)
+                _mail_link(app, session, person_id, address, nonce, naskah_id, now, remote)
 
     await asyncio.to_thread(send)
     return _anonymous_page(request, "masuk.html", sent=True)
 
 
 def _login_request(app: App, token: str) -> tuple[int, int] | None:
-    if len(token) > 80:
+    if not _REQUEST_TOKEN.fullmatch(token):
         return None
     now = app.clock()
     with app.db.read() as session:
@@ -316,14 +546,19 @@ def _mail_link(
     nonce: str,
     naskah_id: int | None,
     now: dt.datetime,
+    remote: str,
 ) -> None:
-    token = links.issue_link(session, person_id, nonce, naskah_id, now)
-    person = session.get_one(Person, person_id)
-    if token is None:
-        _event(session, "login_link_refused", person.name, now, {"reason": "rate"})
+    """Issue a link and queue its mail; a request refused by a limit writes nothing (the
+    request that filled the limit recorded `login_link_limited`)."""
+    issued = links.issue_link(session, person_id, nonce, naskah_id, now, remote)
+    if issued.token is None:
         return
+    person = session.get_one(Person, person_id)
+    if issued.filled:
+        payload = {"from": remote, "limits": list(issued.filled)}
+        _event(session, "login_link_limited", person.name, now, payload)
     ctx = app.ctx
-    url = f"{ctx.panel_base()}/masuk/{token}"
+    url = f"{ctx.panel_base()}/masuk/{issued.token}"
     text, html = ctx.renderer.render(
         "login_link",
         {
@@ -349,33 +584,51 @@ def _mail_link(
 
 
 async def use_link(request: web.Request) -> web.StreamResponse:
+    """Open a mailed link: a session as the official, in place of this browser's previous
+    one. A browser signed in as staff is refused (the link stays unused): a staff member
+    who came across an official's link must not become that official in their own
+    browser, and signing out first makes the switch deliberate."""
+    viewer, old = request.get(VIEWER), request.get(WEB_SESSION)
+    if viewer is not None and old is not None and viewer.kind != "pejabat":
+        return _message_page(
+            "Tautan masuk pejabat",
+            f"Peramban ini sedang masuk sebagai {viewer.name} ({viewer.kind}). Tautan masuk "
+            "pejabat tidak dapat dibuka di sesi staf: keluar dulu, lalu buka lagi tautan ini.",
+            409,
+            logout_csrf=old.csrf_token,
+        )
     app = _app(request)
     nonce = _nonce(request) or ""
     remote = client_address(request)
-    result = await asyncio.to_thread(_use_link, app, request.match_info["token"], nonce, remote)
+    old_key = old.id if old is not None else None
+    token = request.match_info["token"]
+    result = await asyncio.to_thread(_use_link, app, token, nonce, remote, old_key)
     if result is None:
         return _anonymous_page(request, "masuk.html", invalid=True, status=404)
-    row, naskah_id = result
+    session_id, naskah_id = result
     moved = web.HTTPSeeOther(f"/naskah/{naskah_id}" if naskah_id else "/")
-    _cookie(moved, request, sessions.COOKIE, sessions.sign(_secret(request), row.id))
+    _session_cookie(moved, request, session_id)
     raise moved
 
 
+@_retried
 def _use_link(
-    app: App, token: str, nonce: str, remote: str
-) -> tuple[WebSession, int | None] | None:
-    if len(token) > 80:
+    app: App, token: str, nonce: str, remote: str, old_key: str | None
+) -> tuple[str, int | None] | None:
+    """(cookie id of the new session, the letter to open) for a usable link, else None."""
+    if not _LINK_TOKEN.fullmatch(token):
         return None
     now = app.clock()
     with app.db.write() as session:
         link = links.use_link(session, token, nonce, now)
         if link is None:
             return None
-        row = sessions.start_session(session, now, remote, person_id=link.person_id)
+        if old_key is not None:  # as at a password sign-in: the previous session ends
+            sessions.end_session(session, old_key)
+        _, session_id = sessions.start_session(session, now, remote, person_id=link.person_id)
         person = session.get_one(Person, link.person_id)
         _event(session, "login", person.name, now, {"from": remote, "by": "email"})
-        session.expunge(row)
-        return row, link.naskah_id
+        return session_id, link.naskah_id
 
 
 def _event(session: Any, kind: str, actor: str, now: dt.datetime, payload: dict[str, Any]) -> None:
@@ -383,6 +636,12 @@ def _event(session: Any, kind: str, actor: str, now: dt.datetime, payload: dict[
 
 
 def add_routes(application: web.Application) -> None:
+    """The sign-in routes, with the state they share: the per-client limit on sign-in
+    posts, the purge timer and the link requests still being worked on."""
+    application[SIGN_IN_LIMIT] = ClientLimit(SIGN_IN_POSTS_PER_MINUTE)
+    application[PURGE] = Every()
+    application[LINK_WORK] = set[asyncio.Future[None]]()
+    application.on_cleanup.append(_finish_link_work)
     application.router.add_get("/login", login_page)
     application.router.add_post("/login", login_submit)
     application.router.add_post("/logout", logout)

@@ -6,9 +6,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import and_, case, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from gateway.accounts.locks import hold
 from gateway.accounts.passwords import (
     DUMMY_HASH,
     hash_password,
@@ -16,14 +17,16 @@ from gateway.accounts.passwords import (
     password_problem,
     verify_password,
 )
-from gateway.db.models import LoginFailure, Unit, WebUser
+from gateway.accounts.tokens import revoke_user_tokens
+from gateway.db.models import LoginFailure, Unit, WebSession, WebUser
 
 ROLES = ("admin", "operator", "pimpinan")
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
 # Failed logins in this window count towards the limits below.
 FAILURE_WINDOW = dt.timedelta(minutes=15)
-MAX_FAILURES_PER_ACCOUNT = 5
-MAX_FAILURES_PER_ADDRESS = 20
+MAX_FAILURES_PER_ACCOUNT_AND_CLIENT = 5
+MAX_FAILURES_PER_CLIENT = 20
+MAX_FAILURES_PER_ACCOUNT = 50  # from all clients together (see authenticate)
 
 
 class UserError(ValueError):
@@ -86,23 +89,28 @@ def find_user(session: Session, username: str) -> WebUser:
 
 
 def set_password(session: Session, username: str, password: str, now: dt.datetime) -> None:
+    """A new password is a fresh start: every browser signed in as the user is signed out
+    and every API token of the user is revoked (whoever knew the old password may have
+    signed in or made a token with it); `tnde token create` issues new tokens."""
     problem = password_problem(password)
     if problem:
         raise UserError(problem)
     user = find_user(session, username)
     user.password_hash, user.password_changed_at = hash_password(password), now
+    end_access(session, user.id)
 
 
 def disable_user(session: Session, username: str) -> None:
     """No more sign-ins; the user's sessions and API tokens stop working at once."""
     user = find_user(session, username)
     user.active = False
-    from gateway.db.models import ApiToken, WebSession
+    end_access(session, user.id)
 
-    for row in session.scalars(select(WebSession).where(WebSession.user_id == user.id)):
-        session.delete(row)
-    for token in session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)):
-        token.revoked = True
+
+def end_access(session: Session, user_id: int) -> None:
+    """End every session of the user and revoke every API token."""
+    session.execute(delete(WebSession).where(WebSession.user_id == user_id))
+    revoke_user_tokens(session, user_id)
 
 
 def list_users(session: Session) -> list[UserInfo]:
@@ -116,31 +124,105 @@ def has_users(session: Session) -> bool:
     return session.scalars(select(WebUser.id).limit(1)).first() is not None
 
 
+class Throttled(UserError):
+    """A sign-in refused before its password was checked: a failure limit holds. Nothing
+    is recorded for it, so a flood of refused attempts writes nothing."""
+
+
+class BadCredentials(UserError):
+    """A wrong username or password (or a disabled user), recorded as a failure.
+    `filled` names the limits this failure filled (reached exactly): the one moment a
+    throttle is worth an audit event."""
+
+    def __init__(self, message: str, filled: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.filled = filled
+
+
+@dataclass(frozen=True)
+class _Failures:
+    """Failed sign-ins in the window: this account from this client, this client on any
+    account, this account from any client."""
+
+    pair: int
+    client: int
+    account: int
+
+
 def authenticate(
     session: Session, username: str, password: str, remote: str, now: dt.datetime
 ) -> WebUser:
-    """The user whose password this is, or UserError. Refused without checking the password
-    while the account or the client address is over its failure limit; every failure is
-    recorded, so the limits hold across processes sharing the database."""
-    username = username.strip().lower()[:64]
-    since = now - FAILURE_WINDOW
-    if _failures(session, LoginFailure.username == username, since) >= MAX_FAILURES_PER_ACCOUNT:
-        raise UserError("terlalu banyak percobaan gagal untuk akun ini; coba lagi 15 menit lagi")
-    if _failures(session, LoginFailure.remote == remote, since) >= MAX_FAILURES_PER_ADDRESS:
-        raise UserError("terlalu banyak percobaan gagal dari alamat ini; coba lagi 15 menit lagi")
+    """The user whose password this is, or Throttled / BadCredentials.
+
+    Failures are counted per (account, client address), not per account alone, so a
+    stranger's guesses lock out the stranger's address and not the account: an admin
+    keeps signing in from their own desk while someone else hammers the account. Three
+    limits over FAILURE_WINDOW, each refusing without checking the password:
+
+    - 5 failures on one account from one client address;
+    - 20 failures from one client address on any accounts (one client guessing widely);
+    - 50 failures on one account from all addresses together (guessing spread over many
+      addresses). This ceiling does not apply at the address the account last signed in
+      from successfully (`last_login_from`): the usual desk is never locked out by others.
+
+    Every failure is recorded in the database, so the limits hold across processes, and
+    the count and the insert happen under a lock on the account and the address
+    (locks.hold), so concurrent attempts cannot slip past a limit together."""
+    username, remote = username.strip().lower()[:64], remote[:64]
+    hold(session, f"login-account:{username}", f"login-client:{remote}")
     user = session.scalars(select(WebUser).where(WebUser.username == username)).first()
+    known_desk = user is not None and user.last_login_from == remote
+    over = _over_limit(_failures(session, username, remote, now), known_desk)
+    if over:
+        raise Throttled(_THROTTLED[over])
     stored = user.password_hash if user is not None else DUMMY_HASH
     if not verify_password(stored, password) or user is None or not user.active:
-        session.add(LoginFailure(username=username, remote=remote[:64], at=now))
-        raise UserError("nama pengguna atau kata sandi salah")
+        session.add(LoginFailure(username=username, remote=remote, at=now))
+        session.flush()
+        filled = _filled(_failures(session, username, remote, now), known_desk)
+        raise BadCredentials("nama pengguna atau kata sandi salah", filled)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.last_login_at = now
+    user.last_login_at, user.last_login_from = now, remote
     return user
 
 
-def _failures(session: Session, condition: ColumnElement[bool], since: dt.datetime) -> int:
-    query = (
-        select(func.count()).select_from(LoginFailure).where(condition, LoginFailure.at >= since)
-    )
-    return int(session.execute(query).scalar_one())
+_THROTTLED = {
+    "account_client": "terlalu banyak percobaan gagal untuk akun ini; coba lagi 15 menit lagi",
+    "client": "terlalu banyak percobaan gagal dari alamat ini; coba lagi 15 menit lagi",
+    "account": (
+        "terlalu banyak percobaan gagal untuk akun ini dari banyak alamat; masuklah dari "
+        "komputer tempat Anda terakhir berhasil masuk, atau coba lagi 15 menit lagi"
+    ),
+}
+
+
+def _limits(failures: _Failures, known_desk: bool) -> list[tuple[str, int, int]]:
+    """(name, count, limit) of each limit that applies to this attempt."""
+    limits = [
+        ("account_client", failures.pair, MAX_FAILURES_PER_ACCOUNT_AND_CLIENT),
+        ("client", failures.client, MAX_FAILURES_PER_CLIENT),
+    ]
+    if not known_desk:
+        limits.append(("account", failures.account, MAX_FAILURES_PER_ACCOUNT))
+    return limits
+
+
+def _over_limit(failures: _Failures, known_desk: bool) -> str:
+    return next((n for n, count, limit in _limits(failures, known_desk) if count >= limit), "")
+
+
+def _filled(failures: _Failures, known_desk: bool) -> tuple[str, ...]:
+    return tuple(n for n, count, limit in _limits(failures, known_desk) if count == limit)
+
+
+def _failures(session: Session, username: str, remote: str, now: dt.datetime) -> _Failures:
+    """The three counts in one query over the window's rows of this account or client."""
+    mine, here = LoginFailure.username == username, LoginFailure.remote == remote
+    query = select(
+        func.count(case((and_(mine, here), 1))),
+        func.count(case((here, 1))),
+        func.count(case((mine, 1))),
+    ).where(LoginFailure.at >= now - FAILURE_WINDOW, or_(mine, here))
+    pair, client, account = session.execute(query).one()
+    return _Failures(int(pair), int(client), int(account))

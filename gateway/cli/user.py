@@ -1,8 +1,10 @@
-"""`tnde user add|passwd|disable|list` and `tnde token create`: who may use the panel."""
+"""`tnde user add|passwd|disable|list` and `tnde token create|list|revoke`: who may use
+the panel."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from typing import Any
 
@@ -37,7 +39,23 @@ def add_commands(commands: Any, t: Catalogue) -> None:
     )
     create = token.add_parser("create", help=t("help.token.create"))
     create.add_argument("username")
+    create.add_argument("--days", type=_days, default=365, metavar="N", help=t("help.token.days"))
     create.set_defaults(handler=cmd_token_create)
+    tokens = token.add_parser("list", help=t("help.token.list"))
+    tokens.add_argument("username")
+    tokens.add_argument("--json", action="store_true", help=t("help.json"))
+    tokens.set_defaults(handler=cmd_token_list)
+    revoke = token.add_parser("revoke", help=t("help.token.revoke"))
+    revoke.add_argument("token_id", type=int, metavar="ID")
+    revoke.set_defaults(handler=cmd_token_revoke)
+
+
+def _days(value: str) -> int:
+    """A token's lifetime in days: 0 (no expiry) up to ten years."""
+    days = int(value)
+    if not 0 <= days <= 3650:
+        raise argparse.ArgumentTypeError("0..3650")
+    return days
 
 
 def _password(args: argparse.Namespace) -> tuple[str, bool]:
@@ -86,6 +104,7 @@ def cmd_passwd(args: argparse.Namespace) -> int:
     except UserError as err:
         raise CommandError(str(err)) from err
     print(t("user.password_set", username=args.username))
+    print(t("user.access_ended", username=args.username))
     if generated:
         print(t("user.password_once", password=password))
     return 0
@@ -142,19 +161,95 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_token_create(args: argparse.Namespace) -> int:
     from gateway.accounts.tokens import create_api_token
     from gateway.accounts.users import UserError, find_user
+    from gateway.registry import iso
 
     t: Catalogue = args.t
+    zone = args.settings.mail.timezone
     try:
         with ready_app(args) as app, app.db.write() as session:
             user = find_user(session, args.username)
             if not user.active:
                 raise UserError(t("user.inactive", username=args.username))
-            token = create_api_token(session, user.id, app.clock())
-            _audit(session, app.clock(), "api_token_created", args.username, {})
+            now = app.clock()
+            token = create_api_token(session, user.id, now, days=args.days)
+            _audit(session, now, "api_token_created", args.username, {"days": args.days})
     except UserError as err:
         raise CommandError(str(err)) from err
     print(t("token.created", username=args.username))
-    print(token)
+    if args.days:
+        expires = iso(now + dt.timedelta(days=args.days), zone)
+        print(t("token.expires", when=shown_time(expires, zone)))
+    else:
+        print(t("token.no_expiry"))
+    print(token)  # last, alone on its line: scripts read it from there
+    return 0
+
+
+def cmd_token_list(args: argparse.Namespace) -> int:
+    """A user's tokens by id (for `tnde token revoke ID`), never the tokens themselves."""
+    from gateway.accounts.tokens import list_tokens
+    from gateway.accounts.users import UserError, find_user
+    from gateway.registry import iso
+
+    t: Catalogue = args.t
+    zone = args.settings.mail.timezone
+    try:
+        with ready_app(args) as app, app.db.read() as session:
+            found = list_tokens(session, find_user(session, args.username).id)
+            now = app.clock()
+    except UserError as err:
+        raise CommandError(str(err)) from err
+    items: list[dict[str, Any]] = [
+        {
+            "id": k.id,
+            "username": k.username,
+            "state": _token_state(k.revoked, k.expires_at, now),
+            "created_at": iso(k.created_at, zone),
+            "expires_at": iso(k.expires_at, zone),
+            "last_used_at": iso(k.last_used_at, zone),
+        }
+        for k in found
+    ]
+    if args.json:
+        dump_json(items)
+        return 0
+    rows = [
+        [
+            i["id"],
+            t(_STATE_TEXT[i["state"]]),
+            shown_time(i["created_at"], zone),
+            shown_time(i["expires_at"], zone) if i["expires_at"] else t("token.never"),
+            shown_time(i["last_used_at"], zone),
+        ]
+        for i in items
+    ]
+    table(rows, t("token.headers").split("|"))
+    return 0
+
+
+_STATE_TEXT = {
+    "active": "token.state.active",
+    "expired": "token.state.expired",
+    "revoked": "token.state.revoked",
+}
+
+
+def _token_state(revoked: bool, expires_at: dt.datetime | None, now: dt.datetime) -> str:
+    if revoked:
+        return "revoked"
+    return "expired" if expires_at is not None and now >= expires_at else "active"
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> int:
+    from gateway.accounts.tokens import revoke_token
+
+    t: Catalogue = args.t
+    with ready_app(args) as app, app.db.write() as session:
+        revoked = revoke_token(session, args.token_id)
+        if revoked is None:
+            raise CommandError(t("token.unknown", id=args.token_id))
+        _audit(session, app.clock(), "api_token_revoked", revoked.username, {"id": revoked.id})
+    print(t("token.revoked", id=revoked.id, username=revoked.username))
     return 0
 
 

@@ -151,13 +151,17 @@ class WebUser(Base):
     created_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The client address of the last successful password sign-in: the desk that others'
+    # failed guesses never lock out (gateway/accounts/users.py authenticate).
+    last_login_from: Mapped[str | None] = mapped_column(String(64))
 
 
 class WebSession(Base):
-    """A signed-in browser: the cookie carries the id, signed; logout deletes the row."""
+    """A signed-in browser: the cookie carries a random id, signed; the row is keyed by the
+    id's SHA-256, so reading this table gives no usable session. Logout deletes the row."""
 
     __tablename__ = "web_session"
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 hex of the id
     user_id: Mapped[int | None] = mapped_column(ForeignKey("web_user.id", ondelete="CASCADE"))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     csrf_token: Mapped[str] = mapped_column(String(64))
@@ -168,7 +172,8 @@ class WebSession(Base):
 
 
 class LoginFailure(Base):
-    """A failed password login, for throttling per account and per client address."""
+    """A failed password login, for throttling per (account, client address), per client
+    address and per account (gateway/accounts/users.py authenticate)."""
 
     __tablename__ = "login_failure"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -191,13 +196,20 @@ class LoginLink(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
     naskah_id: Mapped[int | None] = mapped_column(ForeignKey("naskah.id"))
     browser_hash: Mapped[str] = mapped_column(String(64))
+    remote: Mapped[str] = mapped_column(String(64), default="")  # the client that asked
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    __table_args__ = (
+        Index("ix_login_link_person_created", "person_id", "created_at"),
+        Index("ix_login_link_remote_created", "remote", "created_at"),
+    )
 
 
 class ApiToken(Base):
-    """A bearer token for /api/v1, shown once at creation and stored as its SHA-256."""
+    """A bearer token for /api/v1, shown once at creation and stored as its SHA-256;
+    refused once revoked or past `expires_at` (None: tokens made before expiry existed,
+    or created with --days 0)."""
 
     __tablename__ = "api_token"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -206,6 +218,7 @@ class ApiToken(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 # --------------------------------------------------------------------------- reference data
