@@ -12,6 +12,7 @@ from webadmin.audit_page import add_routes as add_audit_routes
 from webadmin.auth import SECRET_KEY, add_routes, require_login
 from webadmin.dashboard import add_routes as add_dashboard_routes
 from webadmin.desk import add_routes as add_desk_routes
+from webadmin.language import add_routes as add_language_routes
 from webadmin.letter_files import add_routes as add_letter_file_routes
 from webadmin.org_page import add_routes as add_org_routes
 from webadmin.ratelimit import ClientLimit
@@ -48,4 +49,5 @@ def create_app(app: App) -> web.Application:
     add_audit_routes(application)
     add_org_routes(application)
     add_rule_form_routes(application)
+    add_language_routes(application)
     return application

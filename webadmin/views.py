@@ -32,6 +32,7 @@ from gateway.workflow.corrections import CORRECTABLE, CorrectionError, correct_n
 from gateway.workflow.status import Whereabouts, whereabouts
 from rules.model import KECEPATAN
 from webadmin.auth import VIEWER, WEB_SESSION
+from webadmin.language import language_of
 from webadmin.params import form_text, record_id
 from webadmin.tracking import tracking_page
 
@@ -57,7 +58,8 @@ def _app(request: web.Request) -> App:
 
 
 def render(app: App, name: str, **context: Any) -> str:
-    """A page in the office zone; `t` speaks [ui] language unless the caller gives one."""
+    """A page in the office zone; `t` speaks [ui] language unless the caller gives one
+    (page_response gives the browser's choice)."""
     settings = app.settings
     context.setdefault("t", Catalogue(settings.ui.language))
     return _ENV.get_template(name).render(zone=settings.mail.timezone, **context)
@@ -66,14 +68,18 @@ def render(app: App, name: str, **context: Any) -> str:
 def page_response(
     request: web.Request, name: str, status: int = 200, **context: Any
 ) -> web.Response:
-    """A signed-in page: the viewer and the session's form token are in every template."""
+    """A signed-in page: the viewer and the session's form token are in every template,
+    and the texts speak the language this browser chose (webadmin.language)."""
     row = request.get(WEB_SESSION)
+    default = _app(request).settings.ui.language
+    context.setdefault("t", Catalogue(language_of(request, default)))
     context.setdefault("viewer", request.get(VIEWER))
     context.setdefault("csrf_token", row.csrf_token if row is not None else "")
     response = web.Response(
         text=render(_app(request), name, **context), content_type="text/html", status=status
     )
     response.headers["Cache-Control"] = "no-store"  # letters are not for shared caches
+    response.headers["Content-Language"] = context["t"].language
     return response
 
 
