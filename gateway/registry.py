@@ -7,6 +7,7 @@ same things in the same shapes (scripts depend on the keys).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -194,7 +195,7 @@ def load_naskah_list(
 
 def find_naskah(session: Session, key: str) -> tuple[Naskah, str] | None:
     """By numeric id, else by agenda number (case-insensitive)."""
-    if key.isdigit():
+    if re.fullmatch(r"[0-9]{1,10}", key) and 0 < int(key) < 2**31:  # a database-sized id
         row = session.execute(naskah_query().where(Naskah.id == int(key))).first()
         if row:
             return row[0], row[1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +12,7 @@ from rules.index import RuleIndex, guard_of
 from rules.model import Action, Rule, RuleError
 from rules.vocabulary import Vocabulary
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 RULE_KEYS = ("name", "priority", "enabled", "continue", "description", "when", "then")
 
 
@@ -40,6 +42,9 @@ def compile_document(
     """
     if document is None:
         document = {"rules": []}
+    place = control_character_path(document)
+    if place is not None:
+        raise RuleError(f"{place}: teks memuat karakter kendali (mis. NUL); hapus karakter itu")
     if not isinstance(document, dict) or not isinstance(document.get("rules", []), list):
         raise RuleError("dokumen aturan harus berupa tabel dengan daftar 'rules'")
     unknown = set(document) - {"rules", "comment"}
@@ -66,6 +71,26 @@ def compile_document(
     ordered = tuple(sorted(compiled, key=lambda rule: rule.priority))
     index = RuleIndex([rule.guard for rule in ordered])
     return RuleSet(ordered, document, version, index, tuple(errors))
+
+
+def control_character_path(value: Any, path: str = "") -> str | None:
+    """Where in a loaded document a text holds a control character other than tab and
+    newline (a NUL cannot be stored in PostgreSQL and has no place in a name), or None."""
+    if isinstance(value, str):
+        return path or "dokumen" if _CONTROL.search(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = control_character_path(key, path) or control_character_path(
+                item, f"{path}.{key}" if path else str(key)
+            )
+            if found:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = control_character_path(item, f"{path}[{index}]")
+            if found:
+                return found
+    return None
 
 
 def compile_rule(node: Any, where: str, vocabulary: Vocabulary, builtin: bool = False) -> Rule:

@@ -5,6 +5,7 @@ them), formulas hidden in a perihal; and an SR/R entry says nothing about its co
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 from urllib.parse import quote
@@ -97,3 +98,25 @@ def test_the_csv_export_never_carries_a_formula(gateway: RunningGateway) -> None
     table = list(csv.DictReader(io.StringIO(admin.get("/agenda.csv").body)))
     assert table[0]["perihal"] == "'" + formula
     assert table[0]["nomor_surat"] == "'+62/1/2026"
+
+
+def test_a_nul_inside_posted_yaml_is_refused_not_stored(gateway: RunningGateway) -> None:
+    admin = signed_in(gateway)
+    admin.get("/aturan/ubah")
+    rules = (
+        'rules:\n- name: "x"\n  priority: 1\n  when: {subject: "a"}\n'
+        '  then: [{set_jenis: "und\\0angan"}]\n'
+    )
+    refused = admin.post("/aturan/uji", {"yaml": rules})
+    assert refused.status == 422 and "karakter kendali" in refused.body
+    org = admin.get("/organisasi/ubah").body
+    text = html.unescape(org[org.index("<textarea") : org.index("</textarea>")].split(">", 1)[1])
+    broken = text.replace("Sekretaris Daerah", '"Sekretaris\\0Daerah"', 1)
+    answer = admin.post("/organisasi/uji", {"yaml": broken})
+    assert answer.status == 422 and "karakter kendali" in answer.body
+
+
+def test_odd_letter_keys_on_the_audit_page_are_not_errors(gateway: RunningGateway) -> None:
+    admin = signed_in(gateway)
+    for key in ("%C2%B2", "99999999999", "0", "-1", "%00"):
+        assert admin.get(f"/jejak?naskah={key}").status == 200, key

@@ -65,6 +65,8 @@ def _concerns(rcpt_tos: list[str], addresses: set[str] | None) -> bool:
 def _only_ours(rcpt_tos: list[str], addresses: set[str] | None) -> bool:
     """Addressed to the viewer's units alone: only then may an operator decide on it (a
     message also for another unit is that unit's business too: admins decide)."""
+    if not rcpt_tos:  # addressed to nobody we know: not any unit's to decide
+        return addresses is None
     return addresses is None or all(rcpt.lower() in addresses for rcpt in rcpt_tos)
 
 
@@ -90,8 +92,14 @@ def _quarantined_rows(session: Session, viewer: Viewer, limit: int | None) -> It
 
 
 def quarantined_count(session: Session, viewer: Viewer) -> int:
-    """How many quarantined messages concern this viewer (the dashboard's counter)."""
-    return sum(1 for _ in _quarantined_rows(session, viewer, None))
+    """How many quarantined messages concern this viewer (the dashboard's counter): a
+    count for admins, the recipients alone for an operator's units."""
+    waiting = Inbound.state == InboundState.QUARANTINED
+    if viewer.is_admin:
+        return int(session.scalar(select(func.count()).select_from(Inbound).where(waiting)) or 0)
+    addresses = _unit_addresses(session, viewer)
+    recipients = session.scalars(select(Inbound.rcpt_tos).where(waiting)).yield_per(1000)
+    return sum(1 for rcpt_tos in recipients if _concerns(list(rcpt_tos or []), addresses))
 
 
 def _quarantined(app: App, viewer: Viewer) -> list[dict[str, Any]]:

@@ -152,7 +152,8 @@ async def save(request: web.Request) -> web.StreamResponse:
     app = _app(request)
     form = await request.post()
     text = _posted_text(form)
-    if not hmac.compare_digest(_digest(request, text), str(form.get("digest", ""))):
+    submitted = str(form.get("digest", "")).encode("utf-8", "replace")
+    if not hmac.compare_digest(_digest(request, text).encode("ascii"), submitted):
         raise web.HTTPBadRequest(text="organisasi berubah setelah pratinjau: pratinjau lagi dulu")
     comment = form_text(form, "komentar", 500)
 

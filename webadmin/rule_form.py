@@ -25,7 +25,8 @@ from webadmin.params import clean_text, form_text
 if TYPE_CHECKING:
     from gateway.app import App
 
-CONDITION_ROWS = 5
+CONDITION_ROWS = 5  # empty rows offered for a new rule
+MAX_CONDITIONS = 10  # rows the form reads back; a rule with more stays in the YAML view
 # Label and help for every condition field, as the form shows them.
 FIELD_HELP: dict[str, tuple[str, str]] = {
     "sender": ("Alamat pengirim", "Alamat email lengkap, mis. tu@kemkes.go.id."),
@@ -115,13 +116,25 @@ class RuleForm:
     @property
     def rows(self) -> list[tuple[str, str, str]]:
         """The condition rows padded with empty ones for the form."""
-        padding = max(CONDITION_ROWS - len(self.conditions), 1)
-        return self.conditions + [("", "", "")] * padding
+        padding = min(max(CONDITION_ROWS - len(self.conditions), 1), MAX_CONDITIONS)
+        return (self.conditions + [("", "", "")] * padding)[:MAX_CONDITIONS]
 
 
 def form_of_rule(rule: dict[str, Any]) -> RuleForm | None:
-    """The form for a stored rule, or None when the rule uses what the form cannot show
-    (nested conditions, several actions of one kind): those are edited in the YAML view."""
+    """The form for a stored rule, or None when the form cannot show it exactly (nested
+    conditions, several actions of one kind, more rows than the form reads back, values
+    the form would write differently): those are edited in the YAML view. The test is a
+    round trip, so saving the form unchanged never changes what the rule means."""
+    try:
+        form = _form_of_rule(rule)
+    except (TypeError, ValueError, AttributeError):
+        return None
+    if form is None or canonical(rule_of_form(form)) != canonical(rule):
+        return None
+    return form
+
+
+def _form_of_rule(rule: dict[str, Any]) -> RuleForm | None:
     when = rule.get("when", "always")
     match, leaves = "all", []
     if isinstance(when, dict) and set(when) <= {"any", "all"} and len(when) == 1:
@@ -131,9 +144,13 @@ def form_of_rule(rule: dict[str, Any]) -> RuleForm | None:
         leaves = [{key: value} for key, value in when.items()]
     elif when != "always":
         return None
-    if not isinstance(leaves, list) or any(
-        not isinstance(leaf, dict) or len(leaf) != 1 or next(iter(leaf)) not in FIELDS
-        for leaf in leaves
+    if (
+        not isinstance(leaves, list)
+        or len(leaves) > MAX_CONDITIONS
+        or any(
+            not isinstance(leaf, dict) or len(leaf) != 1 or next(iter(leaf)) not in FIELDS
+            for leaf in leaves
+        )
     ):
         return None
     conditions = [_row_of(leaf) for leaf in leaves]
@@ -165,6 +182,8 @@ def _row_of(leaf: dict[str, Any]) -> tuple[str, str, str] | None:
             return None
         ((operator, operand),) = matcher.items()
         return name, str(operator), _text_of(operand)
+    if isinstance(matcher, list):  # a bare list means "one of"
+        return name, "in", _text_of(matcher)
     return name, "", _text_of(matcher)
 
 
@@ -179,7 +198,7 @@ def _text_of(value: Any) -> str:
 def _fill(form: RuleForm, kind: str, value: Any) -> None:
     if kind == "dispose" and isinstance(value, dict):
         form.dispose_to = _text_of(value.get("to", []))
-        form.instructions = [str(i) for i in value.get("instructions", [])]
+        form.instructions = [str(i) for i in _as_list(value.get("instructions", []))]
         form.due, form.note = str(value.get("due") or ""), str(value.get("note") or "")
     elif kind == "copy":
         form.copy_to = _text_of(value)
@@ -201,7 +220,7 @@ def _fill(form: RuleForm, kind: str, value: Any) -> None:
 def form_of_post(post: Any) -> RuleForm:
     """The form as submitted (every value cleaned of control characters)."""
     conditions = []
-    for i in range(CONDITION_ROWS + 5):
+    for i in range(MAX_CONDITIONS):
         name = form_text(post, f"kondisi_{i}", 40)
         if name:
             conditions.append(
@@ -236,14 +255,59 @@ def _values(text: str) -> list[str]:
 
 
 def _operand(kind: str, operator: str, text: str) -> Any:
-    """The typed value the rules engine expects for this field and operator."""
-    if operator in ("in",) or (kind == "list" and "," in text) or (not operator and "," in text):
-        return _values(text)
+    """The typed value the rules engine expects for this field and operator. Only "one of"
+    splits on commas: a comma is an ordinary character in a phrase or a pattern."""
+    if operator == "in":
+        return [_scalar(kind, part) for part in _values(text)]
     if kind == "bool" or operator == "exists":
         return text.lower() in ("true", "ya", "1")
-    if kind == "number" or operator in ("gt", "gte", "lt", "lte"):
-        return int(text) if re.fullmatch(r"-?[0-9]{1,12}", text) else text
+    return _scalar(kind, text)
+
+
+def _scalar(kind: str, text: str) -> Any:
+    if kind == "number" and re.fullmatch(r"-?[0-9]{1,12}", text):
+        return int(text)
     return text
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def canonical(rule: dict[str, Any]) -> dict[str, Any]:
+    """A rule written one way: a bare list as {in: list}, one-value target and instruction
+    lists as lists, no condition as none, default flags left out."""
+    out = copy.deepcopy(rule)
+    when = out.pop("when", "always")
+    if when != "always":
+        leaves = when.get("all") or when.get("any") or [when] if isinstance(when, dict) else []
+        match = "any" if isinstance(when, dict) and "any" in when else "all"
+        if isinstance(when, dict) and not set(when) & {"any", "all"} and len(when) > 1:
+            leaves = [{key: value} for key, value in when.items()]
+        flat = []
+        for leaf in leaves:
+            ((name, matcher),) = leaf.items()
+            flat.append({name: {"in": matcher} if isinstance(matcher, list) else matcher})
+        out["when"] = {match: flat} if len(flat) > 1 else (flat[0] if flat else "always")
+    if out.get("enabled", True) is True:
+        out.pop("enabled", None)
+    if out.get("continue", False) is False:
+        out.pop("continue", None)
+    if not out.get("description"):
+        out.pop("description", None)
+    then = []
+    for action in out.get("then") or []:
+        ((kind, value),) = action.items()
+        if kind == "dispose" and isinstance(value, dict):
+            value = {**value, "to": _as_list(value.get("to", []))}
+            if "instructions" in value:
+                value["instructions"] = _as_list(value["instructions"])
+            value = {k: v for k, v in value.items() if v not in (None, "", [])}
+        elif kind == "copy":
+            value = _as_list(value)
+        then.append({kind: value})
+    out["then"] = sorted(then, key=lambda a: next(iter(a)))
+    return out
 
 
 def rule_of_form(form: RuleForm) -> dict[str, Any]:

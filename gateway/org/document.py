@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gateway.parsing.addresses import normalise_address
+from rules.loader import control_character_path
 
 ASSIGNMENT_KINDS = ("definitif", "plt", "plh")
 _HANDLE = re.compile(r"^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$")
@@ -66,6 +67,9 @@ def parse_org(data: Any, default_domain: str) -> OrgDocument:
     """Validate a loaded YAML mapping; raise one OrgError listing every bad field."""
     if not isinstance(data, dict):
         raise OrgError("dokumen organisasi harus berupa tabel dengan 'units' dan 'people'")
+    place = control_character_path(data)
+    if place is not None:
+        raise OrgError(f"{place}: teks memuat karakter kendali (mis. NUL); hapus karakter itu")
     domain = str(data.get("domain") or default_domain).lower()
     units, positions, people, problems = [], [], [], []
     for index, raw_unit in enumerate(_list(data, "units", "")):
