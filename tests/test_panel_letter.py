@@ -4,19 +4,16 @@ desk with the old value kept in the audit trail; none of it for who may not read
 
 from __future__ import annotations
 
-import hashlib
 import re
 from email import policy
 from email.message import EmailMessage
-from email.parser import BytesParser
 
-from sqlalchemy import select
-
-from gateway.db.models import Event, Naskah
+from gateway.db.models import Naskah
 from tests.support.gateway import RunningGateway, wait_for
 from tests.support.mail import DOMAIN, letter
-from tests.support.panel import signed_in
+from tests.support.panel import PanelClient, signed_in
 from tests.support.queries import settled
+from tests.support.replies import latest, plain
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 HOSTILE_HTML = (
@@ -90,75 +87,21 @@ def test_a_secret_letters_files_are_for_its_official_only(gateway: RunningGatewa
             assert viewer.get(path).status == 404, path
     other = signed_in(gateway, "operator", ["DINKES"])
     assert other.get(f"/naskah/1/lampiran/{attachment_id}").status == 404
+    official = official_signed_in(gateway, SEKDA)  # the letter was disposed to the Sekda
+    for path in (f"/naskah/1/lampiran/{attachment_id}", "/naskah/1/eml", "/naskah/1/isi"):
+        assert official.get(path).status == 200, path
+    assert "Penyidikan" in official.get("/naskah/1/isi").body
 
 
-def test_an_attachment_of_another_letter_is_not_found(sqlite_gateway: RunningGateway) -> None:
-    send_html_letter(sqlite_gateway, "Nomor: 005/1/2026\nPerihal: Satu\n", unit="setda")
-    send_html_letter(sqlite_gateway, "Nomor: 005/2/2026\nPerihal: Dua\n", unit="dinkes")
-    with sqlite_gateway.app.db.read() as session:
-        dinkes_attachment = session.get_one(Naskah, 2).attachments[0].id
-    operator = signed_in(sqlite_gateway, "operator", ["SETDA"])
-    assert operator.get(f"/naskah/1/lampiran/{dinkes_attachment}").status == 404
-    assert operator.get(f"/naskah/2/lampiran/{dinkes_attachment}").status == 404
+SEKDA = "agus.nugroho@banyumaskab.go.id"
 
 
-def test_the_desk_corrects_a_field_and_the_audit_keeps_the_old_value(
-    gateway: RunningGateway,
-) -> None:
-    send_html_letter(gateway, "Nomor: 005/1/2026\nPerihal: Undangn Rapat\n")
-    operator = signed_in(gateway, "operator", ["SETDA"])
-    assert "Koreksi data surat" in operator.get("/naskah/1").body
-    refused = operator.post(
-        "/naskah/1/koreksi", {"tanggal_surat": "27-11-2026", "alasan": "salah ketik"}
-    )
-    assert refused.status == 422 and "TTTT-BB-HH" in refused.body
-    assert operator.post("/naskah/1/koreksi", {"perihal": "Undangan Rapat"}).status == 422
-    operator.get("/naskah/1")
-    saved = operator.post(
-        "/naskah/1/koreksi",
-        {
-            "perihal": "Undangan Rapat Koordinasi",
-            "tanggal_surat": "2026-11-27",
-            "kecepatan": "SEGERA",
-            "alasan": "perihal salah ketik",
-        },
-    )
-    assert saved.status == 303 and saved.headers["Location"] == "/naskah/1?dikoreksi=1"
-    with gateway.app.db.read() as session:
-        naskah = session.get_one(Naskah, 1)
-        assert (naskah.perihal, str(naskah.tanggal_surat), naskah.kecepatan) == (
-            "Undangan Rapat Koordinasi",
-            "2026-11-27",
-            "SEGERA",
-        )
-        assert naskah.field_sources["perihal"]["by"] == "operator-setda"
-        event = session.scalars(select(Event).where(Event.type == "naskah_corrected")).one()
-        assert event.actor == "operator-setda" and event.payload["reason"] == "perihal salah ketik"
-        changes = {c["field"]: (c["old"], c["new"]) for c in event.payload["changes"]}
-        assert changes["perihal"] == ("Undangn Rapat", "Undangan Rapat Koordinasi")
-        assert "nomor_surat" not in changes  # unchanged fields are not recorded
-    page = operator.get("/naskah/1?dikoreksi=1").body
-    assert "Koreksi disimpan" in page and "«Undangn Rapat»" in page
-    found = operator.get("/?q=koordinasi").body
-    assert "/naskah/1" in found  # the full-text index follows the correction
-    pimpinan = signed_in(gateway, "pimpinan", ["SETDA"])
-    assert "Koreksi data surat" not in pimpinan.get("/naskah/1").body
-    assert pimpinan.post("/naskah/1/koreksi", {"perihal": "x", "alasan": "y"}).status == 403
-
-
-def test_the_disposition_tree_nests_under_its_origin(sqlite_gateway: RunningGateway) -> None:
-    send_html_letter(sqlite_gateway, "Nomor: 005/1/2026\nPerihal: Rapat\n")
-    page = signed_in(sqlite_gateway).get("/naskah/1").body
-    tree = page[page.index("<h2>Disposisi</h2>") :]
-    assert '<ul class="pohon">' in tree and "<li><b>" in tree
-
-
-def test_the_original_message_is_byte_for_byte(sqlite_gateway: RunningGateway) -> None:
-    raw = send_html_letter(sqlite_gateway, "Nomor: 005/1/2026\nPerihal: Rapat\n")
-    admin = signed_in(sqlite_gateway)
-    stored = BytesParser(policy=policy.default).parsebytes(raw)
-    answer = admin.get("/naskah/1/eml")
-    assert answer.status == 200 and stored["Message-ID"] in answer.body
-    with sqlite_gateway.app.db.read() as session:
-        digest = session.get_one(Naskah, 1).raw_sha256
-    assert hashlib.sha256(answer.body.encode("utf-8", "surrogateescape")).hexdigest() == digest
+def official_signed_in(gw: RunningGateway, address: str) -> PanelClient:
+    """A browser signed in as an official through the mailed one-time link."""
+    browser = PanelClient(gw)
+    browser.get("/masuk")
+    assert browser.post("/masuk", {"email": address}).status == 200
+    link = re.search(r"https?://\S+/masuk/\S+", plain(latest(gw.app, address, "login_link")))
+    assert link is not None
+    assert browser.get("/masuk/" + link.group(0).rpartition("/masuk/")[2]).status == 303
+    return browser

@@ -37,6 +37,8 @@ def test_the_desk_sees_the_tree_and_only_admins_edit(sqlite_gateway: RunningGate
     assert page.status == 200 and "Sekretaris Daerah" in page.body
     tree = page.body[page.body.index("Bupati Banyumas") :]
     assert tree.index("Sekretaris Daerah") < tree.index("Kepala Bagian Umum")
+    assert "Dinas Kesehatan" not in page.body  # another unit and its people stay hidden
+    assert "Dinas Kesehatan" in signed_in(sqlite_gateway).get("/organisasi").body
     assert operator.get("/organisasi/ubah").status == 403
     assert operator.post("/organisasi/uji", {"yaml": "units: []"}).status == 403
     assert operator.post("/organisasi/simpan", {"yaml": "x", "digest": "x"}).status == 403

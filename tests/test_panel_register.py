@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import urllib.request
+from pathlib import Path
 
 from gateway.accounts.permissions import Viewer
 from gateway.search import AgendaFilter, filtered, page_of
@@ -130,3 +131,19 @@ def test_xlsx_export_is_the_filtered_rows_masked_and_inert(gateway: RunningGatew
     with operator.opener.open(urllib.request.Request(admin.base + "/agenda.xlsx")) as mine:
         own = list(load_workbook(io.BytesIO(mine.read()), read_only=True).active.iter_rows())
     assert len(own) == 2  # the header and DINKES's one letter
+
+
+def test_an_xlsx_longer_than_a_sheet_says_it_was_cut(
+    sqlite_gateway: RunningGateway, tmp_path: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    from webadmin.xlsx import write_workbook
+
+    letters(sqlite_gateway)
+    path = str(tmp_path / "agenda.xlsx")
+    written = write_workbook(path, sqlite_gateway.app, Viewer("admin", "a"), AgendaFilter(), 2)
+    workbook = load_workbook(path, read_only=True)
+    assert written == 2 and len(list(workbook["Buku Agenda"].iter_rows())) == 3
+    note = next(workbook["Catatan"].iter_rows(values_only=True))[0]
+    assert "Dipotong pada 2 surat" in str(note)

@@ -13,8 +13,9 @@ import yaml
 from aiohttp import web
 from sqlalchemy import select
 
+from gateway.accounts.permissions import Viewer
 from gateway.audit import record_event
-from gateway.db.models import Position
+from gateway.db.models import Position, Unit
 from gateway.org.document import OrgError, parse_org
 from gateway.org.holders import holders
 from gateway.org.store import ImportReport, export_org, import_org
@@ -46,9 +47,10 @@ def _admin(request: web.Request) -> str:
     return viewer.name
 
 
-def organisation(app: App) -> dict[str, Any]:
+def organisation(app: App, viewer: Viewer | None = None) -> dict[str, Any]:
     """The active organisation as export_org gives it, each position with its holders
-    today and its subordinates nested under it."""
+    today and its subordinates nested under it. An operator or pimpinan sees its own
+    units and the people placed in them (names, NIP and addresses are personal data)."""
     today = local(app.clock(), app.settings.mail.timezone).date()
     with app.db.read() as session:
         document = export_org(session, app.settings.mail.domain)
@@ -59,6 +61,8 @@ def organisation(app: App) -> dict[str, Any]:
             ]
             for position in session.scalars(select(Position).where(Position.active.is_(True)))
         }
+    if viewer is not None and viewer.kind in ("operator", "pimpinan"):
+        _narrow(app, document, viewer)
     for unit in document["units"]:
         nodes = {
             p["handle"]: {**p, "holders": today_holders.get(p["handle"], []), "children": []}
@@ -72,11 +76,24 @@ def organisation(app: App) -> dict[str, Any]:
     return document
 
 
+def _narrow(app: App, document: dict[str, Any], viewer: Viewer) -> None:
+    """Keep only the viewer's units and the people assigned to their positions."""
+    with app.db.read() as session:
+        codes = set(session.scalars(select(Unit.code).where(Unit.id.in_(viewer.unit_ids))))
+    document["units"] = [u for u in document["units"] if u["code"] in codes]
+    handles = {p["handle"] for u in document["units"] for p in u["positions"]}
+    document["people"] = [
+        person
+        for person in document["people"]
+        if any(a["position"] in handles for a in person["assignments"])
+    ]
+
+
 async def org_page(request: web.Request) -> web.Response:
     from webadmin.views import page_response
 
     _staff(request)
-    document = await asyncio.to_thread(organisation, _app(request))
+    document = await asyncio.to_thread(organisation, _app(request), request[VIEWER])
     return page_response(
         request, "organisasi.html", org=document, saved=request.query.get("disimpan") == "1"
     )

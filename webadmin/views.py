@@ -314,6 +314,8 @@ async def naskah_correct(request: web.Request) -> web.StreamResponse:
     def apply() -> None:
         with app.db.write() as session:
             naskah = session.get_one(Naskah, naskah_id, with_for_update=True)
+            if not may_read(session, viewer, naskah):  # checked again under the row lock
+                raise CorrectionError("surat ini tidak dapat Anda koreksi")
             correct_naskah(session, naskah, wanted, viewer.name, reason, app.clock())
 
     try:
