@@ -496,6 +496,10 @@ def test_user_commands_add_list_passwd_disable_and_token(
     assert code == 0 and token.startswith("tnde_")
     monkeypatch.setattr("sys.stdin", io.StringIO("kata-sandi-baru-sekali\n"))
     assert run(capsys, "user", "passwd", "tu.dinkes", "--password-stdin")[0] == 0
+    code, out, _ = run(capsys, "user", "totp-reset", "tu.dinkes")
+    assert code == 0 and "TOTP tu.dinkes dimatikan" in out
+    code, _, err = run(capsys, "user", "totp-reset", "tidak.ada")
+    assert code == 1 and "tidak ada pengguna tidak.ada" in err
     assert run(capsys, "user", "disable", "tu.dinkes")[0] == 0
     app = App.build(load_settings())
     try:

@@ -15,6 +15,7 @@ from webadmin.desk import add_routes as add_desk_routes
 from webadmin.language import add_routes as add_language_routes
 from webadmin.letter_files import add_routes as add_letter_file_routes
 from webadmin.org_page import add_routes as add_org_routes
+from webadmin.people_pages import add_routes as add_people_routes
 from webadmin.ratelimit import ClientLimit
 from webadmin.rule_form import add_routes as add_rule_form_routes
 from webadmin.rules_page import add_routes as add_rules_routes
@@ -50,4 +51,5 @@ def create_app(app: App) -> web.Application:
     add_org_routes(application)
     add_rule_form_routes(application)
     add_language_routes(application)
+    add_people_routes(application)
     return application

@@ -332,14 +332,15 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     app = _app(request)
     target = _next(str(form.get("next", "/")))
     username, password = _text(form, "username", 256), _text(form, "password", 1024)
-    if username is None or password is None:
+    code = _text(form, "kode", 16)  # empty unless the user turned TOTP on
+    if username is None or password is None or code is None:
         return _anonymous_page(request, "login.html", status=400, error=_BAD_INPUT, next=target)
     remote = client_address(request)
     old = request.get(WEB_SESSION)
     old_key = old.id if old is not None else None
     try:
         session_id = await asyncio.to_thread(
-            _password_login, app, username, password, remote, old_key
+            _password_login, app, username, password, remote, old_key, code
         )
     except UserError as err:
         status = 429 if isinstance(err, Throttled) else 401
@@ -355,7 +356,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
 
 @_retried
 def _password_login(
-    app: App, username: str, password: str, remote: str, old_key: str | None
+    app: App, username: str, password: str, remote: str, old_key: str | None, code: str = ""
 ) -> str:
     """The new session's cookie id, or the UserError that refused the sign-in. A
     refusal by a limit (Throttled) writes nothing; a wrong password is recorded with its
@@ -364,7 +365,7 @@ def _password_login(
     refused: BadCredentials | None = None
     with app.db.write() as session:
         try:
-            user = authenticate(session, username, password, remote, now)
+            user = authenticate(session, username, password, remote, now, code)
         except BadCredentials as err:
             # Committed with the recorded failure: it counts towards the limits.
             actor = username.strip().lower()[:64]

@@ -18,6 +18,7 @@ from gateway.accounts.passwords import (
     verify_password,
 )
 from gateway.accounts.tokens import revoke_user_tokens
+from gateway.accounts.totp import accepted_step
 from gateway.db.models import LoginFailure, Unit, WebSession, WebUser
 
 ROLES = ("admin", "operator", "pimpinan")
@@ -41,6 +42,7 @@ class UserInfo:
     units: list[str]
     active: bool
     last_login_at: dt.datetime | None
+    totp: bool = False
 
 
 def add_user(
@@ -115,7 +117,15 @@ def end_access(session: Session, user_id: int) -> None:
 
 def list_users(session: Session) -> list[UserInfo]:
     return [
-        UserInfo(u.id, u.username, u.role, list(u.units or []), u.active, u.last_login_at)
+        UserInfo(
+            u.id,
+            u.username,
+            u.role,
+            list(u.units or []),
+            u.active,
+            u.last_login_at,
+            bool(u.totp_secret),
+        )
         for u in session.scalars(select(WebUser).order_by(WebUser.username))
     ]
 
@@ -150,7 +160,12 @@ class _Failures:
 
 
 def authenticate(
-    session: Session, username: str, password: str, remote: str, now: dt.datetime
+    session: Session,
+    username: str,
+    password: str,
+    remote: str,
+    now: dt.datetime,
+    code: str = "",
 ) -> WebUser:
     """The user whose password this is, or Throttled / BadCredentials.
 
@@ -176,15 +191,46 @@ def authenticate(
     if over:
         raise Throttled(_THROTTLED[over])
     stored = user.password_hash if user is not None else DUMMY_HASH
-    if not verify_password(stored, password) or user is None or not user.active:
+    password_ok = verify_password(stored, password) and user is not None and user.active
+    step = _second_factor(user, code, now) if password_ok and user is not None else None
+    if not password_ok or (user is not None and user.totp_secret and step is None):
         session.add(LoginFailure(username=username, remote=remote, at=now))
         session.flush()
         filled = _filled(_failures(session, username, remote, now), known_desk)
-        raise BadCredentials("nama pengguna atau kata sandi salah", filled)
+        # One message for every case: it must not tell that the password was right.
+        raise BadCredentials(_WRONG, filled)
+    assert user is not None
+    if step is not None:
+        user.totp_last_step = step
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at, user.last_login_from = now, remote
     return user
+
+
+_WRONG = "nama pengguna, kata sandi atau kode TOTP salah"
+
+
+def _second_factor(user: WebUser, code: str, now: dt.datetime) -> int | None:
+    """The accepted TOTP step, or None (also when the user has no second factor)."""
+    if not user.totp_secret:
+        return None
+    return accepted_step(user.totp_secret, code, now, user.totp_last_step)
+
+
+def start_totp(session: Session, user_id: int, secret: str, code: str, now: dt.datetime) -> None:
+    """Turn the second factor on once the user's app shows a code for this secret."""
+    user = session.get_one(WebUser, user_id)
+    step = accepted_step(secret, code, now, None)
+    if step is None:
+        raise UserError("kode tidak cocok; periksa jam ponsel dan coba kode berikutnya")
+    user.totp_secret, user.totp_last_step = secret, step
+
+
+def stop_totp(session: Session, username: str) -> None:
+    """Turn the second factor off (a lost phone: `tnde user totp-reset`, or by an admin)."""
+    user = find_user(session, username)
+    user.totp_secret, user.totp_last_step = None, None
 
 
 _THROTTLED = {

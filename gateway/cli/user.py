@@ -31,6 +31,9 @@ def add_commands(commands: Any, t: Catalogue) -> None:
     disable = user.add_parser("disable", help=t("help.user.disable"))
     disable.add_argument("username")
     disable.set_defaults(handler=cmd_disable)
+    reset = user.add_parser("totp-reset", help=t("help.user.totp_reset"))
+    reset.add_argument("username")
+    reset.set_defaults(handler=cmd_totp_reset)
     listing = user.add_parser("list", help=t("help.list"))
     listing.add_argument("--json", action="store_true", help=t("help.json"))
     listing.set_defaults(handler=cmd_list)
@@ -123,6 +126,20 @@ def cmd_disable(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_totp_reset(args: argparse.Namespace) -> int:
+    """Turn a user's second factor off (a lost phone); they enrol again in the panel."""
+    from gateway.accounts.users import UserError, stop_totp
+
+    try:
+        with ready_app(args) as app, app.db.write() as session:
+            stop_totp(session, args.username)
+            _audit(session, app.clock(), "user_totp_reset", args.username, {})
+    except UserError as err:
+        raise CommandError(str(err)) from err
+    print(args.t("user.totp_reset", username=args.username))
+    return 0
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     from gateway.accounts.users import list_users
     from gateway.registry import iso
@@ -137,6 +154,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             "role": u.role,
             "units": u.units,
             "active": u.active,
+            "totp": u.totp,
             "last_login_at": iso(u.last_login_at, zone),
         }
         for u in users

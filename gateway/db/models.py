@@ -154,6 +154,10 @@ class WebUser(Base):
     # The client address of the last successful password sign-in: the desk that others'
     # failed guesses never lock out (gateway/accounts/users.py authenticate).
     last_login_from: Mapped[str | None] = mapped_column(String(64))
+    # A second factor (TOTP, RFC 6238): the shared secret once confirmed, and the last
+    # time step accepted, so that a code works only once.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class WebSession(Base):
