@@ -70,9 +70,13 @@ def visible(viewer: Viewer, query: Q) -> Q:
 
 
 def visible_units(viewer: Viewer, query: Q) -> Q:
-    """A unit query narrowed to the units whose register the viewer works with."""
+    """A unit query narrowed to the units whose register the viewer works with (an
+    official: the units of the letters disposed to it, not the whole organisation)."""
     if viewer.kind in ("operator", "pimpinan"):
         return query.where(Unit.id.in_(viewer.unit_ids))
+    if viewer.kind == "pejabat":
+        letters = select(Naskah.unit_id).where(Naskah.id.in_(_pejabat_letters(viewer)))
+        return query.where(Unit.id.in_(letters))
     return query
 
 
