@@ -37,6 +37,9 @@ PAGES = [
     "/kotak-keluar",
     "/organisasi",
     "/organisasi/ubah",
+    "/pengguna",
+    "/akun",
+    "/naskah/1/lembar-disposisi",
 ]
 
 

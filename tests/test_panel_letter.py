@@ -105,3 +105,32 @@ def official_signed_in(gw: RunningGateway, address: str) -> PanelClient:
     assert link is not None
     assert browser.get("/masuk/" + link.group(0).rpartition("/masuk/")[2]).status == 303
     return browser
+
+
+def test_the_disposition_sheet_prints_like_the_paper_form(gateway: RunningGateway) -> None:
+    send_html_letter(gateway, "Nomor: 005/1/2026\nPerihal: Undangan Rapat\n")
+    admin = signed_in(gateway)
+    page = admin.get("/naskah/1").body
+    assert "/naskah/1/lembar-disposisi" in page
+    assert "<b>KENA</b> undangan hadiri atau wakili" in page  # the rules that routed it
+    sheet = admin.get("/naskah/1/lembar-disposisi")
+    assert sheet.status == 200 and "LEMBAR DISPOSISI" in sheet.body
+    assert "SEKRETARIAT DAERAH" in sheet.body and "00001/SM/SETDA/2026" in sheet.body
+    assert "Sekretaris Daerah" in sheet.body and "Undangan Rapat" in sheet.body
+    assert "✓</span>Biasa" in sheet.body  # the letter's speed is ticked
+    assert (
+        signed_in(gateway, "operator", ["DINKES"]).get("/naskah/1/lembar-disposisi").status == 404
+    )
+
+
+def test_a_secret_letters_sheet_shows_no_perihal_to_the_desk(
+    sqlite_gateway: RunningGateway,
+) -> None:
+    raw = letter(
+        to=f"setda@{DOMAIN}", body="Nomor: 800/9/2026\nSifat: Rahasia\nPerihal: Penyidikan\n"
+    )
+    with sqlite_gateway.smtp() as client:
+        client.sendmail("tu@dinkes.jatengprov.go.id", [f"setda@{DOMAIN}"], raw)
+    wait_for(lambda: settled(sqlite_gateway.app))
+    sheet = signed_in(sqlite_gateway, "operator", ["SETDA"]).get("/naskah/1/lembar-disposisi")
+    assert sheet.status == 200 and "Penyidikan" not in sheet.body and "800/9/2026" not in sheet.body

@@ -18,7 +18,7 @@ from gateway import timefmt
 from gateway.accounts.permissions import Viewer, may_read, visible, visible_units
 from gateway.catalogue import Catalogue
 from gateway.core.states import NASKAH_LABEL
-from gateway.db.models import Naskah, Unit
+from gateway.db.models import Instruction, Naskah, Position, Unit
 from gateway.org.senders import UNVERIFIED_LABEL, OrgAddresses, claims_org_unproven
 from gateway.registry import (
     AGENDA_COLUMNS,
@@ -274,6 +274,9 @@ async def _naskah_context(request: web.Request, naskah_id: int) -> dict[str, Any
     sender_unverified = await asyncio.to_thread(_sender_unverified, app, detail)
     where = await asyncio.to_thread(_whereabouts, app, detail["id"])
     item = detail if readable[detail["id"]] else redact_secret(detail)
+    titles = await asyncio.to_thread(_position_titles, app)
+    for disposition in item.get("dispositions", []):
+        disposition["title"] = titles.get(disposition["to"], disposition["to"])
     return {
         "item": item,
         "readable": readable[detail["id"]],
@@ -285,6 +288,46 @@ async def _naskah_context(request: web.Request, naskah_id: int) -> dict[str, Any
         "unverified_label": UNVERIFIED_LABEL,
         "where": where,
     }
+
+
+def _position_titles(app: App) -> dict[str, str]:
+    with app.db.read() as session:
+        rows = session.execute(select(Position.handle, Position.title))
+        return {handle: title for handle, title in rows}
+
+
+async def naskah_sheet(request: web.Request) -> web.Response:
+    """The lembar disposisi to print: the letter's particulars, whom it went to with which
+    instructions, notes, and room for the signature, as a pemda's paper form lays it out."""
+    naskah_id = record_id(request.match_info["naskah_id"])
+    if naskah_id is None:
+        raise web.HTTPNotFound()
+    context = await _naskah_context(request, naskah_id)
+    app = _app(request)
+    item = context["item"]
+
+    def load() -> tuple[str, list[tuple[str, str]]]:
+        with app.db.read() as session:
+            name = session.scalars(select(Unit.name).where(Unit.code == item["unit"])).first()
+            vocabulary = session.execute(
+                select(Instruction.code, Instruction.label)
+                .where(Instruction.active.is_(True))
+                .order_by(Instruction.code)
+            )
+            return name or item["unit"], [(code, label) for code, label in vocabulary]
+
+    unit_name, instructions = await asyncio.to_thread(load)
+    flat = item.get("dispositions", [])
+    chosen = {code for d in flat for code in d.get("instructions", [])}
+    return page_response(
+        request,
+        "lembar_disposisi.html",
+        unit_name=unit_name,
+        instructions=instructions,
+        chosen=chosen,
+        flat=flat,
+        **context,
+    )
 
 
 def disposition_tree(dispositions: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -385,4 +428,5 @@ def register_routes(application: web.Application) -> None:
     application.router.add_get("/agenda/cetak", register_print, name="agenda_print")
     application.router.add_get("/naskah/{naskah_id}", naskah_page, name="naskah")
     application.router.add_post("/naskah/{naskah_id}/koreksi", naskah_correct)
+    application.router.add_get("/naskah/{naskah_id}/lembar-disposisi", naskah_sheet)
     application.router.add_get("/lacak/{token}", tracking_page, name="lacak")
