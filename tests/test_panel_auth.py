@@ -143,7 +143,9 @@ def test_an_official_reads_its_secret_letter_through_a_mailed_link(
     register = browser.get("/").body
     assert SECRET_PERIHAL in register  # disposed to the Sekda: he reads it
     unit_filter = register[register.index('name="unit"') :].split("</select>")[0]
-    assert re.findall(r'<option value="([A-Z]+)"', unit_filter) == ["SETDA"]  # the unit filter offers only the units of his letters
+    assert re.findall(r'<option value="([A-Z]+)"', unit_filter) == [
+        "SETDA"
+    ]  # the unit filter offers only the units of his letters
     assert "Laporan Surveilans Campak" not in register  # not his letter
     assert SECRET_PERIHAL in browser.get("/naskah/2").body
     assert browser.get("/naskah/3").status == 404

@@ -369,7 +369,9 @@ def _password_login(
         except BadCredentials as err:
             # Committed with the recorded failure: it counts towards the limits.
             actor = username.strip().lower()[:64]
-            _event(session, "login_failed", actor, now, {"from": remote})
+            # Only the audit trail learns that the password was right and the code not.
+            failed = {"from": remote, **({"second_factor": True} if err.second_factor else {})}
+            _event(session, "login_failed", actor, now, failed)
             if err.filled:
                 payload = {"from": remote, "limits": list(err.filled)}
                 _event(session, "login_throttled", actor, now, payload)

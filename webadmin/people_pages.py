@@ -6,32 +6,43 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
+import hmac
+import re
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from gateway.accounts import passwords, totp
 from gateway.accounts.permissions import Viewer
 from gateway.accounts.users import (
     ROLES,
+    BadCredentials,
+    Throttled,
     UserError,
     add_user,
+    authenticate,
     disable_user,
     find_user,
+    known_unit_codes,
     list_users,
     set_password,
     start_totp,
     stop_totp,
 )
 from gateway.audit import record_event
-from gateway.db.models import Unit, WebUser
-from webadmin.auth import VIEWER
+from gateway.db.models import Unit, WebSession, WebUser
+from webadmin.auth import SECRET_KEY, VIEWER, WEB_SESSION
 from webadmin.params import form_text
+from webadmin.ratelimit import client_address
 
 if TYPE_CHECKING:
     from gateway.app import App
+
+_SECRET = re.compile(r"[A-Z2-7]{32}")  # what totp.new_secret() issues
+_USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,62}")
 
 
 def _app(request: web.Request) -> App:
@@ -75,14 +86,14 @@ async def account_page(request: web.Request, **extra: Any) -> web.Response:
     app = _app(request)
     assert viewer.user_id is not None
     user = await asyncio.to_thread(_account, app, viewer.user_id)
-    extra.setdefault("totp_enabled", request.query.get("totp") == "1")
+    extra["totp_enabled"] = bool(user.totp_secret) and request.query.get("totp") == "1"
     enrol = None
     if not user.totp_secret:
-        secret = str(extra.pop("secret", "")) or totp.new_secret()
+        secret = totp.new_secret()  # a fresh one on every showing, never one posted to us
         uri = totp.provisioning_uri(secret, f"{user.username}@{app.settings.mail.domain}")
         # Inline SVG drawn here from our own data: the secret never leaves the page.
         svg = totp.qr_svg(uri).decode("utf-8").split("?>", 1)[-1]
-        enrol = {"secret": secret, "qr": svg}
+        enrol = {"secret": secret, "qr": svg, "binding": _binding(request, user.id, secret)}
     return page_response(
         request,
         "akun.html",
@@ -93,47 +104,86 @@ async def account_page(request: web.Request, **extra: Any) -> web.Response:
     )
 
 
+def _binding(request: web.Request, user_id: int, secret: str) -> str:
+    """Proof that this secret was issued by us to this user (HMAC under [web] secret_key):
+    nobody can enrol a secret of their own choosing."""
+    key = request.app[SECRET_KEY]
+    message = b"tnde-totp\0" + str(user_id).encode() + b"\0" + secret.encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def _password_again(
+    app: App, session: Session, viewer: Viewer, password: str, remote: str
+) -> WebUser:
+    """The viewer's account when `password` is its current one, under the sign-in limits
+    (a wrong one counts as a failed sign-in): a borrowed session cannot guess it."""
+    return authenticate(session, viewer.name, password, remote, app.clock(), signing_in=False)
+
+
+def _with_password(app: App, viewer: Viewer, password: str, remote: str, work: Any) -> None:
+    """Run `work(session, user)` after the password check; a wrong password is recorded
+    (committed) before the refusal is raised."""
+    refused: UserError | None = None
+    now = app.clock()
+    with app.db.write() as session:
+        try:
+            user = _password_again(app, session, viewer, password, remote)
+        except BadCredentials:  # committed with the recorded failure: it counts
+            _event(session, "password_check_failed", viewer.name, now, **{"from": remote})
+            refused = UserError("kata sandi sekarang salah")
+        except Throttled as err:
+            refused = err
+        else:
+            work(session, user, now)
+    if refused is not None:
+        raise refused
+
+
 async def account_totp_on(request: web.Request) -> web.StreamResponse:
     viewer = _staff(request)
     app = _app(request)
     form = await request.post()
     secret, code = form_text(form, "rahasia", 64), form_text(form, "kode", 16)
+    password = str(form.get("sandi", ""))[:1024]
+    current_key = request[WEB_SESSION].id
+    assert viewer.user_id is not None
+    valid = _SECRET.fullmatch(secret) is not None and hmac.compare_digest(
+        _binding(request, viewer.user_id, secret).encode(),
+        form_text(form, "ikatan", 64).encode("utf-8", "replace"),
+    )
 
-    def turn_on() -> None:
-        now = app.clock()
-        with app.db.write() as session:
-            assert viewer.user_id is not None
-            start_totp(session, viewer.user_id, secret, code, now)
-            _event(session, "totp_enabled", viewer.name, now, username=viewer.name)
+    def turn_on(session: Session, user: WebUser, now: dt.datetime) -> None:
+        start_totp(session, user.id, secret, code, now)
+        # Every other browser signed in as this user must sign in again, with a code.
+        session.execute(
+            delete(WebSession).where(WebSession.user_id == user.id, WebSession.id != current_key)
+        )
+        _event(session, "totp_enabled", viewer.name, now, username=viewer.name)
 
     try:
-        if not secret.isalnum() or len(secret) < 16:
-            raise UserError("kode rahasia tidak sah; muat ulang halaman")
-        await asyncio.to_thread(turn_on)
+        if not valid:
+            raise UserError("kode rahasia tidak sah; muat ulang halaman dan pindai lagi")
+        remote = client_address(request)
+        await asyncio.to_thread(_with_password, app, viewer, password, remote, turn_on)
     except UserError as err:
-        return await account_page(request, error=str(err), secret=secret)
+        return await account_page(request, error=str(err))
     raise web.HTTPSeeOther("/akun?totp=1")
 
 
 async def account_password(request: web.Request) -> web.StreamResponse:
-    """A new password after the current one; every other session of the user ends."""
+    """A new password after the current one; every session of the user ends."""
     viewer = _staff(request)
     app = _app(request)
     form = await request.post()
-    current, new = str(form.get("sandi_lama", "")), str(form.get("sandi_baru", ""))
+    current, new = str(form.get("sandi_lama", ""))[:1024], str(form.get("sandi_baru", ""))
 
-    def change() -> None:
-        now = app.clock()
-        with app.db.write() as session:
-            assert viewer.user_id is not None
-            user = session.get_one(WebUser, viewer.user_id)
-            if not passwords.verify_password(user.password_hash, current):
-                raise UserError("kata sandi sekarang salah")
-            set_password(session, user.username, new, now)
-            _event(session, "user_password_set", viewer.name, now, username=user.username)
+    def change(session: Session, user: WebUser, now: dt.datetime) -> None:
+        set_password(session, user.username, new, now)
+        _event(session, "user_password_set", viewer.name, now, username=user.username)
 
     try:
-        await asyncio.to_thread(change)
+        remote = client_address(request)
+        await asyncio.to_thread(_with_password, app, viewer, current, remote, change)
     except UserError as err:
         return await account_page(request, error=str(err))
     # set_password ended every session of the user, this one included: sign in again.
@@ -199,7 +249,9 @@ async def users_action(request: web.Request) -> web.Response:
     admin = _admin(request)
     app = _app(request)
     form = await request.post()
-    username = request.match_info["username"][:64]
+    username = request.match_info["username"]
+    if not _USERNAME.fullmatch(username):
+        raise web.HTTPNotFound()
     action = form_text(form, "aksi", 16)
     password = passwords.generated_password()
 
@@ -207,6 +259,10 @@ async def users_action(request: web.Request) -> web.Response:
         now = app.clock()
         with app.db.write() as session:
             user = find_user(session, username)
+            if user.id == admin.user_id and action in ("sandi", "totp"):
+                # Your own password and second factor change on Akun saya, with the
+                # current password: a borrowed admin session cannot take the account.
+                raise UserError("ubah kata sandi dan TOTP Anda sendiri di halaman Akun saya")
             if action == "sandi":
                 set_password(session, user.username, password, now)
                 _event(session, "user_password_set", admin.name, now, username=user.username)
@@ -244,15 +300,13 @@ async def users_action(request: web.Request) -> web.Response:
 
 def _change_role(session: Session, user: WebUser, form: Any, admin: Viewer) -> None:
     role = form_text(form, "peran", 16)
-    codes = [form_text({"u": u}, "u", 32) for u in form.getall("unit", [])]
+    codes = known_unit_codes(
+        session, [form_text({"u": u}, "u", 32) for u in form.getall("unit", [])]
+    )
     if role not in ROLES:
         raise UserError(f"peran {role!r} tidak dikenal; pilih {', '.join(ROLES)}")
     if user.id == admin.user_id and role != "admin":
         raise UserError("Anda tidak dapat melepas peran admin dari akun Anda sendiri")
-    known = set(session.scalars(select(Unit.code)))
-    unknown = [c for c in codes if c not in known]
-    if unknown:
-        raise UserError(f"unit tidak dikenal: {', '.join(unknown)}")
     if role in ("operator", "pimpinan") and not codes:
         raise UserError(f"peran {role} memerlukan sekurang-kurangnya satu unit")
     user.role, user.units = role, codes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import unicodedata
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -33,10 +34,18 @@ def generated_password(length: int = 16) -> str:
     return "".join(secrets.choice(_ALPHABET) for _ in range(length))
 
 
+MAX_LENGTH = 1024  # what the sign-in form accepts
+
+
 def password_problem(password: str) -> str:
-    """Why a chosen password is refused, or "" (length is what matters; NIST 800-63B)."""
+    """Why a chosen password is refused, or "" (length is what matters; NIST 800-63B).
+    It must also be one the sign-in form accepts, or its owner is locked out."""
     if len(password) < MIN_LENGTH:
         return f"kata sandi minimal {MIN_LENGTH} karakter"
+    if len(password) > MAX_LENGTH:
+        return f"kata sandi paling panjang {MAX_LENGTH} karakter"
+    if any(unicodedata.category(c) in ("Cc", "Cs") for c in password):
+        return "kata sandi tidak boleh memuat karakter kendali"
     return ""
 
 

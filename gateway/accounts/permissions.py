@@ -75,8 +75,17 @@ def visible_units(viewer: Viewer, query: Q) -> Q:
     if viewer.kind in ("operator", "pimpinan"):
         return query.where(Unit.id.in_(viewer.unit_ids))
     if viewer.kind == "pejabat":
-        letters = select(Naskah.unit_id).where(Naskah.id.in_(_pejabat_letters(viewer)))
-        return query.where(Unit.id.in_(letters))
+        disposed = (
+            select(Naskah.unit_id)
+            .join(Disposition, Disposition.naskah_id == Naskah.id)
+            .where(Disposition.to_position_id.in_(viewer.position_ids))
+        )
+        notified = (
+            select(Naskah.unit_id)
+            .join(Outbox, Outbox.naskah_id == Naskah.id)
+            .where(Outbox.person_id == viewer.person_id)
+        )
+        return query.where(Unit.id.in_(disposed.union(notified)))
     return query
 
 

@@ -55,7 +55,7 @@ def add_user(
         raise UserError(f"peran {role!r} tidak dikenal; pilih {', '.join(ROLES)}")
     if session.scalars(select(WebUser).where(WebUser.username == username)).first():
         raise UserError(f"pengguna {username} sudah ada")
-    codes = _unit_codes(session, units)
+    codes = known_unit_codes(session, units)
     if role in ("operator", "pimpinan") and not codes:
         raise UserError(f"peran {role} memerlukan --unit KODE")
     problem = password_problem(password)
@@ -75,7 +75,8 @@ def add_user(
     return user
 
 
-def _unit_codes(session: Session, units: list[str]) -> list[str]:
+def known_unit_codes(session: Session, units: list[str]) -> list[str]:
+    """The codes as the organisation spells them (any case typed), or UserError."""
     known = {code.upper(): code for code in session.scalars(select(Unit.code))}
     unknown = [u for u in units if u.upper() not in known]
     if unknown:
@@ -144,9 +145,14 @@ class BadCredentials(UserError):
     `filled` names the limits this failure filled (reached exactly): the one moment a
     throttle is worth an audit event."""
 
-    def __init__(self, message: str, filled: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, message: str, filled: tuple[str, ...] = (), second_factor: bool = False
+    ) -> None:
         super().__init__(message)
         self.filled = filled
+        # The password was right and the TOTP code was not: for the audit trail only (the
+        # person asking is told the same as for a wrong password).
+        self.second_factor = second_factor
 
 
 @dataclass(frozen=True)
@@ -166,8 +172,11 @@ def authenticate(
     remote: str,
     now: dt.datetime,
     code: str = "",
+    signing_in: bool = True,
 ) -> WebUser:
-    """The user whose password this is, or Throttled / BadCredentials.
+    """The user whose password this is, or Throttled / BadCredentials. With TOTP turned
+    on, `code` must be a fresh one; `signing_in=False` checks the password alone (asked
+    again before changing it) under the same limits, without counting as a sign-in.
 
     Failures are counted per (account, client address), not per account alone, so a
     stranger's guesses lock out the stranger's address and not the account: an admin
@@ -193,18 +202,22 @@ def authenticate(
     stored = user.password_hash if user is not None else DUMMY_HASH
     password_ok = verify_password(stored, password) and user is not None and user.active
     step = _second_factor(user, code, now) if password_ok and user is not None else None
-    if not password_ok or (user is not None and user.totp_secret and step is None):
+    code_missing = (
+        signing_in and password_ok and user is not None and bool(user.totp_secret)
+    ) and step is None
+    if not password_ok or code_missing:
         session.add(LoginFailure(username=username, remote=remote, at=now))
         session.flush()
         filled = _filled(_failures(session, username, remote, now), known_desk)
         # One message for every case: it must not tell that the password was right.
-        raise BadCredentials(_WRONG, filled)
+        raise BadCredentials(_WRONG, filled, second_factor=code_missing)
     assert user is not None
     if step is not None:
         user.totp_last_step = step
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.last_login_at, user.last_login_from = now, remote
+    if signing_in:  # a password asked again (to change it) is not a sign-in
+        user.last_login_at, user.last_login_from = now, remote
     return user
 
 
@@ -219,8 +232,12 @@ def _second_factor(user: WebUser, code: str, now: dt.datetime) -> int | None:
 
 
 def start_totp(session: Session, user_id: int, secret: str, code: str, now: dt.datetime) -> None:
-    """Turn the second factor on once the user's app shows a code for this secret."""
+    """Turn the second factor on once the user's app shows a code for this secret. An
+    active one is never replaced here: changing it takes a reset (admin or CLI) first, so a
+    borrowed session cannot swap in a secret of its own."""
     user = session.get_one(WebUser, user_id)
+    if user.totp_secret:
+        raise UserError("kode TOTP sudah aktif; minta admin mematikannya dulu untuk menggantinya")
     step = accepted_step(secret, code, now, None)
     if step is None:
         raise UserError("kode tidak cocok; periksa jam ponsel dan coba kode berikutnya")

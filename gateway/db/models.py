@@ -588,4 +588,6 @@ class Outbox(Base):
         Index("ix_outbox_due", "state", "next_attempt_at"),
         Index("ix_outbox_message_id", "message_id"),
         Index("ix_outbox_rcpt_created", "rcpt_to", "created_at"),
+        # An official's letters in the panel: the notices it received.
+        Index("ix_outbox_person_naskah", "person_id", "naskah_id"),
     )
