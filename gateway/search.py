@@ -23,12 +23,6 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _YEAR = re.compile(r"[0-9]{4}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
-# The PostgreSQL document: the very expression migration 0008 indexes.
-_PG_DOCUMENT = (
-    "to_tsvector('simple', coalesce(naskah.perihal, '') || ' ' || coalesce(naskah.sender, '')"
-    " || ' ' || coalesce(naskah.sender_name, '') || ' ' || coalesce(naskah.nomor_surat, '')"
-    " || ' ' || coalesce(naskah.body_text, ''))"
-)
 
 
 @dataclass(frozen=True)
@@ -142,8 +136,9 @@ def _text_match(session: Session, words: list[str]) -> AnySelect:
         terms = " & ".join(w.lower() for w in words[:-1])
         last = words[-1].lower() + ":*"
         query = f"{terms} & {last}" if terms else last
+        # search_doc: the stored document of migration 0011, with its GIN index.
         return select(Naskah.id).where(
-            text(f"{_PG_DOCUMENT} @@ to_tsquery('simple', :fulltext)").bindparams(fulltext=query)
+            text("naskah.search_doc @@ to_tsquery('simple', :fulltext)").bindparams(fulltext=query)
         )
     quoted = [f'"{w}"' for w in words]  # words only: no FTS5 operators from the user
     quoted[-1] += "*"
