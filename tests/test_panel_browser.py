@@ -182,3 +182,21 @@ def test_a_hostile_html_body_and_file_name_never_run(sqlite_gateway: RunningGate
         assert "onerror" in page.locator("dl").inner_text()  # the file name, as text
         page.wait_for_timeout(300)
     assert dialogs == []
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def test_the_main_pages_fit_a_phone_screen(sqlite_gateway: RunningGateway) -> None:
+    send(sqlite_gateway, "Nomor: 005/1/2026\nPerihal: Undangan Rapat Koordinasi Stunting\n")
+    make_user(sqlite_gateway, "admin", "admin")
+    base = sqlite_gateway.web_url.rstrip("/")
+    with chromium_page() as page:
+        page.set_viewport_size(PHONE)
+        browser_login(page, base, "admin", PASSWORD)
+        for path in ("/", "/dasbor", "/naskah/1", "/aturan", "/aturan/formulir", "/organisasi"):
+            page.goto(base + path)
+            # Nothing wider than the screen: wide tables scroll inside themselves.
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= PHONE["width"], (path, width)
+        snapshot(page, "telepon-organisasi")
