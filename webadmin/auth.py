@@ -75,7 +75,7 @@ def _secret(request: web.Request) -> bytes:
     return request.app[SECRET_KEY]
 
 
-def _secure(request: web.Request) -> bool:
+def secure_request(request: web.Request) -> bool:
     """Secure cookies behind TLS: our own, or the local nginx's (X-Forwarded-Proto)."""
     if request.secure:
         return True
@@ -87,7 +87,7 @@ def _secure(request: web.Request) -> bool:
 
 def _cookie(response: web.StreamResponse, request: web.Request, name: str, value: str) -> None:
     response.set_cookie(
-        name, value, httponly=True, samesite="Lax", secure=_secure(request), path="/"
+        name, value, httponly=True, samesite="Lax", secure=secure_request(request), path="/"
     )
 
 

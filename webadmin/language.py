@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from gateway.catalogue import LANGUAGES
+from webadmin.auth import secure_request
 
 if TYPE_CHECKING:
-    from gateway.app import App
+    pass
 
 COOKIE = "tnde_bahasa"
 ONE_YEAR = 365 * 24 * 60 * 60
@@ -26,26 +27,10 @@ ONE_YEAR = 365 * 24 * 60 * 60
 # for nothing but switching languages.
 
 
-def _app(request: web.Request) -> App:
-    from webadmin.app import APP_KEY
-
-    return request.app[APP_KEY]
-
-
 def language_of(request: web.Request, default: str) -> str:
     """The language this browser chose, when it is one the catalogue speaks; else default."""
     chosen = request.cookies.get(COOKIE, "")
     return chosen if chosen in LANGUAGES else default
-
-
-def _secure(request: web.Request) -> bool:
-    """Secure like the session cookie: behind TLS, ours or the local nginx's."""
-    if request.secure:
-        return True
-    local_peer = (request.remote or "") in ("127.0.0.1", "::1")
-    if local_peer and request.headers.get("X-Forwarded-Proto", "") == "https":
-        return True
-    return _app(request).settings.web.public_url.startswith("https://")
 
 
 async def choose_language(request: web.Request) -> web.Response:
@@ -61,7 +46,7 @@ async def choose_language(request: web.Request) -> web.Response:
         path="/",
         httponly=True,
         samesite="Lax",
-        secure=_secure(request),
+        secure=secure_request(request),
     )
     return response
 

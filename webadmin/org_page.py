@@ -5,8 +5,6 @@ goes through exactly the validation and import of `tnde org import`, previewed f
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -20,8 +18,9 @@ from gateway.org.document import OrgError, parse_org
 from gateway.org.holders import holders
 from gateway.org.store import ImportReport, export_org, import_org
 from gateway.timefmt import local
-from webadmin.auth import SECRET_KEY, VIEWER
+from webadmin.auth import VIEWER
 from webadmin.params import form_text
+from webadmin.previewed import digest, posted_text, same_as_previewed
 
 if TYPE_CHECKING:
     from gateway.app import App
@@ -145,7 +144,7 @@ async def preview_page(request: web.Request) -> web.Response:
     _admin(request)
     app = _app(request)
     form = await request.post()
-    text = _posted_text(form)
+    text = posted_text(form, MAX_YAML)
     try:
         report = await asyncio.to_thread(preview, app, text)
     except OrgError as err:
@@ -158,7 +157,7 @@ async def preview_page(request: web.Request) -> web.Response:
         text=text,
         error="",
         report=report,
-        digest=_digest(request, text),
+        digest=digest(request, "organisasi", text),
         comment=form_text(form, "komentar", 500),
     )
 
@@ -168,9 +167,8 @@ async def save(request: web.Request) -> web.StreamResponse:
     author = _admin(request)
     app = _app(request)
     form = await request.post()
-    text = _posted_text(form)
-    submitted = str(form.get("digest", "")).encode("utf-8", "replace")
-    if not hmac.compare_digest(_digest(request, text).encode("ascii"), submitted):
+    text = posted_text(form, MAX_YAML)
+    if not same_as_previewed(request, "organisasi", text, form):
         raise web.HTTPBadRequest(text="organisasi berubah setelah pratinjau: pratinjau lagi dulu")
     comment = form_text(form, "komentar", 500)
 
@@ -198,17 +196,6 @@ async def save(request: web.Request) -> web.StreamResponse:
     except OrgError as err:
         raise web.HTTPBadRequest(text=f"organisasi ditolak: {err}") from err
     raise web.HTTPSeeOther("/organisasi?disimpan=1")
-
-
-def _posted_text(form: Any) -> str:
-    """The posted YAML with line ends as we sent them: browsers submit every newline of a
-    form field as CRLF, which would otherwise change the text (and its digest)."""
-    return str(form.get("yaml", "")).replace("\r\n", "\n")[:MAX_YAML]
-
-
-def _digest(request: web.Request, text: str) -> str:
-    key = request.app[SECRET_KEY]
-    return hmac.new(key, b"tnde-organisasi\0" + text.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def add_routes(application: web.Application) -> None:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import difflib
-import hashlib
-import hmac
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -27,8 +25,9 @@ from gateway.routing.store import (
 from gateway.routing.vocab import vocabulary_from_db
 from rules.loader import compile_document
 from rules.model import RuleError
-from webadmin.auth import SECRET_KEY, VIEWER
+from webadmin.auth import VIEWER
 from webadmin.params import form_text, record_id
+from webadmin.previewed import digest, posted_text, same_as_previewed
 
 if TYPE_CHECKING:
     from gateway.app import App
@@ -132,7 +131,7 @@ async def dry_run(request: web.Request) -> web.Response:
     """Validate the YAML, then show what the last letters would get: current vs this."""
     _admin(request)
     form = await request.post()
-    text = _posted_text(form)
+    text = posted_text(form, MAX_YAML)
     return await dry_run_response(request, text, form_text(form, "komentar", 500))
 
 
@@ -156,7 +155,7 @@ async def dry_run_response(request: web.Request, text: str, comment: str) -> web
         comment=comment,
         checked=len(comparisons),
         rows=rows,
-        digest=_digest(request, text),
+        digest=digest(request, "aturan", text),
     )
 
 
@@ -165,9 +164,8 @@ async def save(request: web.Request) -> web.StreamResponse:
     author = _admin(request)
     app = _app(request)
     form = await request.post()
-    text = _posted_text(form)
-    submitted = str(form.get("digest", "")).encode("utf-8", "replace")
-    if not hmac.compare_digest(_digest(request, text).encode("ascii"), submitted):
+    text = posted_text(form, MAX_YAML)
+    if not same_as_previewed(request, "aturan", text, form):
         raise web.HTTPBadRequest(text="aturan berubah setelah uji coba: uji coba lagi dulu")
     comment = form_text(form, "komentar", 500) or "diubah dari panel"
 
@@ -260,17 +258,6 @@ def _row(comparison: Comparison) -> dict[str, Any]:
             for field, before, after in changes(comparison)
         ],
     }
-
-
-def _posted_text(form: Any) -> str:
-    """The posted YAML with line ends as we sent them: browsers submit every newline of a
-    form field as CRLF, which would otherwise change the text (and its digest)."""
-    return str(form.get("yaml", "")).replace("\r\n", "\n")[:MAX_YAML]
-
-
-def _digest(request: web.Request, text: str) -> str:
-    key = request.app[SECRET_KEY]
-    return hmac.new(key, b"tnde-aturan\0" + text.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def add_routes(application: web.Application) -> None:
