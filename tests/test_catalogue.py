@@ -31,6 +31,7 @@ GROUPS = (
     "event.",
     "outbox.kind.",
     "rules.field.",
+    "rule_form.",
     "count.",
 )
 

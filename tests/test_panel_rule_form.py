@@ -10,6 +10,7 @@ import re
 import yaml
 from sqlalchemy import select
 
+from gateway.catalogue import Catalogue
 from gateway.db.models import Disposition, Naskah, Position
 from gateway.routing.store import current_document
 from gateway.seed import load_yaml
@@ -17,14 +18,18 @@ from tests.support.gateway import RunningGateway, wait_for
 from tests.support.mail import DOMAIN, letter
 from tests.support.panel import PanelClient, signed_in
 from tests.support.queries import settled
-from webadmin.rule_form import FIELD_HELP, OPERATOR_HELP, canonical, form_of_rule, rule_of_form
+from webadmin.rule_form import FIELD_NAMES, OPERATOR_NAMES, canonical, form_of_rule, rule_of_form
 
 
 def test_every_field_and_operator_has_help() -> None:
     from rules.conditions import FIELDS, OPERATORS
 
-    assert set(FIELD_HELP) == set(FIELDS)
-    assert set(OPERATOR_HELP) - {""} == set(OPERATORS)
+    assert set(FIELD_NAMES) == set(FIELDS) and set(OPERATOR_NAMES) - {""} == set(OPERATORS)
+    for language in ("id", "en"):
+        t = Catalogue(language)
+        keys = [f"rule_form.{group}.{name}" for name in FIELD_NAMES for group in ("field", "help")]
+        keys += [f"rule_form.op.{operator or 'default'}" for operator in OPERATOR_NAMES]
+        assert [key for key in keys if not t.has(key)] == [], language
 
 
 def test_the_demo_rules_round_trip_through_the_form() -> None:

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from gateway.routing.store import current_document
 from gateway.routing.vocab import vocabulary_from_db
-from rules.conditions import FIELDS
+from rules.conditions import FIELDS, OPERATORS
 from rules.loader import compile_document, compile_rule
 from rules.model import KEAMANAN, KECEPATAN, RuleError
 from rules.vocabulary import Vocabulary
@@ -27,54 +27,10 @@ if TYPE_CHECKING:
 
 CONDITION_ROWS = 5  # empty rows offered for a new rule
 MAX_CONDITIONS = 10  # rows the form reads back; a rule with more stays in the YAML view
-# Label and help for every condition field, as the form shows them.
-FIELD_HELP: dict[str, tuple[str, str]] = {
-    "sender": ("Alamat pengirim", "Alamat email lengkap, mis. tu@kemkes.go.id."),
-    "sender_domain": (
-        "Domain pengirim",
-        "kemkes.go.id juga cocok untuk subdomainnya; *.go.id hanya subdomain.",
-    ),
-    "sender_agency": ("Instansi pengirim", "Nama instansi yang terbaca dari kop/tanda tangan."),
-    "recipient": ("Alamat tujuan", "Alamat kita yang dituju, mis. setda@banyumaskab.go.id."),
-    "recipient_unit": ("Unit tujuan", "Kode unit yang dituju, mis. DINKES."),
-    "recipient_position": ("Jabatan tujuan", "Handle jabatan yang dituju, mis. sekda."),
-    "unit": ("Unit registrasi", "Unit yang meregistrasi surat (setelah aturan sebelumnya)."),
-    "subject": ("Subjek email", "Teks pada baris subjek."),
-    "body": ("Isi email", "Teks pada isi email."),
-    "text": ("Subjek atau isi", "Teks di subjek maupun isi."),
-    "perihal": ("Perihal", "Perihal yang terbaca dari surat."),
-    "nomor_surat": ("Nomor surat", "Nomor surat pengirim, mis. 400.7/123/2026."),
-    "attachment_name": ("Nama lampiran", "Pola nama berkas, mis. *.pdf atau *.exe."),
-    "attachment_type": ("Jenis lampiran", "Jenis isi berkas, mis. application/pdf."),
-    "has_attachment": ("Ada lampiran", "true atau false."),
-    "spf": ("Hasil SPF", "pass, fail, softfail, neutral, none, temperror, permerror."),
-    "dkim": ("Hasil DKIM", "pass, fail, neutral, none, policy, temperror, permerror."),
-    "dmarc": ("Hasil DMARC", "pass, fail, none, temperror, permerror."),
-    "sifat_keamanan": ("Sifat keamanan", "SR, R, T atau B."),
-    "kecepatan": ("Kecepatan", "SANGAT_SEGERA, SEGERA atau BIASA."),
-    "jenis": ("Jenis naskah", "Mis. surat_undangan, surat_edaran."),
-    "klasifikasi": ("Kode klasifikasi", "Awal kode KKA, mis. 800 atau 000.1."),
-    "size": ("Ukuran (byte)", "Bilangan; operator gte/lte."),
-    "weekday": ("Hari", "senin sampai minggu (WIB)."),
-    "hour": ("Jam", "0 sampai 23 (WIB)."),
-}
-OPERATOR_HELP = {
-    "": "bawaan",
-    "equals": "sama dengan",
-    "contains": "memuat",
-    "regex": "pola regex",
-    "glob": "pola glob (*, ?)",
-    "prefix": "diawali",
-    "suffix": "diakhiri",
-    "in": "salah satu dari (pisahkan dengan koma)",
-    "exists": "ada (true/false)",
-    "kka": "kode KKA diawali",
-    "gt": "lebih dari",
-    "gte": "sekurang-kurangnya",
-    "lt": "kurang dari",
-    "lte": "paling banyak",
-    "domain": "domain (termasuk subdomain)",
-}
+# Every condition field and operator the form offers; their labels and help are in the
+# catalogue (rule_form.field.*, rule_form.help.*, rule_form.op.*; "" is rule_form.op.default).
+FIELD_NAMES = tuple(FIELDS)
+OPERATOR_NAMES = ("", *OPERATORS)
 _SIMPLE_ACTIONS = {
     "dispose",
     "copy",
@@ -460,8 +416,8 @@ def _form_page(request: web.Request, form: RuleForm, vocabulary: Vocabulary) -> 
         "aturan_formulir.html",
         status=422 if form.errors else 200,
         form=form,
-        fields=FIELD_HELP,
-        operators=OPERATOR_HELP,
+        fields=FIELD_NAMES,
+        operators=OPERATOR_NAMES,
         vocabulary=vocabulary,
         keamanan=KEAMANAN,
         kecepatan=KECEPATAN,
