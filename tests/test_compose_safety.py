@@ -53,3 +53,23 @@ def test_no_field_can_inject_a_header(subject: str, name: str, filename: str, ag
         assert b"\n" not in line and b"\r" not in line and b"\x00" not in line
     (attachment,) = list(parsed.iter_attachments())
     assert attachment.get_content() == b"%PDF-1.4\n"
+
+
+def test_references_keep_every_message_id_in_angle_brackets() -> None:
+    # The parser keeps references without brackets; the header must have them again.
+    mail = OutgoingMail(
+        kind="receipt",
+        to_address="a@b.go.id",
+        to_name="A",
+        subject="Tanda terima",
+        text="isi\n",
+        in_reply_to="<m1@kemkes.go.id>",
+        references=["r1@x.go.id", "<r2@x.go.id>"],
+    )
+    parsed = message_from_bytes(as_bytes(compose(mail, IDENTITY, NOW)), policy=policy.default)
+    assert str(parsed["References"]).split() == [
+        "<r1@x.go.id>",
+        "<r2@x.go.id>",
+        "<m1@kemkes.go.id>",
+    ]
+    assert str(parsed["In-Reply-To"]) == "<m1@kemkes.go.id>"

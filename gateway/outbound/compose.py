@@ -81,7 +81,9 @@ def compose(mail: OutgoingMail, identity: Identity, now: dt.datetime) -> Message
         msg["Reply-To"] = header_safe(mail.reply_to)
     if mail.in_reply_to:
         msg["In-Reply-To"] = header_safe(mail.in_reply_to, 998)
-        msg["References"] = header_safe(" ".join([*mail.references, mail.in_reply_to][-10:]), 4000)
+        # Parsed references come without their angle brackets; RFC 5322 needs them.
+        chain = [_bracketed(ref) for ref in [*mail.references, mail.in_reply_to][-10:]]
+        msg["References"] = header_safe(" ".join(chain), 4000)
     # RFC 3834: mark machine mail so that responders stay silent; Exchange honours
     # X-Auto-Response-Suppress; our own marker recognises our mail when it comes back.
     msg["Auto-Submitted"] = mail.auto_submitted
@@ -90,6 +92,11 @@ def compose(mail: OutgoingMail, identity: Identity, now: dt.datetime) -> Message
     for name, value in mail.extra_headers.items():
         msg[name] = _text(value, 400)
     return msg
+
+
+def _bracketed(message_id: str) -> str:
+    message_id = message_id.strip()
+    return message_id if message_id.startswith("<") else f"<{message_id}>"
 
 
 def as_bytes(msg: Message) -> bytes:
