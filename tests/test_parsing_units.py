@@ -222,3 +222,17 @@ def test_recipient_directory() -> None:
     assert directory.resolve("tnde+bounce-4@gw.test").kind == "gateway"  # type: ignore[union-attr]
     for address in ("setda@other.test", "setda@gw.test.other", "x@gw.test", "set da@gw.test"):
         assert directory.resolve(address) is None
+
+
+@pytest.mark.parametrize("label", ["rot13", "base64", "zlib_codec", "hex", "bz2", "uu"])
+def test_a_charset_that_is_no_text_encoding_is_guessed_not_fatal(label: str) -> None:
+    # Python knows these names as codecs, but they do not decode bytes to text: a letter
+    # declaring one is read as an undeclared one, never refused or quarantined for it.
+    raw = (
+        b"From: a@b.go.id\r\nTo: setda@x.go.id\r\nSubject: t\r\nMessage-ID: <1@b.go.id>\r\n"
+        b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=" + label.encode() + b"\r\n\r\n"
+        b"Nomor: 1/2/2026\r\nPerihal: Uji\r\n"
+    )
+    parsed = parse_message(raw)
+    assert "Perihal: Uji" in parsed.text
+    assert decode_bytes(b"caf\xe9", label) == ("caf\xe9", "windows-1252")

@@ -12,16 +12,20 @@ _ALIASES = {"utf8": "utf-8", "unicode-1-1-utf-8": "utf-8", "x-unknown": "", "unk
 
 
 def known_codec(label: str | None) -> str | None:
-    """The Python codec name for a MIME charset label, or None if unusable."""
+    """The Python codec name for a MIME charset label, or None if unusable. Codecs that
+    are not text encodings (rot13, base64, zlib: a hostile or broken label) are unusable:
+    the text is then guessed like an undeclared one."""
     if not label:
         return None
     label = _ALIASES.get(label.strip().lower(), label.strip().lower())
     if not label:
         return None
     try:
-        return codecs.lookup(label).name
+        info = codecs.lookup(label)
     except LookupError:
         return None
+    # The registry's own mark of a bytes-to-text codec (bytes.decode checks the same).
+    return info.name if getattr(info, "_is_text_encoding", True) else None
 
 
 def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
@@ -30,7 +34,7 @@ def decode_bytes(data: bytes, declared: str | None = None) -> tuple[str, str]:
     if codec is not None:
         try:
             return data.decode(codec), codec
-        except UnicodeDecodeError:
+        except (UnicodeDecodeError, LookupError):
             pass  # A wrong declaration is common; fall through to guessing.
     if data.isascii():
         return data.decode("ascii"), "us-ascii"
