@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import smtplib
 import socket
+from email import policy
+from email.message import EmailMessage
 
 import pytest
+from sqlalchemy import select
 
 from gateway.db.blobs import get_blob
-from gateway.db.models import Blob, Inbound, Naskah
+from gateway.db.models import Blob, Event, Inbound, Naskah, Outbox
 from tests.support.gateway import RunningGateway, wait_for
 from tests.support.mail import DOMAIN, letter
 from tests.support.queries import count, inbound_rows, naskah_rows, settled
@@ -186,3 +189,32 @@ def test_smtplib_sendmail_raises_for_only_unknown_recipients(
 ) -> None:
     with sqlite_gateway.smtp() as client, pytest.raises(smtplib.SMTPRecipientsRefused):
         client.sendmail(SENDER, [f"nobody@{DOMAIN}"], letter())
+
+
+def test_a_non_ascii_sender_under_smtputf8_registers(sqlite_gateway: RunningGateway) -> None:
+    # An internationalised domain gets its receipt at the IDNA form; a non-ASCII local part
+    # (which only an SMTPUTF8 relay could carry) gets none, with the reason recorded.
+    for number, sender in enumerate(("budi@dinkés.example.go.id", "bùdi@dinkes.example.go.id")):
+        msg = EmailMessage()
+        msg["From"] = f"Budi <{sender}>"
+        msg["To"] = f"setda@{DOMAIN}"
+        msg["Subject"] = "Surat"
+        msg["Message-ID"] = f"<utf8-{number}@example.go.id>"
+        msg.set_content(f"Nomor: 1/{number}/2026\nPerihal: Uji UTF8\n")
+        with sqlite_gateway.smtp() as client:
+            client.sendmail(
+                sender,
+                [f"setda@{DOMAIN}"],
+                msg.as_bytes(policy=policy.SMTPUTF8),
+                mail_options=["SMTPUTF8"],
+            )
+    wait_for(lambda: settled(sqlite_gateway.app))
+    with sqlite_gateway.app.db.read() as session:
+        assert [i.state for i in session.scalars(select(Inbound))] == ["registered"] * 2
+        receipts = session.scalars(select(Outbox.rcpt_to).where(Outbox.kind == "receipt")).all()
+        assert receipts == ["budi@xn--dinks-esa.example.go.id"]
+        reasons = [
+            e.payload["reason"]
+            for e in session.scalars(select(Event).where(Event.type == "receipt_suppressed"))
+        ]
+        assert len(reasons) == 1 and "SMTPUTF8" in reasons[0]

@@ -30,6 +30,17 @@ def normalise_address(address: str) -> str | None:
     return str(result.normalized).lower()
 
 
+def ascii_address(address: str) -> str | None:
+    """The address as our smarthost can take it without SMTPUTF8: a non-ASCII domain in its
+    IDNA form (dinkés.go.id -> xn--dinks-esa.go.id); None when the local part itself is
+    non-ASCII, which only an SMTPUTF8 relay could carry."""
+    try:
+        result = validate_email(address, check_deliverability=False, allow_smtputf8=True)
+    except EmailNotValidError:
+        return None
+    return str(result.ascii_email).lower() if result.ascii_email else None
+
+
 def mailboxes(msg: EmailMessage, name: str) -> list[Mailbox]:
     """Every valid mailbox in an address header, in order; invalid ones are skipped."""
     try:

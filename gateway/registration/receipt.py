@@ -11,7 +11,7 @@ from gateway.core.prepared import Prepared
 from gateway.db.models import Inbound, Naskah, Unit
 from gateway.outbound.clip import clip_body, clip_subject
 from gateway.outbound.compose import OutgoingMail
-from gateway.parsing.addresses import normalise_address
+from gateway.parsing.addresses import ascii_address, normalise_address
 from gateway.parsing.authresults import sender_authenticated
 from gateway.parsing.automatic import may_auto_respond
 from gateway.services import Services
@@ -25,7 +25,10 @@ def receipt_recipient(prepared: Prepared, inbound: Inbound) -> tuple[str | None,
     address = normalise_address(inbound.mail_from)
     if address is None:
         return None, f"envelope sender {inbound.mail_from!r} is not a valid address"
-    return address, ""
+    deliverable = ascii_address(address)
+    if deliverable is None:  # the letter registers all the same
+        return None, f"envelope sender {address!r} needs SMTPUTF8, which we do not send"
+    return deliverable, ""
 
 
 def queue_receipt(
