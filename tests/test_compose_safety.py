@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from email import message_from_bytes, policy
 
 from hypothesis import given, settings
@@ -73,3 +74,36 @@ def test_references_keep_every_message_id_in_angle_brackets() -> None:
         "<m1@kemkes.go.id>",
     ]
     assert str(parsed["In-Reply-To"]) == "<m1@kemkes.go.id>"
+
+
+@settings(max_examples=200)
+@given(content_type=NASTY)
+def test_an_attachments_content_type_is_rebuilt_not_copied(content_type: str) -> None:
+    # A received Content-Type (even one whose encoded word hides a NUL) never reaches an
+    # outgoing header as it came: only a valid type/subtype, else application/octet-stream.
+    mail = OutgoingMail(
+        kind="notice",
+        to_address="a@b.go.id",
+        to_name="A",
+        subject="s",
+        text="isi\n",
+        attachments=[("a.pdf", content_type + "; name==?utf-8?q?=00?=", b"data")],
+    )
+    raw = as_bytes(compose(mail, IDENTITY, NOW))
+    parsed = message_from_bytes(raw, policy=policy.default)
+    (attachment,) = list(parsed.iter_attachments())
+    assert re.fullmatch(r"[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+", attachment.get_content_type())
+    assert b"\x00" not in raw and b"=00" not in raw
+    kept = compose(
+        OutgoingMail(
+            kind="notice",
+            to_address="a@b.go.id",
+            to_name="A",
+            subject="s",
+            text="isi\n",
+            attachments=[("a.pdf", "Application/PDF; x=1", b"d")],
+        ),
+        IDENTITY,
+        NOW,
+    )
+    assert [p.get_content_type() for p in kept.walk()][-1] == "application/pdf"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from dataclasses import dataclass, field
 from email.encoders import encode_base64
@@ -94,6 +95,20 @@ def compose(mail: OutgoingMail, identity: Identity, now: dt.datetime) -> Message
     return msg
 
 
+# RFC 6838 type and subtype names; anything else (a stranger's NUL, quote, parameter or
+# encoded word) becomes application/octet-stream rather than reaching our headers.
+_TOKEN = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,126}")
+
+
+def _media_type(content_type: str) -> tuple[str, str]:
+    """The type and subtype rebuilt from what was received: only its valid names."""
+    maintype, _, rest = content_type.strip().lower().partition("/")
+    subtype = rest.split(";", 1)[0].strip()
+    if _TOKEN.fullmatch(maintype) and _TOKEN.fullmatch(subtype):
+        return maintype, subtype
+    return "application", "octet-stream"
+
+
 def _bracketed(message_id: str) -> str:
     message_id = message_id.strip()
     return message_id if message_id.startswith("<") else f"<{message_id}>"
@@ -130,8 +145,8 @@ def _body(mail: OutgoingMail) -> Message:
     outer = MIMEMultipart("mixed")
     outer.attach(body)
     for filename, content_type, data in mail.attachments:
-        maintype, _, subtype = content_type.partition("/")
-        part = MIMEBase(maintype or "application", subtype or "octet-stream")
+        maintype, subtype = _media_type(content_type)
+        part = MIMEBase(maintype, subtype)
         part.set_payload(data)
         encode_base64(part)
         name = header_safe(filename, 200) or "lampiran"
