@@ -218,3 +218,18 @@ def test_a_non_ascii_sender_under_smtputf8_registers(sqlite_gateway: RunningGate
             for e in session.scalars(select(Event).where(Event.type == "receipt_suppressed"))
         ]
         assert len(reasons) == 1 and "SMTPUTF8" in reasons[0]
+
+
+def test_a_sender_claiming_our_own_domain_gets_no_receipt(sqlite_gateway: RunningGateway) -> None:
+    # Our addresses receive letters; a MAIL FROM in our domain from outside is forged, and
+    # a receipt to it would only come back to us. The letter registers all the same.
+    forged = f"setda@{DOMAIN}"
+    raw = letter(to=f"dinkes@{DOMAIN}", sender=forged, subject="Surat palsu")
+    with sqlite_gateway.smtp() as client:
+        client.sendmail(forged, [f"dinkes@{DOMAIN}"], raw)
+    wait_for(lambda: settled(sqlite_gateway.app))
+    with sqlite_gateway.app.db.read() as session:
+        assert [i.state for i in session.scalars(select(Inbound))] == ["registered"]
+        assert session.scalars(select(Outbox).where(Outbox.kind == "receipt")).all() == []
+        (event,) = session.scalars(select(Event).where(Event.type == "receipt_suppressed"))
+        assert "own domain" in event.payload["reason"]

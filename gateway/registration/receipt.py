@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.catalogue import Catalogue
 from gateway.core.prepared import Prepared
-from gateway.db.models import Inbound, Naskah, Unit
+from gateway.db.models import Inbound, Naskah, PersonEmail, Unit
 from gateway.outbound.clip import clip_body, clip_subject
 from gateway.outbound.compose import OutgoingMail
 from gateway.parsing.addresses import ascii_address, normalise_address
@@ -17,14 +18,23 @@ from gateway.parsing.automatic import may_auto_respond
 from gateway.services import Services
 
 
-def receipt_recipient(prepared: Prepared, inbound: Inbound) -> tuple[str | None, str]:
-    """RFC 3834 3.1.5: answer the envelope sender, unless it must not be answered."""
+def receipt_recipient(
+    prepared: Prepared, inbound: Inbound, own_domain: str = "", people: frozenset[str] = frozenset()
+) -> tuple[str | None, str]:
+    """RFC 3834 3.1.5: answer the envelope sender, unless it must not be answered. Our
+    own domain is never answered, except an official's own address (`people`, where the
+    gateway shares the pemda's domain): our addresses receive letters, they do not send
+    them, so such a sender is forged and its receipt would only come back to us."""
     allowed, reason = may_auto_respond(prepared.parsed, inbound.mail_from)
     if not allowed:
         return None, reason
     address = normalise_address(inbound.mail_from)
     if address is None:
         return None, f"envelope sender {inbound.mail_from!r} is not a valid address"
+    domain = address.rpartition("@")[2]
+    own = own_domain.lower()
+    if own and (domain == own or domain.endswith("." + own)) and address not in people:
+        return None, f"envelope sender {address!r} claims the gateway's own domain"
     deliverable = ascii_address(address)
     if deliverable is None:  # the letter registers all the same
         return None, f"envelope sender {address!r} needs SMTPUTF8, which we do not send"
@@ -41,7 +51,11 @@ def queue_receipt(
     now: dt.datetime,
 ) -> None:
     """Queue the receipt, or record on the timeline why none was sent."""
-    address, reason = receipt_recipient(prepared, inbound)
+    sender = normalise_address(inbound.mail_from) or ""
+    people = frozenset(
+        session.scalars(select(PersonEmail.address).where(PersonEmail.address == sender))
+    )
+    address, reason = receipt_recipient(prepared, inbound, ctx.settings.mail.domain, people)
     if address is None:
         ctx.system_event(
             session,
