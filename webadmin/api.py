@@ -11,6 +11,7 @@ from aiohttp import web
 from gateway.accounts.permissions import Viewer
 from gateway.registry import naskah_detail, redact_secret
 from gateway.search import AgendaFilter
+from webadmin.appkey import app_of
 from webadmin.auth import VIEWER
 from webadmin.params import record_id
 
@@ -95,18 +96,12 @@ OPENAPI: dict[str, Any] = {
 }
 
 
-def _app(request: web.Request) -> App:
-    from webadmin.app import APP_KEY
-
-    return request.app[APP_KEY]
-
-
 async def openapi(request: web.Request) -> web.Response:
     return web.json_response(OPENAPI)
 
 
 async def naskah_list(request: web.Request) -> web.Response:
-    app = _app(request)
+    app = app_of(request)
     viewer = request[VIEWER]
     agenda = AgendaFilter.from_query(dict(request.query))
     before = record_id(request.query.get("sebelum", ""))
@@ -131,7 +126,7 @@ def _list(
 async def naskah_one(request: web.Request) -> web.Response:
     from webadmin.views import readable_letters
 
-    app = _app(request)
+    app = app_of(request)
     naskah_id = record_id(request.match_info["naskah_id"])
     if naskah_id is None:
         raise web.HTTPNotFound()

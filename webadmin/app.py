@@ -8,6 +8,7 @@ from aiohttp import web
 
 from gateway.db.secret import WEB_KEY, read_secret
 from webadmin.api import add_routes as add_api_routes
+from webadmin.appkey import APP_KEY
 from webadmin.audit_page import add_routes as add_audit_routes
 from webadmin.auth import SECRET_KEY, add_routes, require_login
 from webadmin.dashboard import add_routes as add_dashboard_routes
@@ -25,8 +26,6 @@ from webadmin.xlsx import add_routes as add_xlsx_routes
 
 if TYPE_CHECKING:
     from gateway.app import App
-
-APP_KEY: web.AppKey[App] = web.AppKey("tnde_app")
 
 
 def create_app(app: App) -> web.Application:

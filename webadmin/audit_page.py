@@ -15,6 +15,7 @@ from sqlalchemy import select
 from gateway.audit import verify_all
 from gateway.db.models import Event, Naskah
 from gateway.registry import SECRET_LEVELS, find_naskah, iso
+from webadmin.appkey import app_of
 from webadmin.auth import VIEWER
 from webadmin.params import clean_text, record_id
 
@@ -59,12 +60,6 @@ class AuditFilter:
             "tanggal": self.day.isoformat() if self.day else "",
         }
         return {key: value for key, value in pairs.items() if value}
-
-
-def _app(request: web.Request) -> App:
-    from webadmin.app import APP_KEY
-
-    return request.app[APP_KEY]
 
 
 def _admin(request: web.Request) -> None:
@@ -121,7 +116,7 @@ async def audit_page(request: web.Request) -> web.Response:
     from webadmin.views import page_response
 
     _admin(request)
-    app = _app(request)
+    app = app_of(request)
     wanted = AuditFilter.from_query(request.query)
     before = record_id(request.query.get("sebelum", ""))
     items, next_before = await asyncio.to_thread(audit_rows, app, wanted, before)
@@ -141,7 +136,7 @@ async def verify_page(request: web.Request) -> web.Response:
     from webadmin.views import page_response
 
     _admin(request)
-    app = _app(request)
+    app = app_of(request)
 
     def verify() -> tuple[int, list[Any]]:
         with app.db.read() as session:

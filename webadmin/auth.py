@@ -32,6 +32,7 @@ from gateway.db.models import Person, WebSession, WebUser
 from gateway.org.holders import primary_email
 from gateway.outbound.compose import OutgoingMail
 from gateway.timefmt import local
+from webadmin.appkey import app_of
 from webadmin.ratelimit import ClientLimit, client_address
 
 if TYPE_CHECKING:
@@ -65,12 +66,6 @@ _BAD_INPUT = "isian formulir memuat karakter yang tidak diizinkan atau terlalu p
 _TOO_FAST = "terlalu banyak permintaan dari alamat ini; tunggu satu menit lalu coba lagi"
 
 
-def _app(request: web.Request) -> App:
-    from webadmin.app import APP_KEY
-
-    return request.app[APP_KEY]
-
-
 def _secret(request: web.Request) -> bytes:
     return request.app[SECRET_KEY]
 
@@ -82,7 +77,7 @@ def secure_request(request: web.Request) -> bool:
     local_peer = (request.remote or "") in ("127.0.0.1", "::1")
     if local_peer and request.headers.get("X-Forwarded-Proto", "") == "https":
         return True
-    return _app(request).settings.web.public_url.startswith("https://")
+    return app_of(request).settings.web.public_url.startswith("https://")
 
 
 def _cookie(response: web.StreamResponse, request: web.Request, name: str, value: str) -> None:
@@ -122,7 +117,7 @@ async def require_login(request: web.Request, handler: Any) -> web.StreamRespons
     bearer = request.headers.get("Authorization", "")
     if path.startswith("/api/") and bearer.lower().startswith("bearer "):
         # Scripts: a bearer token, no cookie and no CSRF (the API only reads).
-        viewer = await asyncio.to_thread(_token_viewer, _app(request), bearer[7:].strip())
+        viewer = await asyncio.to_thread(_token_viewer, app_of(request), bearer[7:].strip())
         if viewer is None:
             raise web.HTTPUnauthorized(text="token API tidak sah, sudah kedaluwarsa atau dicabut")
         request[VIEWER] = viewer
@@ -153,7 +148,7 @@ async def _session_of(request: web.Request) -> tuple[WebSession, Viewer] | None:
     session_id = sessions.unsign(secret, cookie, sessions.SESSION_LABEL) if cookie else None
     if session_id is None:
         return None
-    return await asyncio.to_thread(_load, _app(request), session_id)
+    return await asyncio.to_thread(_load, app_of(request), session_id)
 
 
 def _token_viewer(app: App, token: str) -> Viewer | None:
@@ -230,7 +225,7 @@ def _anonymous_page(
     from webadmin.views import render
 
     nonce = _nonce(request) or secrets.token_urlsafe(24)
-    page = render(_app(request), name, csrf_token=_form_token(request, nonce), **context)
+    page = render(app_of(request), name, csrf_token=_form_token(request, nonce), **context)
     response = web.Response(text=page, content_type="text/html", status=status)
     signed = sessions.sign(_secret(request), nonce, sessions.NONCE_LABEL)
     _cookie(response, request, PRE_COOKIE, signed)
@@ -329,7 +324,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     if _too_fast(request):
         return _anonymous_page(request, "login.html", status=429, error=_TOO_FAST, next="/")
     form, _ = await _anonymous_form(request)
-    app = _app(request)
+    app = app_of(request)
     target = _next(str(form.get("next", "/")))
     username, password = _text(form, "username", 256), _text(form, "password", 1024)
     code = _text(form, "kode", 16)  # empty unless the user turned TOTP on
@@ -400,7 +395,7 @@ def _purge_if_due(app: App, every: Every) -> None:
 
 
 async def logout(request: web.Request) -> web.StreamResponse:
-    app = _app(request)
+    app = app_of(request)
     row = request[WEB_SESSION]
     viewer = request[VIEWER]
 
@@ -451,7 +446,7 @@ def _start_link_work(request: web.Request, address: str, nonce: str) -> asyncio.
     if len(pending) >= MAX_LINK_WORK:  # a flood: the same answer, no more threads
         log.warning("sign-in link request dropped: %d still being worked on", len(pending))
         return None
-    app, remote, every = _app(request), client_address(request), request.app[PURGE]
+    app, remote, every = app_of(request), client_address(request), request.app[PURGE]
     work = asyncio.ensure_future(
         asyncio.to_thread(_send_link_to_address, app, address, nonce, remote, every)
     )
@@ -495,7 +490,7 @@ def _send_link_to_address(app: App, address: str, nonce: str, remote: str, every
 
 async def secret_letter_page(request: web.Request) -> web.Response:
     """From an SR/R notice: offer to mail a one-time link to the holder's own address."""
-    found = await asyncio.to_thread(_login_request, _app(request), request.match_info["token"])
+    found = await asyncio.to_thread(_login_request, app_of(request), request.match_info["token"])
     if found is None:
         return _anonymous_page(request, "masuk.html", invalid=True, status=404)
     return _anonymous_page(request, "masuk_surat.html", token=request.match_info["token"])
@@ -508,7 +503,7 @@ async def secret_letter_submit(request: web.Request) -> web.Response:
     if _too_fast(request):
         return _message_page("Masuk lewat email", _TOO_FAST, 429, back="/masuk")
     _, nonce = await _anonymous_form(request)
-    app = _app(request)
+    app = app_of(request)
     found = await asyncio.to_thread(_login_request, app, request.match_info["token"])
     if found is None:
         return _anonymous_page(request, "masuk.html", invalid=True, status=404)
@@ -600,7 +595,7 @@ async def use_link(request: web.Request) -> web.StreamResponse:
             409,
             logout_csrf=old.csrf_token,
         )
-    app = _app(request)
+    app = app_of(request)
     nonce = _nonce(request) or ""
     remote = client_address(request)
     old_key = old.id if old is not None else None

@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from sqlalchemy import select
@@ -15,6 +15,7 @@ from gateway.accounts.permissions import Viewer, visible, visible_units
 from gateway.core.states import OPEN, DispositionStatus
 from gateway.db.models import Disposition, Naskah, Position, Unit
 from gateway.timefmt import local
+from webadmin.appkey import app_of
 from webadmin.auth import VIEWER
 from webadmin.desk import failed_outbox_count, quarantined_count
 
@@ -128,15 +129,9 @@ def build(app: App, viewer: Viewer) -> Dashboard:
 async def dashboard_page(request: web.Request) -> web.Response:
     from webadmin.views import page_response
 
-    app = _app(request)
+    app = app_of(request)
     data = await asyncio.to_thread(build, app, request[VIEWER])
     return page_response(request, "dasbor.html", data=data)
-
-
-def _app(request: web.Request) -> Any:
-    from webadmin.app import APP_KEY
-
-    return request.app[APP_KEY]
 
 
 def add_routes(application: web.Application) -> None:

@@ -24,17 +24,12 @@ from gateway.parsing.naskah import extract_metadata
 from gateway.parsing.pdftext import pdf_texts
 from gateway.pipeline.worker import discard, requeue
 from gateway.registry import MAX_LISTED, SECRET_LEVELS, inbound_dict, outbox_dict
+from webadmin.appkey import app_of
 from webadmin.auth import VIEWER
 from webadmin.params import form_text, record_id
 
 if TYPE_CHECKING:
     from gateway.app import App
-
-
-def _app(request: web.Request) -> App:
-    from webadmin.app import APP_KEY
-
-    return request.app[APP_KEY]
 
 
 def _desk_viewer(request: web.Request) -> Viewer:
@@ -130,7 +125,7 @@ async def quarantine_page(request: web.Request) -> web.Response:
     from webadmin.views import page_response
 
     viewer = _desk_viewer(request)
-    app = _app(request)
+    app = app_of(request)
     items = await asyncio.to_thread(_quarantined, app, viewer)
     return page_response(
         request, "karantina.html", items=items, done=request.query.get("selesai", "")
@@ -139,7 +134,7 @@ async def quarantine_page(request: web.Request) -> web.Response:
 
 async def quarantine_action(request: web.Request) -> web.StreamResponse:
     viewer = _desk_viewer(request)
-    app = _app(request)
+    app = app_of(request)
     form = await request.post()
     action = form_text(form, "aksi", 32)
     reason = form_text(form, "alasan", 500)
@@ -166,7 +161,7 @@ async def quarantine_raw(request: web.Request) -> web.Response:
     """The message exactly as it arrived, to inspect in a mail program; not for a letter
     marked Sangat Rahasia or Rahasia, whose content is for its addressee alone."""
     viewer = _desk_viewer(request)
-    app = _app(request)
+    app = app_of(request)
     row = await asyncio.to_thread(
         _decidable, app, viewer, record_id(request.match_info["inbound_id"])
     )
@@ -226,7 +221,7 @@ async def outbox_page(request: web.Request) -> web.Response:
     from webadmin.views import page_response
 
     viewer = _desk_viewer(request)
-    app = _app(request)
+    app = app_of(request)
     state = request.query.get("keadaan", "")
 
     def load() -> list[dict[str, Any]]:
@@ -264,7 +259,7 @@ async def outbox_message_page(request: web.Request) -> web.Response:
     from webadmin.views import page_response
 
     viewer = _desk_viewer(request)
-    app = _app(request)
+    app = app_of(request)
     outbox_id = record_id(request.match_info["outbox_id"])
     row = await asyncio.to_thread(_outbox_row, app, viewer, outbox_id) if outbox_id else None
     if row is None:
@@ -287,7 +282,7 @@ def without_sign_in_links(text: str) -> str:
 async def outbox_retry(request: web.Request) -> web.StreamResponse:
     """Try a queued or failed message again now (a bounced one is not retried blindly)."""
     viewer = _desk_viewer(request)
-    app = _app(request)
+    app = app_of(request)
     outbox_id = record_id(request.match_info["outbox_id"])
     row = await asyncio.to_thread(_outbox_row, app, viewer, outbox_id) if outbox_id else None
     if row is None:

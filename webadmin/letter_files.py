@@ -14,11 +14,12 @@ from aiohttp import web
 
 from gateway.db.blobs import get_blob
 from gateway.db.models import Attachment, Naskah
+from webadmin.appkey import app_of
 from webadmin.auth import VIEWER
 from webadmin.params import record_id
 
 if TYPE_CHECKING:
-    from gateway.app import App
+    pass
 
 # The body frame: no script, no form, nothing fetched from elsewhere (remote images are
 # how senders learn that a letter was opened), and framed only by our own pages.
@@ -26,12 +27,6 @@ BODY_POLICY = (
     "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
 )
 _INLINE_TYPES = ("application/pdf",)
-
-
-def _app(request: web.Request) -> App:
-    from webadmin.app import APP_KEY
-
-    return request.app[APP_KEY]
 
 
 async def _readable_naskah_id(request: web.Request) -> int:
@@ -43,7 +38,7 @@ async def _readable_naskah_id(request: web.Request) -> int:
     if naskah_id is None:
         raise web.HTTPNotFound()
     readable = await asyncio.to_thread(
-        readable_letters, _app(request), request[VIEWER], [naskah_id]
+        readable_letters, app_of(request), request[VIEWER], [naskah_id]
     )
     if not readable.get(naskah_id):
         raise web.HTTPNotFound()
@@ -60,7 +55,7 @@ def _disposition(kind: str, filename: str) -> str:
 
 async def attachment(request: web.Request) -> web.Response:
     """One attachment: downloaded, or shown in the browser when it is a PDF and asked."""
-    app = _app(request)
+    app = app_of(request)
     naskah_id = await _readable_naskah_id(request)
     attachment_id = record_id(request.match_info["attachment_id"])
 
@@ -91,7 +86,7 @@ async def attachment(request: web.Request) -> web.Response:
 
 async def original(request: web.Request) -> web.Response:
     """The message exactly as it arrived (its SHA-256 is on the letter's page)."""
-    app = _app(request)
+    app = app_of(request)
     naskah_id = await _readable_naskah_id(request)
 
     def load() -> bytes:
@@ -112,7 +107,7 @@ async def original(request: web.Request) -> web.Response:
 
 async def body(request: web.Request) -> web.Response:
     """The body for the letter page's sandboxed frame: HTML through nh3, else the text."""
-    app = _app(request)
+    app = app_of(request)
     naskah_id = await _readable_naskah_id(request)
 
     def load() -> tuple[str | None, str]:

@@ -18,6 +18,7 @@ from gateway.org.document import OrgError, parse_org
 from gateway.org.holders import holders
 from gateway.org.store import ImportReport, export_org, import_org
 from gateway.timefmt import local
+from webadmin.appkey import app_of
 from webadmin.auth import VIEWER
 from webadmin.params import form_text
 from webadmin.previewed import digest, posted_text, same_as_previewed
@@ -26,12 +27,6 @@ if TYPE_CHECKING:
     from gateway.app import App
 
 MAX_YAML = 1_000_000
-
-
-def _app(request: web.Request) -> App:
-    from webadmin.app import APP_KEY
-
-    return request.app[APP_KEY]
 
 
 def _staff(request: web.Request) -> None:
@@ -92,7 +87,7 @@ async def org_page(request: web.Request) -> web.Response:
     from webadmin.views import page_response
 
     _staff(request)
-    document = await asyncio.to_thread(organisation, _app(request), request[VIEWER])
+    document = await asyncio.to_thread(organisation, app_of(request), request[VIEWER])
     return page_response(
         request, "organisasi.html", org=document, saved=request.query.get("disimpan") == "1"
     )
@@ -108,7 +103,7 @@ async def edit_page(request: web.Request) -> web.Response:
     from webadmin.views import page_response
 
     _admin(request)
-    text = await asyncio.to_thread(_yaml_of, _app(request))
+    text = await asyncio.to_thread(_yaml_of, app_of(request))
     return page_response(request, "organisasi_ubah.html", text=text, error="", report=None)
 
 
@@ -142,7 +137,7 @@ async def preview_page(request: web.Request) -> web.Response:
     from webadmin.views import page_response
 
     _admin(request)
-    app = _app(request)
+    app = app_of(request)
     form = await request.post()
     text = posted_text(form, MAX_YAML)
     try:
@@ -165,7 +160,7 @@ async def preview_page(request: web.Request) -> web.Response:
 async def save(request: web.Request) -> web.StreamResponse:
     """Import exactly the previewed text (its digest proves it) and record who did it."""
     author = _admin(request)
-    app = _app(request)
+    app = app_of(request)
     form = await request.post()
     text = posted_text(form, MAX_YAML)
     if not same_as_previewed(request, "organisasi", text, form):

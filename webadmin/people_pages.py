@@ -34,6 +34,7 @@ from gateway.accounts.users import (
 )
 from gateway.audit import record_event
 from gateway.db.models import Unit, WebSession, WebUser
+from webadmin.appkey import app_of
 from webadmin.auth import SECRET_KEY, VIEWER, WEB_SESSION
 from webadmin.params import form_text
 from webadmin.ratelimit import client_address
@@ -43,12 +44,6 @@ if TYPE_CHECKING:
 
 _SECRET = re.compile(r"[A-Z2-7]{32}")  # what totp.new_secret() issues
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,62}")
-
-
-def _app(request: web.Request) -> App:
-    from webadmin.app import APP_KEY
-
-    return request.app[APP_KEY]
 
 
 def _staff(request: web.Request) -> Viewer:
@@ -83,7 +78,7 @@ async def account_page(request: web.Request, **extra: Any) -> web.Response:
     from webadmin.views import page_response
 
     viewer = _staff(request)
-    app = _app(request)
+    app = app_of(request)
     assert viewer.user_id is not None
     user = await asyncio.to_thread(_account, app, viewer.user_id)
     extra["totp_enabled"] = bool(user.totp_secret) and request.query.get("totp") == "1"
@@ -141,7 +136,7 @@ def _with_password(app: App, viewer: Viewer, password: str, remote: str, work: A
 
 async def account_totp_on(request: web.Request) -> web.StreamResponse:
     viewer = _staff(request)
-    app = _app(request)
+    app = app_of(request)
     form = await request.post()
     secret, code = form_text(form, "rahasia", 64), form_text(form, "kode", 16)
     password = str(form.get("sandi", ""))[:1024]
@@ -173,7 +168,7 @@ async def account_totp_on(request: web.Request) -> web.StreamResponse:
 async def account_password(request: web.Request) -> web.StreamResponse:
     """A new password after the current one; every session of the user ends."""
     viewer = _staff(request)
-    app = _app(request)
+    app = app_of(request)
     form = await request.post()
     current, new = str(form.get("sandi_lama", ""))[:1024], str(form.get("sandi_baru", ""))
 
@@ -204,7 +199,7 @@ async def users_page(request: web.Request, **extra: Any) -> web.Response:
     from webadmin.views import page_response
 
     _admin(request)
-    app = _app(request)
+    app = app_of(request)
 
     def load() -> list[Any]:
         with app.db.read() as session:
@@ -225,7 +220,7 @@ async def users_page(request: web.Request, **extra: Any) -> web.Response:
 
 async def users_add(request: web.Request) -> web.Response:
     admin = _admin(request)
-    app = _app(request)
+    app = app_of(request)
     form = await request.post()
     username, role = form_text(form, "username", 64), form_text(form, "peran", 16)
     units = [form_text({"u": u}, "u", 32) for u in form.getall("unit", [])]
@@ -247,7 +242,7 @@ async def users_add(request: web.Request) -> web.Response:
 async def users_action(request: web.Request) -> web.Response:
     """One change to one user: role and units, a new password, TOTP off, or disable."""
     admin = _admin(request)
-    app = _app(request)
+    app = app_of(request)
     form = await request.post()
     username = request.match_info["username"]
     if not _USERNAME.fullmatch(username):

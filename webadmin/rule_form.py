@@ -19,6 +19,7 @@ from rules.conditions import FIELDS, OPERATORS
 from rules.loader import compile_document, compile_rule
 from rules.model import KEAMANAN, KECEPATAN, RuleError
 from rules.vocabulary import Vocabulary
+from webadmin.appkey import app_of
 from webadmin.auth import VIEWER
 from webadmin.params import clean_text, form_text
 
@@ -389,12 +390,6 @@ def dumped(document: dict[str, Any]) -> str:
     return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
 
 
-def _app(request: web.Request) -> App:
-    from webadmin.app import APP_KEY
-
-    return request.app[APP_KEY]
-
-
 def _admin(request: web.Request) -> str:
     viewer = request[VIEWER]
     if not viewer.is_admin:
@@ -427,7 +422,7 @@ def _form_page(request: web.Request, form: RuleForm, vocabulary: Vocabulary) -> 
 async def form_page(request: web.Request) -> web.Response:
     """A new rule (no ?nama=) or the named rule in the form."""
     _admin(request)
-    document, vocabulary = await asyncio.to_thread(_load, _app(request))
+    document, vocabulary = await asyncio.to_thread(_load, app_of(request))
     name = clean_text(request.query.get("nama", ""), 200)
     if not name:
         return _form_page(request, RuleForm(), vocabulary)
@@ -447,7 +442,7 @@ async def form_submit(request: web.Request) -> web.Response:
     _admin(request)
     post = await request.post()
     form = form_of_post(post)
-    document, vocabulary = await asyncio.to_thread(_load, _app(request))
+    document, vocabulary = await asyncio.to_thread(_load, app_of(request))
     candidate = candidate_document(document, form, vocabulary)
     if form.errors:
         return _form_page(request, form, vocabulary)
@@ -461,7 +456,7 @@ async def toggle(request: web.Request) -> web.Response:
     _admin(request)
     post = await request.post()
     name = form_text(post, "nama", 200)
-    document, _ = await asyncio.to_thread(_load, _app(request))
+    document, _ = await asyncio.to_thread(_load, app_of(request))
     try:
         candidate = toggled(document, name)
     except LookupError:
@@ -478,7 +473,7 @@ async def move(request: web.Request) -> web.Response:
     post = await request.post()
     name = form_text(post, "nama", 200)
     up = post.get("arah") == "naik"
-    document, _ = await asyncio.to_thread(_load, _app(request))
+    document, _ = await asyncio.to_thread(_load, app_of(request))
     try:
         candidate = moved(document, name, up)
     except LookupError:

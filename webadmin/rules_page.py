@@ -25,6 +25,7 @@ from gateway.routing.store import (
 from gateway.routing.vocab import vocabulary_from_db
 from rules.loader import compile_document
 from rules.model import RuleError
+from webadmin.appkey import app_of
 from webadmin.auth import VIEWER
 from webadmin.params import form_text, record_id
 from webadmin.previewed import digest, posted_text, same_as_previewed
@@ -34,12 +35,6 @@ if TYPE_CHECKING:
 
 DRY_RUN_LETTERS = 50
 MAX_YAML = 200_000
-
-
-def _app(request: web.Request) -> App:
-    from webadmin.app import APP_KEY
-
-    return request.app[APP_KEY]
 
 
 def _reader(request: web.Request) -> None:
@@ -58,7 +53,7 @@ async def rules_page(request: web.Request) -> web.Response:
     from webadmin.views import page_response
 
     _reader(request)
-    app = _app(request)
+    app = app_of(request)
 
     def load() -> tuple[int | None, dict[str, Any], list[Any]]:
         with app.db.read() as session:
@@ -81,7 +76,7 @@ async def version_diff(request: web.Request) -> web.Response:
     from webadmin.views import page_response
 
     _reader(request)
-    app = _app(request)
+    app = app_of(request)
     version = record_id(request.match_info["version"])
     if version is None:
         raise web.HTTPNotFound()
@@ -116,7 +111,7 @@ async def edit_page(request: web.Request) -> web.Response:
     from webadmin.views import page_response
 
     _admin(request)
-    app = _app(request)
+    app = app_of(request)
 
     def load() -> str:
         with app.db.read() as session:
@@ -139,7 +134,7 @@ async def dry_run_response(request: web.Request, text: str, comment: str) -> web
     """The dry-run page for a candidate document (from the YAML view or the form)."""
     from webadmin.views import page_response
 
-    app = _app(request)
+    app = app_of(request)
     try:
         document = _parse(text)
         comparisons = await asyncio.to_thread(_compare, app, document)
@@ -162,7 +157,7 @@ async def dry_run_response(request: web.Request, text: str, comment: str) -> web
 async def save(request: web.Request) -> web.StreamResponse:
     """Save exactly the text that was dry-run (its digest proves it), as a new version."""
     author = _admin(request)
-    app = _app(request)
+    app = app_of(request)
     form = await request.post()
     text = posted_text(form, MAX_YAML)
     if not same_as_previewed(request, "aturan", text, form):
@@ -182,7 +177,7 @@ async def save(request: web.Request) -> web.StreamResponse:
 
 async def roll_back(request: web.Request) -> web.StreamResponse:
     author = _admin(request)
-    app = _app(request)
+    app = app_of(request)
     text = request.match_info["version"]
     if record_id(text) is None:
         raise web.HTTPNotFound()

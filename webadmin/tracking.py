@@ -9,6 +9,7 @@ from aiohttp import web
 
 from gateway.catalogue import Catalogue
 from gateway.workflow.tracking import TrackingView, find_tracked, tracking_view
+from webadmin.appkey import app_of
 from webadmin.ratelimit import ClientLimit, client_address
 
 if TYPE_CHECKING:
@@ -23,10 +24,9 @@ _T = Catalogue("id")
 
 async def tracking_page(request: web.Request) -> web.Response:
     """The milestones of one letter; the same 404 page for every token we cannot use."""
-    from webadmin.app import APP_KEY
     from webadmin.views import render
 
-    app = request.app[APP_KEY]
+    app = app_of(request)
     limit = request.app[LIMIT_KEY]
     if not limit.allow(client_address(request)):
         page = render(app, "lacak.html", t=_T, view=None, too_many=True)

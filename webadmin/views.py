@@ -31,6 +31,7 @@ from gateway.search import PAGE, SECRET, AgendaFilter, Page, every_row, filtered
 from gateway.workflow.corrections import CORRECTABLE, CorrectionError, correct_naskah
 from gateway.workflow.status import Whereabouts, whereabouts
 from rules.model import KECEPATAN
+from webadmin.appkey import app_of
 from webadmin.auth import VIEWER, WEB_SESSION
 from webadmin.language import language_of
 from webadmin.params import form_text, record_id
@@ -51,12 +52,6 @@ _ENV.filters["waktu_iso"] = lambda v, zone="Asia/Jakarta": (
 _ENV.filters["tanggal"] = lambda v: timefmt.tanggal(v) if v else "-"
 
 
-def _app(request: web.Request) -> App:
-    from webadmin.app import APP_KEY
-
-    return request.app[APP_KEY]
-
-
 def render(app: App, name: str, **context: Any) -> str:
     """A page in the office zone; `t` speaks [ui] language unless the caller gives one
     (page_response gives the browser's choice)."""
@@ -71,12 +66,12 @@ def page_response(
     """A signed-in page: the viewer and the session's form token are in every template,
     and the texts speak the language this browser chose (webadmin.language)."""
     row = request.get(WEB_SESSION)
-    default = _app(request).settings.ui.language
+    default = app_of(request).settings.ui.language
     context.setdefault("t", Catalogue(language_of(request, default)))
     context.setdefault("viewer", request.get(VIEWER))
     context.setdefault("csrf_token", row.csrf_token if row is not None else "")
     response = web.Response(
-        text=render(_app(request), name, **context), content_type="text/html", status=status
+        text=render(app_of(request), name, **context), content_type="text/html", status=status
     )
     response.headers["Cache-Control"] = "no-store"  # letters are not for shared caches
     response.headers["Content-Language"] = context["t"].language
@@ -85,7 +80,7 @@ def page_response(
 
 async def health(request: web.Request) -> web.Response:
     """Liveness and readiness: the database answers and queue depths."""
-    app = _app(request)
+    app = app_of(request)
 
     def probe() -> dict[str, Any]:
         inbound, outbox = state_counts(app.db)
@@ -100,7 +95,7 @@ async def health(request: web.Request) -> web.Response:
 
 async def register_list(request: web.Request) -> web.Response:
     """Buku agenda: filters, full-text search, keyset pages; SR/R rows as entries only."""
-    app = _app(request)
+    app = app_of(request)
     viewer = request[VIEWER]
     agenda = AgendaFilter.from_query(dict(request.query))
     before = record_id(request.query.get("sebelum", ""))
@@ -156,7 +151,7 @@ def _register_page(
 
 async def register_csv(request: web.Request) -> web.StreamResponse:
     """Exactly the filtered rows as CSV, streamed (constant memory at any size)."""
-    app = _app(request)
+    app = app_of(request)
     viewer = request[VIEWER]
     agenda = AgendaFilter.from_query(dict(request.query))
     response = web.StreamResponse(
@@ -236,7 +231,7 @@ def _csv_chunks(app: App, viewer: Viewer, agenda: AgendaFilter) -> Iterator[byte
 
 async def register_print(request: web.Request) -> web.Response:
     """The filtered rows laid out like a paper buku agenda (at most 1,000 per print)."""
-    app = _app(request)
+    app = app_of(request)
     viewer = request[VIEWER]
     agenda = AgendaFilter.from_query(dict(request.query))
     page, _ = await asyncio.to_thread(_print_rows, app, viewer, agenda)
@@ -261,7 +256,7 @@ async def naskah_page(request: web.Request) -> web.Response:
 
 async def _naskah_context(request: web.Request, naskah_id: int) -> dict[str, Any]:
     """Everything the letter page shows to this viewer (404 when it may not see it)."""
-    app = _app(request)
+    app = app_of(request)
     viewer = request[VIEWER]
     detail = await asyncio.to_thread(
         naskah_detail, app.db, str(naskah_id), app.settings.mail.timezone
@@ -303,7 +298,7 @@ async def naskah_sheet(request: web.Request) -> web.Response:
     if naskah_id is None:
         raise web.HTTPNotFound()
     context = await _naskah_context(request, naskah_id)
-    app = _app(request)
+    app = app_of(request)
     item = context["item"]
 
     def load() -> tuple[str, list[tuple[str, str]]]:
@@ -342,7 +337,7 @@ def disposition_tree(dispositions: list[dict[str, Any]]) -> list[dict[str, Any]]
 
 async def naskah_correct(request: web.Request) -> web.StreamResponse:
     """An operator's correction of the letter's fields, with a reason, into the audit."""
-    app = _app(request)
+    app = app_of(request)
     viewer = request[VIEWER]
     naskah_id = record_id(request.match_info["naskah_id"])
     if naskah_id is None:

@@ -15,6 +15,7 @@ from aiohttp import web
 from gateway.accounts.permissions import Viewer
 from gateway.registry import AGENDA_COLUMNS, agenda_values
 from gateway.search import AgendaFilter
+from webadmin.appkey import app_of
 from webadmin.auth import VIEWER
 
 if TYPE_CHECKING:
@@ -22,12 +23,6 @@ if TYPE_CHECKING:
 
 # Column widths in characters, by column name (the rest get 14).
 _WIDTHS = {"nomor_agenda": 22, "tanggal_diterima": 24, "pengirim": 28, "perihal": 48}
-
-
-def _app(request: web.Request) -> App:
-    from webadmin.app import APP_KEY
-
-    return request.app[APP_KEY]
 
 
 # Exports built at once; more would hold the panel's worker threads (every request's
@@ -87,7 +82,7 @@ def _build(app: App, viewer: Viewer, agenda: AgendaFilter) -> str:
 
 async def register_xlsx(request: web.Request) -> web.StreamResponse:
     """Download the filtered register as buku-agenda.xlsx (at most SLOTS at a time)."""
-    app = _app(request)
+    app = app_of(request)
     viewer = request[VIEWER]
     agenda = AgendaFilter.from_query(dict(request.query))
     slots = request.app[EXPORT_SLOTS]
