@@ -6,11 +6,11 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from gateway.config import ImapAccount, Settings
+from gateway.config import ImapAccount, Settings, unreadable
 from gateway.core.directory import RecipientDirectory
 from gateway.db.engine import Database, make_engine
 from gateway.intake.directory_loader import DirectoryCache, database_loader, load_directory
@@ -22,9 +22,12 @@ if TYPE_CHECKING:
     # The running parts (worker, pollers, sender, scheduler) are imported when built, so
     # a command such as `tnde naskah list` does not pay for the parser, PDF reader and
     # IMAP client at start-up.
+    from gateway.core.prepared import PdfSignatureCheck, SenderTrust
     from gateway.intake.imap.poller import AccountPoller
+    from gateway.outbound.dkimsign import DkimSigner
     from gateway.outbound.sender import OutboxSender
     from gateway.pipeline.worker import Worker
+    from gateway.senderauth.verify import Verifier
     from gateway.services import Services
     from gateway.workflow.scheduler import Scheduler
 
@@ -77,7 +80,68 @@ class App:
     def worker(self) -> Worker:
         from gateway.pipeline.worker import Worker
 
-        return Worker(self.db, self.ctx, self.directory_for, self.routing)
+        return Worker(
+            self.db,
+            self.ctx,
+            self.directory_for,
+            self.routing,
+            self.sender_trust,
+            self.verifier,
+            self.pdf_signatures,
+        )
+
+    @cached_property
+    def pdf_signatures(self) -> PdfSignatureCheck | None:
+        """Validates TTE in PDF files against [tte] trust_roots, or None when off."""
+        tte = self.settings.tte
+        if not tte.verify_incoming:
+            return None
+        from gateway.tte.trust import TrustStoreError, load_roots
+        from gateway.tte.validate import PdfSignatureValidator
+
+        try:
+            validator = PdfSignatureValidator(load_roots(tte.trust_roots))
+        except TrustStoreError as err:
+            raise unreadable("tte.trust_roots", str(err)) from err
+
+        def check(filename: str, data: bytes) -> list[dict[str, Any]]:
+            return [c.as_dict() for c in validator.check(filename, data)]
+
+        return check
+
+    @cached_property
+    def sender_trust(self) -> SenderTrust:
+        """Whose Authentication-Results count, and the domains a sender must not imitate."""
+        from gateway.core.prepared import SenderTrust
+
+        settings = self.settings
+        own = {settings.mail.domain.lower()}
+        return SenderTrust(
+            trusted_ids=settings.mail.trusted_authserv_ids,
+            own_id=settings.auth.own_id(settings),
+            known_domains=frozenset(d.lower() for d in settings.auth.correspondent_domains),
+            own_domains=frozenset(own),
+            verify_smtp=settings.auth.verify_smtp,
+            relay_peers=frozenset(settings.auth.relay_peers),
+        )
+
+    @cached_property
+    def verifier(self) -> Verifier | None:
+        """The sender checks of mail received directly over SMTP, or None when off."""
+        auth = self.settings.auth
+        if not auth.verify_smtp:
+            return None
+        from gateway.senderauth.lookup import make_resolver
+        from gateway.senderauth.verify import Verifier
+
+        return Verifier(
+            self.settings.auth.own_id(self.settings),
+            make_resolver(auth.nameservers, auth.dns_port),
+            timeout=auth.dns_timeout,
+            # A letter still being checked must not look abandoned to another worker:
+            # the budget stays well inside the claim's lease.
+            budget=min(auth.dns_budget, self.settings.worker.lease_seconds / 2),
+        )
 
     def outbox_sender(self) -> OutboxSender:
         from gateway.db.models import Outbox
@@ -87,7 +151,21 @@ class App:
         def undeliverable(session: Session, row: Outbox, detail: str, now: dt.datetime) -> None:
             record_undeliverable(session, self.ctx, row, detail, now)
 
-        return OutboxSender(self.db, self.settings, self.clock, undeliverable)
+        return OutboxSender(self.db, self.settings, self.clock, undeliverable, self.dkim_signer())
+
+    def dkim_signer(self) -> DkimSigner | None:
+        """The DKIM signer of [dkim], or None without a key; ConfigError when unreadable."""
+        from gateway.outbound.dkimsign import DkimKeyError, DkimSigner
+
+        dkim = self.settings.dkim
+        if not dkim.private_key:
+            return None
+        try:
+            return DkimSigner.from_file(
+                dkim.signing_domain(self.settings), dkim.selector, dkim.private_key
+            )
+        except DkimKeyError as err:
+            raise unreadable("dkim.private_key", str(err)) from err
 
     def imap_poller(self, account: ImapAccount, on_stored: Callable[[int], None]) -> AccountPoller:
         """A poller for one account, storing through the same path as SMTP."""

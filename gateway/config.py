@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import ipaddress
 import os
 import re
 import tomllib
@@ -135,6 +136,87 @@ class MailSettings:
     instance_id: str = ""
     helpdesk: str = "Helpdesk TNDE Diskominfo, telp. (0281) 000000"
     timezone: str = "Asia/Jakarta"
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    """Sender authentication of mail received directly over SMTP (SPF, DKIM, ARC, DMARC)."""
+
+    # true: agencies deliver straight to [smtp] listen, and the gateway checks each sender
+    # itself (Authentication-Results headers in such mail are ignored: anyone can write
+    # them). false: a trusted MTA relays to the SMTP listener and has checked already;
+    # then mail.trusted_authserv_ids apply to it as they do to LMTP and IMAP.
+    verify_smtp: bool = True
+    # SMTP clients that are trusted MTAs handing mail on (a Postfix on this host relaying
+    # over SMTP): their mail is treated as behind a relay, as LMTP is. Loopback only by
+    # default: no agency's server connects from it.
+    relay_peers: tuple[str, ...] = ("127.0.0.1", "::1")
+    # Our authserv-id in the Authentication-Results we write; default: smtp.hostname,
+    # else mail.domain. Never one of mail.trusted_authserv_ids.
+    authserv_id: str = ""
+    # Resolvers to ask; empty: the system's (/etc/resolv.conf).
+    nameservers: tuple[str, ...] = ()
+    dns_port: int = 53
+    # Seconds per DNS lookup, and for all lookups of one letter together: past the
+    # budget the verdict is temperror and the letter registers as usual.
+    dns_timeout: float = 5.0
+    dns_budget: float = 20.0
+    # Agency domains a From domain must not imitate (one edit or one look-alike
+    # character away), besides mail.domain and the organisation's own addresses.
+    correspondent_domains: tuple[str, ...] = (
+        "kemendagri.go.id",
+        "kemenkeu.go.id",
+        "kemkes.go.id",
+        "kemdikbud.go.id",
+        "kemenpan.go.id",
+        "menpan.go.id",
+        "setneg.go.id",
+        "bkn.go.id",
+        "bssn.go.id",
+        "anri.go.id",
+        "lkpp.go.id",
+        "bpk.go.id",
+        "bpkp.go.id",
+        "kpk.go.id",
+        "polri.go.id",
+        "kejaksaan.go.id",
+        "jatengprov.go.id",
+    )
+
+    def own_id(self, settings: Settings) -> str:
+        """The authserv-id we write: configured, else our SMTP host name, else the domain
+        (prefixed with "tnde." when that is the name of an upstream MTA we trust)."""
+        if self.authserv_id:
+            return self.authserv_id.lower()
+        name = (settings.smtp.hostname or settings.mail.domain).lower()
+        trusted = {t.lower() for t in settings.mail.trusted_authserv_ids}
+        return f"tnde.{name}" if name in trusted else name
+
+
+@dataclass(frozen=True)
+class DkimSettings:
+    """DKIM signatures on the mail the gateway sends (`tnde dkim keygen` makes a key)."""
+
+    # The signing domain (d=); default: mail.domain.
+    domain: str = ""
+    # Selector (s=) and the unencrypted PEM private key; both set = every mail signed.
+    selector: str = ""
+    private_key: str = ""
+
+    def signing_domain(self, settings: Settings) -> str:
+        return (self.domain or settings.mail.domain).lower()
+
+
+@dataclass(frozen=True)
+class TteSettings:
+    """Electronic signatures (TTE) in PDF attachments."""
+
+    # Root certificates signatures must chain to (PEM or DER files, or directories of
+    # them), e.g. the root of BSrE. Empty: signatures are still checked for integrity and
+    # reported as from an untrusted certificate.
+    trust_roots: tuple[str, ...] = ()
+    # Check PDF signatures of incoming letters at all.
+    verify_incoming: bool = True
 
 
 @dataclass(frozen=True)
@@ -321,6 +403,9 @@ class Settings:
     lmtp: LmtpSettings = field(default_factory=LmtpSettings)
     web: WebSettings = field(default_factory=WebSettings)
     mail: MailSettings = field(default_factory=MailSettings)
+    auth: AuthSettings = field(default_factory=AuthSettings)
+    tte: TteSettings = field(default_factory=TteSettings)
+    dkim: DkimSettings = field(default_factory=DkimSettings)
     outbound: OutboundSettings = field(default_factory=OutboundSettings)
     worker: WorkerSettings = field(default_factory=WorkerSettings)
     numbering: NumberingSettings = field(default_factory=NumberingSettings)
@@ -505,9 +590,81 @@ def value_problems(settings: Settings) -> list[Problem]:
         ("worker.concurrency", settings.worker.concurrency),
         ("smtp.timeout", settings.smtp.timeout),
         ("outbound.timeout", settings.outbound.timeout),
+        ("auth.dns_timeout", settings.auth.dns_timeout),
+        ("auth.dns_budget", settings.auth.dns_budget),
     ):
         if number <= 0:
             problems.append(Problem("config.positive", {"key": key, "value": number}))
+    return problems + _auth_problems(settings)
+
+
+def unreadable(key: str, error: str) -> ConfigError:
+    """A file a setting names exists but cannot be used (a key, a certificate)."""
+    return ConfigError(Problem("config.unreadable", {"key": key, "value": error}))
+
+
+def _auth_problems(settings: Settings) -> list[Problem]:
+    """The sender-check settings: resolvers are IP addresses, our id is nobody else's."""
+    auth = settings.auth
+    problems: list[Problem] = []
+    for key, servers in (
+        ("auth.nameservers", auth.nameservers),
+        ("auth.relay_peers", auth.relay_peers),
+    ):
+        for server in servers:
+            try:
+                ipaddress.ip_address(server)
+            except ValueError:
+                problems.append(Problem("config.ip_address", {"key": key, "value": repr(server)}))
+    if not 0 < auth.dns_port <= 65535:
+        problems.append(
+            Problem("config.positive", {"key": "auth.dns_port", "value": auth.dns_port})
+        )
+    own = auth.own_id(settings)
+    if not _HOSTNAME.match(own):
+        problems.append(Problem("config.domain", {"key": "auth.authserv_id", "value": repr(own)}))
+    if auth.verify_smtp and own in {t.lower() for t in settings.mail.trusted_authserv_ids}:
+        problems.append(
+            Problem(
+                "config.own_authserv_id",
+                {
+                    "key": "auth.authserv_id",
+                    "other": "mail.trusted_authserv_ids",
+                    "value": repr(own),
+                },
+            )
+        )
+    for root in settings.tte.trust_roots:
+        if not Path(root).exists():
+            problems.append(
+                Problem("config.path_missing", {"key": "tte.trust_roots", "value": repr(root)})
+            )
+    dkim = settings.dkim
+    if bool(dkim.selector) != bool(dkim.private_key):
+        problems.append(
+            Problem("config.dkim_pair", {"key": "dkim.selector", "other": "dkim.private_key"})
+        )
+    if dkim.private_key and not Path(dkim.private_key).is_file():
+        problems.append(
+            Problem(
+                "config.path_missing", {"key": "dkim.private_key", "value": repr(dkim.private_key)}
+            )
+        )
+    if dkim.selector and not _HOSTNAME.match(dkim.selector):
+        problems.append(
+            Problem("config.domain", {"key": "dkim.selector", "value": repr(dkim.selector)})
+        )
+    if dkim.domain and not _HOSTNAME.match(dkim.domain):
+        problems.append(
+            Problem("config.domain", {"key": "dkim.domain", "value": repr(dkim.domain)})
+        )
+    for domain in auth.correspondent_domains:
+        if not _HOSTNAME.match(domain):
+            problems.append(
+                Problem(
+                    "config.domain", {"key": "auth.correspondent_domains", "value": repr(domain)}
+                )
+            )
     return problems
 
 

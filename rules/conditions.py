@@ -13,7 +13,15 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from rules.model import KEAMANAN, KECEPATAN, WEEKDAYS, Predicate, RuleError
+from rules.model import (
+    KEAMANAN,
+    KECEPATAN,
+    SENDER_FLAGS,
+    TTE_RESULTS,
+    WEEKDAYS,
+    Predicate,
+    RuleError,
+)
 
 # Field -> (kind, default operator). kind: text | list (any element) | number | bool | enum
 FIELDS: dict[str, tuple[str, str]] = {
@@ -35,6 +43,17 @@ FIELDS: dict[str, tuple[str, str]] = {
     "spf": ("text", "equals"),
     "dkim": ("text", "equals"),
     "dmarc": ("text", "equals"),
+    # The policy the From domain publishes (p=, or sp= for a subdomain); "" without one.
+    "dmarc_policy": ("text", "equals"),
+    "arc": ("text", "equals"),
+    # The From header is proven: DMARC pass for exactly that domain (ours or upstream's).
+    "sender_verified": ("bool", "equals"),
+    # Signs of deception: address-in-display-name, control-characters-in-name,
+    # multiple-addresses, lookalike-domain, own-domain-unverified.
+    "sender_flag": ("list", "equals"),
+    # Electronic signatures (TTE) in PDF files: the worst verdict, and who signed.
+    "tte": ("text", "equals"),
+    "tte_signer": ("list", "contains"),
     "sifat_keamanan": ("text", "equals"),
     "kecepatan": ("text", "equals"),
     "jenis": ("text", "equals"),
@@ -48,6 +67,8 @@ FACT_ATTRIBUTE = {
     "recipient": "recipients",
     "recipient_unit": "recipient_units",
     "recipient_position": "recipient_positions",
+    "sender_flag": "sender_flags",
+    "tte_signer": "tte_signers",
 }
 _ENUMS = {
     "sifat_keamanan": KEAMANAN,
@@ -56,6 +77,10 @@ _ENUMS = {
     "spf": ("pass", "fail", "softfail", "neutral", "none", "temperror", "permerror"),
     "dkim": ("pass", "fail", "neutral", "none", "policy", "temperror", "permerror"),
     "dmarc": ("pass", "fail", "none", "temperror", "permerror"),
+    "dmarc_policy": ("", "none", "quarantine", "reject"),
+    "arc": ("pass", "fail", "none", "temperror"),
+    "sender_flag": SENDER_FLAGS,
+    "tte": TTE_RESULTS,
 }
 OPERATORS = (
     "equals",

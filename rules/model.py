@@ -8,6 +8,15 @@ from typing import Any
 
 KEAMANAN = ("SR", "R", "T", "B")
 KECEPATAN = ("SANGAT_SEGERA", "SEGERA", "BIASA")
+SENDER_FLAGS = (
+    "address-in-display-name",
+    "control-characters-in-name",
+    "multiple-addresses",
+    "lookalike-domain",
+    "own-domain-unverified",
+)
+# From best to worst; a letter's `tte` is the worst of its signatures.
+TTE_RESULTS = ("none", "valid", "untrusted", "unreadable", "invalid", "modified")
 WEEKDAYS = ("senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu")
 
 
@@ -40,6 +49,14 @@ class Facts:
     spf: str = "none"
     dkim: str = "none"
     dmarc: str = "none"
+    dmarc_policy: str = ""
+    arc: str = "none"
+    sender_verified: bool = False
+    sender_flags: tuple[str, ...] = ()
+    # Electronic signatures in PDF files: the worst verdict of all (none when unsigned)
+    # and the signers' names.
+    tte: str = "none"
+    tte_signers: tuple[str, ...] = ()
     sifat_keamanan: str = "B"
     kecepatan: str = "BIASA"
     jenis: str = ""

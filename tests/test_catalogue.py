@@ -33,6 +33,12 @@ GROUPS = (
     "rules.field.",
     "rule_form.",
     "count.",
+    "verdict.",
+    "sender_flag.",
+    "tte.result.",
+    "tte.unchecked.",
+    "tte.detail.",
+    "tte.time_source.",
 )
 
 

@@ -286,7 +286,10 @@ def test_rule_quarantine_holds_the_letter_until_released(db_url: str, tmp_path: 
         with gateway.app.db.read() as session:
             inbound = session.scalars(select(Inbound)).one()
         assert inbound.state == "quarantined"
-        assert inbound.reason == "aturan dmarc gagal: DMARC gagal: kemungkinan pengirim dipalsukan"
+        assert inbound.reason == (
+            "aturan instansi pemerintah gagal dmarc: DMARC gagal untuk domain instansi"
+            " pemerintah: kemungkinan surat palsu"
+        )
         assert naskah_rows(gateway.app) == []
         from gateway.pipeline.worker import requeue
 

@@ -235,8 +235,9 @@ def _compare(app: App, document: dict[str, Any]) -> list[Comparison]:
                 app.directory_for(session),
                 app.ctx.limits,
                 settings.mail.timezone,
-                settings.mail.trusted_authserv_ids,
+                app.sender_trust,
                 without_secret=True,
+                pdf_signatures=app.pdf_signatures,
             )
         )
 

@@ -18,6 +18,7 @@ from gateway import timefmt
 from gateway.accounts.permissions import Viewer, may_read, visible, visible_units
 from gateway.catalogue import Catalogue
 from gateway.core.states import NASKAH_LABEL
+from gateway.core.verdict import sender_verdict, signature_lines
 from gateway.db.models import Instruction, Naskah, Position, Unit
 from gateway.org.senders import UNVERIFIED_LABEL, OrgAddresses, claims_org_unproven
 from gateway.registry import (
@@ -267,6 +268,8 @@ async def _naskah_context(request: web.Request, naskah_id: int) -> dict[str, Any
     if detail["id"] not in readable:
         raise web.HTTPNotFound()  # the same answer as for a letter that does not exist
     sender_unverified = await asyncio.to_thread(_sender_unverified, app, detail)
+    t = Catalogue(language_of(request, app.settings.ui.language))
+    zone = app.settings.mail.timezone
     where = await asyncio.to_thread(_whereabouts, app, detail["id"])
     item = detail if readable[detail["id"]] else redact_secret(detail)
     titles = await asyncio.to_thread(_position_titles, app)
@@ -281,6 +284,11 @@ async def _naskah_context(request: web.Request, naskah_id: int) -> dict[str, Any
         "speeds": KECEPATAN,
         "sender_unverified": sender_unverified,
         "unverified_label": UNVERIFIED_LABEL,
+        "verdict": sender_verdict(detail.get("auth_results") or {}, detail.get("sender"), t),
+        # File names of an SR/R letter are not shown to whoever may not read it.
+        "signatures": signature_lines(detail.get("auth_results") or {}, t, zone)
+        if readable[detail["id"]]
+        else [],
         "where": where,
     }
 

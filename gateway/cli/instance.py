@@ -177,10 +177,49 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(t(state, name=name, address=value))
     smarthost = settings.outbound.smarthost
     print(t("check.smarthost", host=smarthost) if smarthost else t("check.local_outbox"))
+    problems += _check_dkim(settings, t)
     if settings.tracking.enabled and not settings.web.public_url:
         # Receipts would link agencies to the local listener: fine for the demo only.
         print(t("check.public_url_missing", listen=settings.web.listen))
     return 1 if problems else 0
+
+
+def _check_dkim(settings: Settings, t: Catalogue) -> int:
+    """Our DKIM key against the record DNS publishes for it; 1 when they disagree."""
+    import dns.exception
+
+    from gateway.outbound.dkimsign import DkimKeyError, DkimSigner, published_key
+    from gateway.senderauth.lookup import Lookups, make_resolver
+
+    dkim = settings.dkim
+    if not dkim.private_key:
+        print(t("check.dkim_off"))
+        return 0
+    domain = dkim.signing_domain(settings)
+    name = f"{dkim.selector}._domainkey.{domain}"
+    try:
+        signer = DkimSigner.from_file(domain, dkim.selector, dkim.private_key)
+    except DkimKeyError as err:
+        print(t("check.dkim_key_unreadable", error=str(err)))
+        return 1
+    auth = settings.auth
+    lookups = Lookups(
+        make_resolver(auth.nameservers, auth.dns_port), auth.dns_timeout, auth.dns_budget
+    )
+    try:
+        records = lookups.txt(name)
+    except dns.exception.DNSException as err:
+        print(t("check.dkim_dns_failed", name=name, error=str(err)))
+        return 1
+    published = [published_key(r) for r in records]
+    if not any(published):
+        print(t("check.dkim_missing", name=name))
+        return 1
+    if signer.public_key not in published:
+        print(t("check.dkim_mismatch", name=name, key=dkim.private_key))
+        return 1
+    print(t("check.dkim_ok", name=name))
+    return 0
 
 
 def _port_free(host: str, port: int) -> bool:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from gateway.catalogue import Catalogue
 from gateway.cli import (
     audit,
+    dkim,
     holidays,
     imap,
     inbound,
@@ -38,7 +39,19 @@ def build_parser(t: Catalogue | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help=t("help.debug"))
     commands = parser.add_subparsers(dest="command", required=True)
     # Order is the order of `tnde --help`.
-    for module in (instance, inbound, naskah, outbox, audit, org, rules, holidays, imap, user):
+    for module in (
+        instance,
+        inbound,
+        naskah,
+        outbox,
+        audit,
+        org,
+        rules,
+        holidays,
+        imap,
+        user,
+        dkim,
+    ):
         module.add_commands(commands, t)
     return parser
 

@@ -68,6 +68,7 @@ def cmd_naskah_list(args: argparse.Namespace) -> int:
 
 
 def cmd_naskah_show(args: argparse.Namespace) -> int:
+    from gateway.core.verdict import sender_verdict, signature_lines
     from gateway.registry import naskah_detail
 
     t: Catalogue = args.t
@@ -79,6 +80,14 @@ def cmd_naskah_show(args: argparse.Namespace) -> int:
     if detail is None:
         raise CommandError(t("naskah.not_found", key=repr(args.key)))
     detail.pop("received_at_dt", None)
+    verdict = sender_verdict(detail.get("auth_results") or {}, detail.get("sender"), t)
+    detail["sender_verification"] = {
+        "verdict": verdict.key,
+        "label": verdict.label,
+        "detail": verdict.detail,
+        "warnings": list(verdict.warnings),
+    }
+    detail["signatures"] = signature_lines(detail.get("auth_results") or {}, t, zone)
     if args.json:
         dump_json(detail)
         return 0
@@ -130,6 +139,14 @@ def _print_detail(detail: dict[str, Any], zone: str, t: Catalogue) -> None:
         ("naskah.lampiran", "lampiran_count"),
     ):
         line(key, detail.get(field))
+        if field == "sender":
+            check = detail["sender_verification"]
+            details = f" [{check['detail']}]" if check["detail"] else ""
+            line("naskah.verification", check["label"] + details)
+            for warning in check["warnings"]:
+                line("naskah.warning", warning)
+            for signature in detail["signatures"]:
+                line("naskah.tte", signature)
     line("naskah.status", t.label("status.naskah", detail["status"]))
     for key, part in (("naskah.keamanan", "keamanan"), ("naskah.kecepatan", "kecepatan")):
         code = detail["sifat"][part]

@@ -153,8 +153,9 @@ def cmd_test(args: argparse.Namespace) -> int:
                 app.directory_for(session),
                 app.ctx.limits,
                 settings.mail.timezone,
-                settings.mail.trusted_authserv_ids,
+                app.sender_trust,
                 progress.step,
+                pdf_signatures=app.pdf_signatures,
             )
         )
         progress.finish()

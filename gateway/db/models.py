@@ -299,6 +299,10 @@ class Inbound(Base):
     # Set by an operator's release (`tnde requeue --release`): a rule's quarantine no
     # longer holds this message on its next pass.
     release_quarantine: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The Authentication-Results line the gateway wrote after checking SPF, DKIM, ARC and
+    # DMARC itself (mail received directly over SMTP). Kept here, not prepended to the
+    # blob, so the original bytes and their SHA-256 stay exactly as received.
+    auth_header: Mapped[str | None] = mapped_column(Text)
     __table_args__ = (
         Index("ix_inbound_state", "state", "id"),
         Index("ix_inbound_message_id", "message_id"),

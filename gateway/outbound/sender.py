@@ -16,6 +16,7 @@ from gateway.core.states import OutboxState
 from gateway.db.claims import claim_rows, holds_claim, new_token
 from gateway.db.engine import Database
 from gateway.db.models import Outbox
+from gateway.outbound.dkimsign import DkimSigner
 from gateway.outbound.relay import DeliveryResult, deliver
 
 log = logging.getLogger("tnde.outbox")
@@ -35,11 +36,15 @@ class OutboxSender:
         settings: Settings,
         clock: Callable[[], dt.datetime],
         on_undeliverable: Undeliverable,
+        signer: DkimSigner | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock
         self.on_undeliverable = on_undeliverable
+        # Signs each message as it leaves (the stored copy stays unsigned, so a new key
+        # applies to retries too); None when [dkim] has no key.
+        self.signer = signer
         self.helo = self.settings.smtp.hostname or self.settings.mail.domain
 
     @property
@@ -73,7 +78,10 @@ class OutboxSender:
                     Outbox.id == outbox_id
                 )
             ).one()
-        result = deliver(self.settings.outbound, self.helo, row[0], row[1], bytes(row[2]))
+        message = bytes(row[2])
+        if self.signer is not None:
+            message = self.signer.sign(message)
+        result = deliver(self.settings.outbound, self.helo, row[0], row[1], message)
         self._record(outbox_id, token, result)
 
     def _record(self, outbox_id: int, token: str, result: DeliveryResult) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import unicodedata
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -74,9 +76,23 @@ def first_mailbox(msg: EmailMessage, name: str) -> Mailbox | None:
 def _clean_display_name(name: str) -> tuple[str, tuple[str, ...]]:
     """Drop control characters; flag a name that pretends to be an address (mailsploit)."""
     flags: list[str] = []
-    if any(not ch.isprintable() for ch in name):
+    # Control and format characters (NUL, CR, LF, RTL overrides) are how mailsploit hides
+    # the real address; undecodable 8-bit bytes from an old client (surrogates) are not.
+    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in name):
         flags.append("control-characters-in-name")
+    if any(not ch.isprintable() for ch in name):
         name = "".join(ch for ch in name if ch.isprintable())
     if "@" in name:
         flags.append("address-in-display-name")
     return name.strip().strip('"').strip(), tuple(flags)
+
+
+def peer_address(peer: str) -> str:
+    """The client IP of a stored `ip:port` peer (IPv6 included); '' when not an address."""
+    host = peer.rpartition(":")[0] if ":" in peer else peer
+    for candidate in (host, peer):
+        try:
+            return str(ipaddress.ip_address(candidate.strip("[]")))
+        except ValueError:
+            continue
+    return ""

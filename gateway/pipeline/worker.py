@@ -24,7 +24,14 @@ from sqlalchemy.orm import Session
 
 from gateway.audit import record_event
 from gateway.core.directory import Recipient, RecipientDirectory
-from gateway.core.prepared import LetterForUnit, Prepared, RecipientGone, prepare
+from gateway.core.prepared import (
+    LetterForUnit,
+    PdfSignatureCheck,
+    Prepared,
+    RecipientGone,
+    SenderTrust,
+    prepare,
+)
 from gateway.core.states import InboundState
 from gateway.db.blobs import get_blob
 from gateway.db.claims import claim_rows, holds_claim, new_token
@@ -34,6 +41,7 @@ from gateway.parsing.message import MessageTooComplex
 from gateway.registration.letter import Registered, register_letter
 from gateway.routing.cache import RoutingCache
 from gateway.routing.route import quarantine_reason, route_all, route_letter
+from gateway.senderauth.verify import Verifier
 from gateway.services import Services
 from gateway.workflow.apply import apply_decision
 from gateway.workflow.bounces import bounced_outbox_id, handle_bounce
@@ -64,11 +72,20 @@ class Worker:
         ctx: Services,
         directory: Callable[[Session], RecipientDirectory],
         routing: RoutingCache,
+        trust: SenderTrust,
+        verifier: Verifier | None = None,
+        pdf_signatures: PdfSignatureCheck | None = None,
     ) -> None:
         self.db = db
         self.ctx = ctx
         self.directory = directory
         self.routing = routing
+        self.trust = trust
+        # Checks SPF/DKIM/ARC/DMARC of mail received directly over SMTP; None when a
+        # trusted MTA in front has checked already ([auth] verify_smtp = false).
+        self.verifier = verifier
+        # Validates electronic signatures (TTE) in PDF files; None when switched off.
+        self.pdf_signatures = pdf_signatures
 
     def claim(self) -> tuple[int, str] | None:
         """Claim the oldest received message (or one whose worker died)."""
@@ -118,9 +135,28 @@ class Worker:
             mail_from, rcpt_tos = inbound.mail_from, list(inbound.rcpt_tos)
             received_at = inbound.received_at
             released = inbound.release_quarantine
+            own_auth = inbound.auth_header
+            source, peer, helo = inbound.source, inbound.peer or "", inbound.helo or ""
+        direct = self.verifier is not None and self.trust.checks_itself(source, peer)
+        if direct and self.verifier is not None and _check_again(own_auth):
+            # DNS happens here, after the 250 and outside any transaction: a slow or dead
+            # resolver delays this letter's registration (within [auth] dns_budget), never
+            # the SMTP session or another writer. Stored at once, so a requeue after a
+            # failure reuses it instead of checking against keys rotated since.
+            own_auth = self.verifier.header(raw, peer, mail_from, helo)
+            with self.db.write() as session:
+                session.get_one(Inbound, inbound_id).auth_header = own_auth
         settings = self.ctx.settings
         prepared = prepare(
-            raw, mail_from, rcpt_tos, directory, self.ctx.limits, settings.mail.trusted_authserv_ids
+            raw,
+            mail_from,
+            rcpt_tos,
+            directory,
+            self.ctx.limits,
+            self.trust,
+            own_auth,
+            self.pdf_signatures,
+            direct,
         )
         route_all(routing, prepared, received_at, settings.mail.timezone, released)
         return prepared
@@ -340,6 +376,11 @@ class Worker:
             wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), interval)
+
+
+def _check_again(stored: str | None) -> bool:
+    """Check a sender when never checked, or when DNS failed last time (a requeue)."""
+    return stored is None or "dmarc=temperror" in stored
 
 
 def previous_outcome(session: Session, inbound_id: int) -> str | None:

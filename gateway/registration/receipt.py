@@ -13,7 +13,11 @@ from gateway.db.models import Inbound, Naskah, PersonEmail, Unit
 from gateway.outbound.clip import clip_body, clip_subject
 from gateway.outbound.compose import OutgoingMail
 from gateway.parsing.addresses import ascii_address, normalise_address
-from gateway.parsing.authresults import sender_authenticated
+from gateway.parsing.authresults import (
+    envelope_authenticated,
+    from_authenticated,
+    sender_authenticated,
+)
 from gateway.parsing.automatic import may_auto_respond
 from gateway.services import Services
 
@@ -31,6 +35,9 @@ def receipt_recipient(
     address = normalise_address(inbound.mail_from)
     if address is None:
         return None, f"envelope sender {inbound.mail_from!r} is not a valid address"
+    address, reason = _proven_address(prepared, address)
+    if address is None:
+        return None, reason
     domain = address.rpartition("@")[2]
     own = own_domain.lower()
     if own and (domain == own or domain.endswith("." + own)) and address not in people:
@@ -39,6 +46,25 @@ def receipt_recipient(
     if deliverable is None:  # the letter registers all the same
         return None, f"envelope sender {address!r} needs SMTPUTF8, which we do not send"
     return deliverable, ""
+
+
+def _proven_address(prepared: Prepared, address: str) -> tuple[str | None, str]:
+    """Where the gateway checked the sender itself, a receipt goes only to a proven
+    address: MAIL FROM when SPF passed, else the From address when DMARC passed for it
+    (never to an unproven MAIL FROM: that would be backscatter to a forged address).
+    Upstream verdicts often lack SPF, so letters behind a relay keep the old rule (a
+    receipt with the agenda number only, to MAIL FROM, when nothing is proven)."""
+    auth = prepared.auth
+    if auth.get("source") != "gateway" or envelope_authenticated(auth):
+        return address, ""
+    sender = prepared.parsed.sender.address if prepared.parsed.sender else None
+    if sender and from_authenticated(auth, sender):
+        return sender, ""
+    return None, (
+        f"neither SPF for the envelope sender {address!r} (spf={auth.get('spf')}) nor DMARC"
+        f" for the From address (dmarc={auth.get('dmarc')}) passed: a receipt could reach"
+        " a forged address"
+    )
 
 
 def queue_receipt(

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.core.directory import RecipientDirectory
-from gateway.core.prepared import LetterForUnit, prepare
+from gateway.core.prepared import LetterForUnit, PdfSignatureCheck, SenderTrust, prepare
 from gateway.db.blobs import get_blob
 from gateway.db.models import Inbound, Naskah, Unit
 from gateway.parsing.message import Limits
@@ -63,9 +63,10 @@ def compare_recent(
     directory: RecipientDirectory,
     limits: Limits,
     zone: str,
-    trusted: tuple[str, ...],
+    trust: SenderTrust,
     progress: Callable[[], None] | None = None,
     without_secret: bool = False,
+    pdf_signatures: PdfSignatureCheck | None = None,
 ) -> Iterator[Comparison]:
     """The last `last` registered letters, newest first; `without_secret` leaves SR/R
     letters out (the panel: a probe rule must not tell an admin what a secret letter says)."""
@@ -81,7 +82,15 @@ def compare_recent(
     for naskah, inbound, unit_code in session.execute(query).all():
         raw = get_blob(session, inbound.raw_sha256)
         prepared = prepare(
-            raw, inbound.mail_from, list(inbound.rcpt_tos), directory, limits, trusted
+            raw,
+            inbound.mail_from,
+            list(inbound.rcpt_tos),
+            directory,
+            limits,
+            trust,
+            inbound.auth_header,
+            pdf_signatures,
+            trust.checks_itself(inbound.source, inbound.peer or ""),
         )
         letter = _letter_for(prepared.letters, naskah, unit_code)
         yield _compare(

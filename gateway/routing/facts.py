@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from gateway.core.prepared import LetterForUnit, Prepared
+from gateway.parsing.authresults import from_authenticated
 from gateway.timefmt import local
-from rules.model import WEEKDAYS, AttachmentFact, Facts
+from rules.model import TTE_RESULTS, WEEKDAYS, AttachmentFact, Facts
 
 
 def build_facts(
@@ -35,6 +36,12 @@ def build_facts(
         spf=str(prepared.auth.get("spf", "none")),
         dkim=str(prepared.auth.get("dkim", "none")),
         dmarc=str(prepared.auth.get("dmarc", "none")),
+        dmarc_policy=str(prepared.auth.get("dmarc_policy", "")),
+        arc=str(prepared.auth.get("arc", "none")),
+        sender_verified=from_authenticated(prepared.auth, sender),
+        sender_flags=tuple(prepared.auth.get("sender_flags", ())),
+        tte=worst_signature(prepared.auth.get("tte") or []),
+        tte_signers=tuple(str(s.get("signer", "")) for s in prepared.auth.get("tte") or []),
         sifat_keamanan=meta.keamanan,
         kecepatan=meta.kecepatan,
         jenis=meta.jenis or "",
@@ -43,3 +50,13 @@ def build_facts(
         weekday=WEEKDAYS[received.weekday()],
         hour=received.hour,
     )
+
+
+def worst_signature(signatures: list[dict[str, object]]) -> str:
+    """The worst verdict among a letter's PDF signatures; "none" when it has none."""
+    ranks = [
+        TTE_RESULTS.index(str(s.get("result")))
+        for s in signatures
+        if s.get("result") in TTE_RESULTS
+    ]
+    return TTE_RESULTS[max(ranks)] if ranks else "none"

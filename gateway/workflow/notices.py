@@ -17,6 +17,8 @@ from urllib.parse import quote
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway.catalogue import Catalogue
+from gateway.core.verdict import sender_verdict, signature_lines
 from gateway.db.models import Disposition, Instruction, Naskah, Position, Unit
 from gateway.org.holders import Holder, holders
 from gateway.org.senders import UNVERIFIED_LABEL, claims_org_unproven
@@ -212,6 +214,12 @@ def notice_context(
             session, naskah.sender, naskah.auth_results or {}, settings.mail.domain
         ),
         "unverified_label": UNVERIFIED_LABEL,
+        # Official mail reads Indonesian whatever the panel's language.
+        "verdict": sender_verdict(naskah.auth_results or {}, naskah.sender, Catalogue("id")),
+        # SR/R notices use another template, which names no file (and so no TTE line).
+        "signatures": signature_lines(
+            naskah.auth_results or {}, Catalogue("id"), settings.mail.timezone
+        ),
         "gateway_name": settings.mail.sender_name,
         "domain": settings.mail.domain,
         "helpdesk": settings.mail.helpdesk,

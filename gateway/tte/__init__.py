@@ -1,0 +1,1 @@
+"""Who signed it: electronic signatures (TTE, PAdES) in PDF attachments, validated."""
