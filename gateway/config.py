@@ -92,6 +92,15 @@ class SmtpSettings:
     # RFC 5321 4.5.3.2: the server should wait at least 5 minutes for a command.
     timeout: float = 300.0
     max_connections_per_ip: int = 20
+    # Sessions at once from all addresses together; past it new clients get 421 4.3.2.
+    max_sessions: int = 1000
+    # STARTTLS with this certificate chain and key (PEM); both empty: no STARTTLS.
+    # `tnde init` writes a self-signed pair for development under var/tls/.
+    tls_cert: str = ""
+    tls_key: str = ""
+    # Refuse MAIL before STARTTLS (530 5.7.0); off by default: agencies' servers that
+    # cannot do TLS must still reach us.
+    require_starttls: bool = False
     # Peers (IP addresses) allowed to send bare LF line endings, e.g. a trusted local MTA.
     allow_bare_lf_from: tuple[str, ...] = ()
     # Mail to the gateway's own addresses without an authentic reply token, per client IP
@@ -589,6 +598,7 @@ def value_problems(settings: Settings) -> list[Problem]:
         ("worker.lease_seconds", settings.worker.lease_seconds),
         ("worker.concurrency", settings.worker.concurrency),
         ("smtp.timeout", settings.smtp.timeout),
+        ("smtp.max_sessions", settings.smtp.max_sessions),
         ("outbound.timeout", settings.outbound.timeout),
         ("auth.dns_timeout", settings.auth.dns_timeout),
         ("auth.dns_budget", settings.auth.dns_budget),
@@ -639,10 +649,20 @@ def _auth_problems(settings: Settings) -> list[Problem]:
             problems.append(
                 Problem("config.path_missing", {"key": "tte.trust_roots", "value": repr(root)})
             )
+    smtp = settings.smtp
+    if bool(smtp.tls_cert) != bool(smtp.tls_key):
+        problems.append(Problem("config.pair", {"key": "smtp.tls_cert", "other": "smtp.tls_key"}))
+    for key, path in (("smtp.tls_cert", smtp.tls_cert), ("smtp.tls_key", smtp.tls_key)):
+        if path and not Path(path).is_file():
+            problems.append(Problem("config.path_missing", {"key": key, "value": repr(path)}))
+    if smtp.require_starttls and not smtp.tls_cert:
+        problems.append(
+            Problem("config.requires", {"key": "smtp.require_starttls", "other": "smtp.tls_cert"})
+        )
     dkim = settings.dkim
     if bool(dkim.selector) != bool(dkim.private_key):
         problems.append(
-            Problem("config.dkim_pair", {"key": "dkim.selector", "other": "dkim.private_key"})
+            Problem("config.pair", {"key": "dkim.selector", "other": "dkim.private_key"})
         )
     if dkim.private_key and not Path(dkim.private_key).is_file():
         problems.append(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import ssl
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from gateway.app import App
-from gateway.config import parse_listen
+from gateway.config import Settings, parse_listen, unreadable
 from gateway.core.tokens import is_authentic
 from gateway.intake.replylimit import UnverifiedReplyLimit
 from gateway.intake.smtp import IntakeHandler, start_listener
@@ -23,6 +24,20 @@ log = logging.getLogger("tnde.serve")
 # How long shutdown waits for an IMAP poller to notice the stop event (it checks it at
 # least once per IDLE round or poll interval); after that the daemon thread is abandoned.
 THREAD_STOP_SECONDS = 30.0
+
+
+def _tls_context(settings: Settings) -> ssl.SSLContext | None:
+    """The STARTTLS context of the SMTP listener, or None without a certificate."""
+    smtp = settings.smtp
+    if not smtp.tls_cert:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        context.load_cert_chain(smtp.tls_cert, smtp.tls_key)
+    except (OSError, ssl.SSLError) as err:
+        raise unreadable("smtp.tls_cert", f"{smtp.tls_cert}: {err}") from err
+    return context
 
 
 @dataclass
@@ -119,6 +134,9 @@ async def start(app: App, stop: asyncio.Event) -> Running:
                 hostname=settings.smtp.hostname or settings.mail.domain,
                 timeout=conf.timeout,
                 max_connections_per_ip=settings.smtp.max_connections_per_ip,
+                max_sessions=settings.smtp.max_sessions,
+                tls_context=_tls_context(settings) if source == "smtp" else None,
+                require_starttls=settings.smtp.require_starttls,
             )
         except OSError as err:
             await shutdown(running)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import socket
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gateway.catalogue import Catalogue
@@ -44,7 +46,60 @@ def cmd_init(args: argparse.Namespace) -> int:
         app.close()
     print(t("init.ready", url=url))
     print(t("init.reference", **added))
+    smtp = app.settings.smtp
+    if not smtp.tls_cert:
+        folder = _data_folder(url) / "tls"
+        cert, key = _development_certificate(folder, smtp.hostname or app.settings.mail.domain)
+        print(t("init.tls", cert=cert, key=key))
     return 0
+
+
+def _data_folder(url: str) -> Path:
+    """Where the instance keeps files: beside a SQLite database, else var/."""
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        return Path(url.removeprefix("sqlite:///")).parent
+    return Path("var")
+
+
+def _development_certificate(folder: Path, hostname: str) -> tuple[str, str]:
+    """A self-signed certificate for STARTTLS while trying things out (var/tls/), made
+    once; production uses a certificate from a CA in [smtp] tls_cert/tls_key."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    cert_path, key_path = folder / "smtp-selfsigned.crt", folder / "smtp-selfsigned.key"
+    if cert_path.exists() and key_path.exists():
+        return str(cert_path), str(key_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostname)])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=365))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(hostname)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return str(cert_path), str(key_path)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -101,6 +101,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         print(f"tnde: {err}", file=sys.stderr)
         return err.exit_code
+    except ConfigError as err:
+        # A file the configuration names turned out unusable (a key, a certificate).
+        if args.debug:
+            traceback.print_exc()
+        err.language = t.language
+        print(f"tnde: {t('error.config', error=err)}", file=sys.stderr)
+        return 2
     except Exception as err:
         # No traceback for the user; --debug shows it.
         if args.debug:

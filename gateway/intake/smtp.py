@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import ssl
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -24,6 +25,9 @@ logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every c
 # human who reads the bounce.
 R250 = "250 2.0.0 OK: accepted as {id} (diterima)"
 R421_TOO_MANY = "421 4.7.0 Too many connections from your address (terlalu banyak koneksi)"
+R421_BUSY = (
+    "421 4.3.2 Too many connections in all, try again later (server sedang penuh, coba lagi nanti)"
+)
 R451_STORE = "451 4.3.0 Temporary failure storing the message, try again later (gangguan sementara)"
 R451_DIRECTORY = "451 4.3.0 Recipient directory unavailable, try again later (gangguan sementara)"
 R550_UNKNOWN = "550 5.1.1 <{address}>: no such unit or position here (alamat tujuan tidak dikenal)"
@@ -134,6 +138,7 @@ class _GatewayProtocolMixin:
 
     connections: Counter[str]
     max_per_ip: int
+    max_sessions: int = 0
     data_size_limit: int | None
     _peer_ip: str = ""
 
@@ -141,10 +146,17 @@ class _GatewayProtocolMixin:
         peer = transport.get_extra_info("peername")
         self._peer_ip = peer[0] if isinstance(peer, tuple) else str(peer)
         self.connections[self._peer_ip] += 1
+        refusal = ""
         if self.max_per_ip and self.connections[self._peer_ip] > self.max_per_ip:
+            refusal = R421_TOO_MANY
+        elif self.max_sessions and self.connections.total() > self.max_sessions:
+            # A global cap too: many addresses together must not use up the open-file
+            # limit and starve everyone (each refused socket is closed at once).
+            refusal = R421_BUSY
+        if refusal:
             # Refuse before the greeting; the client retries later (4xx).
             assert isinstance(transport, asyncio.WriteTransport)
-            transport.write(R421_TOO_MANY.encode() + b"\r\n")
+            transport.write(refusal.encode() + b"\r\n")
             transport.close()
         super().connection_made(transport)  # type: ignore[misc]
 
@@ -156,6 +168,10 @@ class _GatewayProtocolMixin:
 
     async def push(self, status: str | bytes) -> None:
         if isinstance(status, str):
+            if status.startswith(("250-AUTH", "250 AUTH")):
+                # No accounts log in here: aiosmtpd would advertise AUTH after STARTTLS
+                # and invite a client to send a password we have no use for.
+                return
             status = self._rewrite(status)
         await super().push(status)  # type: ignore[misc]
 
@@ -185,11 +201,19 @@ async def start_listener(
     hostname: str,
     timeout: float,
     max_connections_per_ip: int,
+    max_sessions: int = 0,
+    tls_context: ssl.SSLContext | None = None,
+    require_starttls: bool = False,
 ) -> asyncio.Server:
-    """Listen on host:port with the SMTP or LMTP protocol on the running loop."""
+    """Listen on host:port with the SMTP or LMTP protocol on the running loop; with a TLS
+    context the SMTP listener offers STARTTLS (aiosmtpd 1.4.6+ discards commands sent in
+    the same packet as STARTTLS, CVE-2024-34083)."""
     loop = asyncio.get_running_loop()
     connections: Counter[str] = Counter()
     protocol_class = GatewayLMTP if handler.lmtp else GatewaySMTP
+    tls: dict[str, Any] = {}
+    if tls_context is not None:
+        tls = {"tls_context": tls_context, "require_starttls": require_starttls}
 
     def factory() -> Any:
         protocol = protocol_class(
@@ -201,9 +225,12 @@ async def start_listener(
             ident="tnde-gateway",
             timeout=timeout,
             loop=loop,
+            auth_exclude_mechanism=["LOGIN", "PLAIN"],
+            **tls,
         )
         protocol.connections = connections
         protocol.max_per_ip = max_connections_per_ip
+        protocol.max_sessions = max_sessions
         return protocol
 
     return await loop.create_server(factory, host, port, reuse_address=True)

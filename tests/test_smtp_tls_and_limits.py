@@ -1,0 +1,201 @@
+"""STARTTLS with a certificate from the configuration, the injection it must not execute
+(CVE-2024-34083), no AUTH, a global session cap, and pipelined transactions kept apart."""
+
+from __future__ import annotations
+
+import re
+import socket
+import ssl
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from gateway.app import App
+from gateway.db.blobs import get_blob
+from gateway.db.models import Inbound
+from tests.support.cli import run
+from tests.support.gateway import RunningGateway, gateway_settings, wait_for
+from tests.support.mail import DOMAIN, letter
+from tests.support.queries import settled
+
+TO = f"setda@{DOMAIN}"
+
+
+@pytest.fixture
+def certificate(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> tuple[str, str]:
+    """`tnde init` writes the development certificate beside the SQLite database."""
+    monkeypatch.setenv("TNDE_DATABASE__URL", f"sqlite:///{tmp_path / 'init.db'}")
+    code, out, _ = run(capsys, "init")
+    assert code == 0
+    found = re.search(r"STARTTLS: (\S+) dan (\S+);", out)
+    assert found, out
+    cert, key = found.group(1), found.group(2)
+    assert Path(cert).is_file() and (Path(key).stat().st_mode & 0o077) == 0
+    return cert, key
+
+
+def start(sqlite_url: str, **smtp: Any) -> RunningGateway:
+    settings = gateway_settings(sqlite_url, smtp=smtp)
+    return RunningGateway(App.build(settings)).start()
+
+
+@pytest.fixture
+def tls_gateway(sqlite_url: str, certificate: tuple[str, str]) -> Iterator[RunningGateway]:
+    running = start(sqlite_url, tls_cert=certificate[0], tls_key=certificate[1])
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def insecure_context() -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # the development certificate is self-signed
+    return context
+
+
+def test_starttls_is_offered_and_carries_a_letter_without_auth(
+    tls_gateway: RunningGateway,
+) -> None:
+    with tls_gateway.smtp() as client:
+        client.ehlo("mx.kemkes.go.id")
+        assert client.has_extn("starttls")
+        assert not client.has_extn("auth")  # nothing to log in to, before or after TLS
+        client.starttls(context=insecure_context())
+        client.ehlo("mx.kemkes.go.id")
+        assert not client.has_extn("auth")
+        code, _ = client.docmd("AUTH", "PLAIN AHVzZXIAcGFzcw==")
+        assert code == 504  # no mechanism at all: a password is never taken
+        client.sendmail("tu@kemkes.go.id", [TO], letter())
+    wait_for(lambda: settled(tls_gateway.app), what="pipeline")
+    with tls_gateway.app.db.read() as session:
+        assert session.scalars(select(Inbound.state)).one() == "registered"
+
+
+def test_commands_sent_with_starttls_in_one_packet_are_not_executed(
+    tls_gateway: RunningGateway,
+) -> None:
+    host, port = tls_gateway.address("smtp")
+    with socket.create_connection((host, port), timeout=10) as raw:
+        reader = raw.makefile("rb")
+        assert reader.readline().startswith(b"220")
+        raw.sendall(b"EHLO mx.example\r\n")
+        while not reader.readline().startswith(b"250 "):
+            pass
+        # The injection: a command after STARTTLS in the same packet, before the handshake.
+        raw.sendall(b"STARTTLS\r\nQUIT\r\n")
+        assert reader.readline().startswith(b"220")
+        with insecure_context().wrap_socket(raw, server_hostname=host) as secure:
+            secure.sendall(b"NOOP\r\n")
+            answer = secure.recv(1024)
+    # Had the QUIT run, the session would be over (221, or closed) instead of answering.
+    assert answer.startswith(b"250"), answer
+
+
+def test_mail_before_starttls_is_refused_when_required(
+    sqlite_url: str, certificate: tuple[str, str]
+) -> None:
+    gateway = start(
+        sqlite_url, tls_cert=certificate[0], tls_key=certificate[1], require_starttls=True
+    )
+    try:
+        with gateway.smtp() as client:
+            client.ehlo("mx.kemkes.go.id")
+            code, message = client.mail("tu@kemkes.go.id")
+            assert code == 530, message
+            client.starttls(context=insecure_context())
+            client.ehlo("mx.kemkes.go.id")
+            assert client.mail("tu@kemkes.go.id")[0] == 250
+    finally:
+        gateway.stop()
+
+
+def test_a_global_session_cap_refuses_with_421_whatever_the_address(sqlite_url: str) -> None:
+    gateway = start(sqlite_url, max_sessions=2, max_connections_per_ip=20)
+    host, port = gateway.address("smtp")
+    held = []
+    try:
+        for source in ("127.0.0.5", "127.0.0.6"):
+            sock = socket.create_connection((host, port), timeout=10, source_address=(source, 0))
+            assert sock.recv(512).startswith(b"220")
+            held.append(sock)
+        with socket.create_connection(
+            (host, port), timeout=10, source_address=("127.0.0.7", 0)
+        ) as third:
+            assert third.recv(512).startswith(b"421 4.3.2")
+        held.pop().close()
+        wait_for(lambda: _greets(host, port), what="a free slot after one session ended")
+    finally:
+        for sock in held:
+            sock.close()
+        gateway.stop()
+
+
+def _greets(host: str, port: int) -> bool:
+    with socket.create_connection((host, port), timeout=10, source_address=("127.0.0.8", 0)) as s:
+        return s.recv(512).startswith(b"220")
+
+
+def test_two_pipelined_transactions_in_one_packet_stay_two_letters(sqlite_url: str) -> None:
+    gateway = start(sqlite_url)
+    first = letter(subject="Surat pertama")
+    second = letter(subject="Surat kedua")
+    packet = b"".join(
+        [
+            b"EHLO mx.example\r\n",
+            b"MAIL FROM:<tu@kemkes.go.id>\r\n",
+            f"RCPT TO:<{TO}>\r\n".encode(),
+            b"DATA\r\n",
+            first,
+            b".\r\n",
+            b"MAIL FROM:<tu@kemkes.go.id>\r\n",
+            f"RCPT TO:<{TO}>\r\n".encode(),
+            b"DATA\r\n",
+            second,
+            b".\r\n",
+            b"QUIT\r\n",
+        ]
+    )
+    try:
+        host, port = gateway.address("smtp")
+        with socket.create_connection((host, port), timeout=10) as raw:
+            raw.sendall(packet)
+            replies = b""
+            while not replies.rstrip().endswith(b"221 Bye") and len(replies) < 65536:
+                chunk = raw.recv(4096)
+                if not chunk:
+                    break
+                replies += chunk
+        assert replies.count(b"250 2.0.0 OK: accepted as") == 2, replies
+        wait_for(lambda: settled(gateway.app), what="pipeline")
+        with gateway.app.db.read() as session:
+            stored = [
+                get_blob(session, row.raw_sha256)
+                for row in session.scalars(select(Inbound).order_by(Inbound.id))
+            ]
+    finally:
+        gateway.stop()
+    assert stored == [first, second]
+
+
+def test_an_unusable_certificate_stops_serve_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    broken = tmp_path / "smtp.crt"
+    broken.write_text("bukan sertifikat\n")
+    monkeypatch.setenv("TNDE_DATABASE__URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    assert run(capsys, "init")[0] == 0
+    monkeypatch.setenv("TNDE_SMTP__LISTEN", "127.0.0.1:0")
+    monkeypatch.setenv("TNDE_LMTP__LISTEN", "")
+    monkeypatch.setenv("TNDE_WEB__LISTEN", "")
+    monkeypatch.setenv("TNDE_SMTP__TLS_CERT", str(broken))
+    monkeypatch.setenv("TNDE_SMTP__TLS_KEY", str(broken))
+    code, _, err = run(capsys, "serve")
+    assert code == 2 and "smtp.tls_cert" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) <= 2, err
