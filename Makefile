@@ -5,17 +5,35 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 CONFIG ?=
 
-.PHONY: run test lint pytest venv venv-test init demo bench clean screenshots
+.PHONY: run test lint pytest venv venv-test init demo bench clean screenshots lock audit
 
-$(BIN)/tnde: pyproject.toml
+# Installs come from the lock files (exact versions, every file's SHA-256 checked), so a
+# fresh install is the one that was tested; `make lock` refreshes them from pyproject.toml.
+$(BIN)/tnde: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(BIN)/tnde
 
-$(VENV)/.test-extras: pyproject.toml $(BIN)/tnde
-	$(BIN)/pip install --quiet -e '.[test]'
+$(VENV)/.test-extras: pyproject.toml requirements-test.lock $(BIN)/tnde
+	$(BIN)/pip install --quiet --require-hashes -r requirements-test.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
+
+# Needs uv (pip install uv) and PyPI.
+lock:
+	uv pip compile pyproject.toml --generate-hashes --python-version 3.11 \
+	  --python-platform linux --no-header -o requirements.lock
+	uv pip compile pyproject.toml --extra test --generate-hashes --python-version 3.11 \
+	  --python-platform linux --no-header -o requirements-test.lock
+
+# Known vulnerabilities in what we ship (the runtime lock), from PyPI's advisory data.
+# Not part of `make test`: it needs PyPI's per-version JSON API, which some mirrors and
+# proxies do not serve (then --strict fails rather than auditing nothing).
+audit:
+	$(BIN)/pip install --quiet pip-audit
+	$(BIN)/pip-audit --strict --disable-pip --no-deps -r requirements.lock
 
 venv: $(BIN)/tnde
 venv-test: $(VENV)/.test-extras
