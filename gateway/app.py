@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     # IMAP client at start-up.
     from gateway.core.prepared import PdfSignatureCheck, SenderTrust
     from gateway.intake.imap.poller import AccountPoller
+    from gateway.isolation.pdftext import PdfTextSandbox
     from gateway.outbound.dkimsign import DkimSigner
     from gateway.outbound.sender import OutboxSender
     from gateway.pipeline.worker import Worker
@@ -88,7 +89,16 @@ class App:
             self.sender_trust,
             self.verifier,
             self.pdf_signatures,
+            self.pdf_sandbox.text,
         )
+
+    @cached_property
+    def pdf_sandbox(self) -> PdfTextSandbox:
+        """The child process that reads PDF text within [worker] extraction limits."""
+        from gateway.isolation.pdftext import PdfTextSandbox
+
+        worker = self.settings.worker
+        return PdfTextSandbox(worker.extraction_timeout, worker.extraction_memory_mb)
 
     @cached_property
     def pdf_signatures(self) -> PdfSignatureCheck | None:
@@ -187,4 +197,6 @@ class App:
         return Scheduler(self.db, self.ctx, self.clock)
 
     def close(self) -> None:
+        if "pdf_sandbox" in self.__dict__:
+            self.pdf_sandbox.close()
         self.db.dispose()

@@ -252,6 +252,10 @@ class WorkerSettings:
     concurrency: int = 1
     max_mime_depth: int = 50
     max_mime_parts: int = 1000
+    # PDF text is read in a child process; past these it is stopped and the letter
+    # registers without that text, flagged (pdf-text-over-budget), never quarantined.
+    extraction_timeout: float = 10.0
+    extraction_memory_mb: int = 512
     # Attempts before an integrity conflict (a concurrent duplicate) becomes a quarantine.
     max_conflict_retries: int = 3
     # Seconds a worker reuses the organisation directory and the compiled rules before
@@ -599,6 +603,8 @@ def value_problems(settings: Settings) -> list[Problem]:
         ("worker.concurrency", settings.worker.concurrency),
         ("smtp.timeout", settings.smtp.timeout),
         ("smtp.max_sessions", settings.smtp.max_sessions),
+        ("worker.extraction_timeout", settings.worker.extraction_timeout),
+        ("worker.extraction_memory_mb", settings.worker.extraction_memory_mb),
         ("outbound.timeout", settings.outbound.timeout),
         ("auth.dns_timeout", settings.auth.dns_timeout),
         ("auth.dns_budget", settings.auth.dns_budget),

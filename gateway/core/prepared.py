@@ -15,7 +15,7 @@ from gateway.parsing.automatic import Automatic, Dsn, classify_automatic, dsn_de
 from gateway.parsing.deceptive import lookalike_of
 from gateway.parsing.message import Limits, ParsedMessage, parse_message
 from gateway.parsing.naskah import Metadata, extract_metadata
-from gateway.parsing.pdftext import pdf_texts
+from gateway.parsing.pdftext import TextReader, pdf_text, pdf_texts
 from rules.model import Decision
 
 
@@ -84,6 +84,7 @@ def prepare(
     own_auth: str | None = None,
     pdf_signatures: PdfSignatureCheck | None = None,
     direct: bool = False,
+    read_pdf: TextReader = pdf_text,
 ) -> Prepared:
     """Parse and classify one inbound message; raises MessageTooComplex or RecipientGone.
 
@@ -103,7 +104,7 @@ def prepare(
         auth["tte"] = signed_files(parsed, pdf_signatures)
     prepared = Prepared(
         parsed=parsed,
-        metadata=extract_metadata(parsed, pdf_texts(parsed)),
+        metadata=extract_metadata(parsed, pdf_texts(parsed, read=read_pdf)),
         automatic=automatic,
         auth=auth,
         dsn=dsn_details(raw) if automatic and automatic.kind == "bounce" else ("", ""),

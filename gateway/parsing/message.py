@@ -243,6 +243,12 @@ class _Walker:
         content = expand_tnef(data)
         if content is None:
             return
+        # Files inside a winmail.dat are parts too: 20,000 of them is a MIME bomb.
+        self.counter.parts += len(content.files)
+        if self.counter.parts > self.limits.max_parts:
+            raise MessageTooComplex(
+                f"more than {self.limits.max_parts} MIME parts (files in winmail.dat included)"
+            )
         self.tnef_text = content.body or (html_to_text(content.html) if content.html else "")
         for index, (name, file_data) in enumerate(content.files, start=1):
             self.parsed.attachments.append(

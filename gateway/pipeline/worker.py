@@ -38,6 +38,7 @@ from gateway.db.claims import claim_rows, holds_claim, new_token
 from gateway.db.engine import Database
 from gateway.db.models import Disposition, Inbound, Naskah, NaskahSource, ReplyCommand, Unit
 from gateway.parsing.message import MessageTooComplex
+from gateway.parsing.pdftext import TextReader, pdf_text
 from gateway.registration.letter import Registered, register_letter
 from gateway.routing.cache import RoutingCache
 from gateway.routing.route import quarantine_reason, route_all, route_letter
@@ -75,6 +76,7 @@ class Worker:
         trust: SenderTrust,
         verifier: Verifier | None = None,
         pdf_signatures: PdfSignatureCheck | None = None,
+        read_pdf: TextReader = pdf_text,
     ) -> None:
         self.db = db
         self.ctx = ctx
@@ -86,6 +88,8 @@ class Worker:
         self.verifier = verifier
         # Validates electronic signatures (TTE) in PDF files; None when switched off.
         self.pdf_signatures = pdf_signatures
+        # Reads PDF text in a child process with memory and time limits (the app's).
+        self.read_pdf = read_pdf
 
     def claim(self) -> tuple[int, str] | None:
         """Claim the oldest received message (or one whose worker died)."""
@@ -157,6 +161,7 @@ class Worker:
             own_auth,
             self.pdf_signatures,
             direct,
+            self.read_pdf,
         )
         route_all(routing, prepared, received_at, settings.mail.timezone, released)
         return prepared
