@@ -7,6 +7,7 @@ import ssl
 from dataclasses import dataclass
 
 from gateway.config import OutboundSettings, parse_listen
+from gateway.parsing.addresses import ascii_address
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,11 @@ def deliver(
     target = parse_listen(settings.smarthost, "outbound.smarthost")
     if target is None:
         return DeliveryResult("temporary", "no smarthost configured")
+    for role, address in (("sender", mail_from), ("recipient", rcpt)):
+        # Only a validated address reaches the SMTP client: a CR or LF in one would be a
+        # second command to the smarthost (smtplib does not check).
+        if address and ascii_address(address) != address.lower():
+            return DeliveryResult("permanent", f"invalid {role} address {address!r}")
     host, port = target
     try:
         with smtplib.SMTP(host, port, timeout=settings.timeout, local_hostname=helo) as client:

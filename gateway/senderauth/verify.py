@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
-import email.utils
 import logging
 import re
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from authres.arc import ARCAuthenticationResult
 from authres.dmarc import DMARCAuthenticationResult
 from publicsuffixlist import PublicSuffixList
 
-from gateway.parsing.addresses import peer_address
+from gateway.parsing.addresses import normalise_address, peer_address
 from gateway.senderauth.dkimcheck import Signature, check_arc, check_dkim
 from gateway.senderauth.dmarc import Dmarc, aligns, evaluate, find_record
 from gateway.senderauth.lookup import FailureCache, Lookups
@@ -166,14 +165,25 @@ def _dkim_summary(signatures: list[Signature]) -> str:
 
 
 def _from_domain(raw: bytes) -> str:
-    """The domain of the one From address, as an A-label; '' when not exactly one."""
+    """The domain of the one From address, as an A-label; '' when not exactly one.
+
+    Read with the same header parser and address validation as the letter itself
+    (email.headerregistry, then email-validator), never with email.utils.getaddresses:
+    its parsing of crafted addresses differs between Python releases (CVE-2023-27043),
+    and DMARC must judge the domain the reader is shown.
+    """
     headers = _HEADERS.parsebytes(raw)
     values = headers.get_all("From") or []
-    addresses = email.utils.getaddresses([str(v) for v in values])
-    found = [address for _name, address in addresses if "@" in address]
-    if len(values) != 1 or len(found) != 1:
+    if len(values) != 1:
         return ""
-    return _alabel(found[0].rpartition("@")[2])
+    try:
+        addresses = list(getattr(values[0], "addresses", ()) or ())
+    except Exception:  # the policy's parser raises on some malformed headers
+        return ""
+    if len(addresses) != 1:
+        return ""
+    address = normalise_address(str(addresses[0].addr_spec))
+    return _alabel(address.rpartition("@")[2]) if address else ""
 
 
 def _alabel(domain: str) -> str:
