@@ -94,6 +94,10 @@ class SmtpSettings:
     max_connections_per_ip: int = 20
     # Sessions at once from all addresses together; past it new clients get 421 4.3.2.
     max_sessions: int = 1000
+    # Bytes of message data held in memory at once by all sessions (each DATA reserves
+    # its declared SIZE, else mail.max_message_size); past it DATA gets 452 4.3.1.
+    # Must be at least mail.max_message_size; 0: no budget.
+    max_data_in_memory: int = 512 * 1024 * 1024
     # STARTTLS with this certificate chain and key (PEM); both empty: no STARTTLS.
     # `tnde init` writes a self-signed pair for development under var/tls/.
     tls_cert: str = ""
@@ -656,6 +660,17 @@ def _auth_problems(settings: Settings) -> list[Problem]:
                 Problem("config.path_missing", {"key": "tte.trust_roots", "value": repr(root)})
             )
     smtp = settings.smtp
+    if 0 < smtp.max_data_in_memory < settings.mail.max_message_size:
+        problems.append(
+            Problem(
+                "config.at_least",
+                {
+                    "key": "smtp.max_data_in_memory",
+                    "value": smtp.max_data_in_memory,
+                    "other": "mail.max_message_size",
+                },
+            )
+        )
     if bool(smtp.tls_cert) != bool(smtp.tls_key):
         problems.append(Problem("config.pair", {"key": "smtp.tls_cert", "other": "smtp.tls_key"}))
     for key, path in (("smtp.tls_cert", smtp.tls_cert), ("smtp.tls_key", smtp.tls_key)):

@@ -135,6 +135,7 @@ async def start(app: App, stop: asyncio.Event) -> Running:
                 timeout=conf.timeout,
                 max_connections_per_ip=settings.smtp.max_connections_per_ip,
                 max_sessions=settings.smtp.max_sessions,
+                max_data_in_memory=settings.smtp.max_data_in_memory,
                 tls_context=_tls_context(settings) if source == "smtp" else None,
                 require_starttls=settings.smtp.require_starttls,
             )

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import smtplib
 import socket
 import ssl
 from collections.abc import Iterator
@@ -199,3 +200,48 @@ def test_an_unusable_certificate_stops_serve_with_one_line(
     code, _, err = run(capsys, "serve")
     assert code == 2 and "smtp.tls_cert" in err
     assert "Traceback" not in err and len(err.strip().splitlines()) <= 2, err
+
+
+def test_data_past_the_memory_budget_gets_452_and_the_budget_comes_back(
+    sqlite_url: str,
+) -> None:
+    # Room for one message of the maximum size, and a little more.
+    size = 200_000
+    settings = gateway_settings(
+        sqlite_url,
+        smtp={"listen": "127.0.0.1:0", "hostname": "gw.test", "max_data_in_memory": size + 50_000},
+        mail={"max_message_size": size},
+    )
+    gateway = RunningGateway(App.build(settings)).start()
+    host, port = gateway.address("smtp")
+    try:
+        with socket.create_connection((host, port), timeout=10) as first:
+            reader = first.makefile("rb")
+            reader.readline()
+            first.sendall(b"HELO a\r\nMAIL FROM:<tu@kemkes.go.id>\r\n")
+            first.sendall(f"RCPT TO:<{TO}>\r\nDATA\r\n".encode())
+            replies = [reader.readline() for _ in range(4)]
+            assert replies[-1].startswith(b"354"), replies
+            # While the first holds its reservation (no SIZE: the maximum), a second
+            # DATA that declares nothing does not fit and is deferred...
+            with smtplib.SMTP(host, port, timeout=10) as second:
+                second.ehlo("b")
+                second.mail("tu@kemkes.go.id")
+                second.rcpt(TO)
+                code, message = second.docmd("DATA")
+                assert (code, message[:5]) == (452, b"4.3.1"), message
+            # ... while one that declares its small SIZE (as MTAs do) fits beside it.
+            with smtplib.SMTP(host, port, timeout=10) as third:
+                third.ehlo("c")
+                raw = letter()
+                third.sendmail("tu@kemkes.go.id", [TO], raw, mail_options=[f"SIZE={len(raw)}"])
+            first.sendall(letter() + b".\r\n")
+            assert reader.readline().startswith(b"250 2.0.0 OK: accepted")
+        # The reservations came back: a DATA that declares nothing fits again.
+        with smtplib.SMTP(host, port, timeout=10) as fourth:
+            fourth.ehlo("d")
+            fourth.mail("tu@kemkes.go.id")  # no SIZE (smtplib's sendmail would add one)
+            fourth.rcpt(TO)
+            assert fourth.data(letter())[0] == 250
+    finally:
+        gateway.stop()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ctypes
 import logging
 import re
 import ssl
@@ -25,6 +27,10 @@ logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every c
 # human who reads the bounce.
 R250 = "250 2.0.0 OK: accepted as {id} (diterima)"
 R421_TOO_MANY = "421 4.7.0 Too many connections from your address (terlalu banyak koneksi)"
+R452_BUDGET = (
+    "452 4.3.1 Too much mail being received at once, try again later"
+    " (server sedang sibuk menerima surat, coba lagi nanti)"
+)
 R421_BUSY = (
     "421 4.3.2 Too many connections in all, try again later (server sedang penuh, coba lagi nanti)"
 )
@@ -53,6 +59,51 @@ _AIOSMTPD_REWRITES = (
 _BARE_NEWLINE = re.compile(rb"\r(?!\n)|(?<!\r)\n")
 
 StoreFunc = Callable[[bytes, Envelope], Awaitable[int]]
+# After a burst of large messages, hand freed memory back to the system (glibc keeps it).
+TRIM_AFTER_BYTES = 64 * 1024 * 1024
+
+
+@dataclass
+class DataBudget:
+    """Bytes of message data the listeners may hold in memory at once, across sessions.
+
+    Each DATA reserves its limit before the 354: the SIZE the client declared in MAIL
+    FROM (RFC 1870), else the message size limit. Past the budget DATA is answered
+    "452 4.3.1" and the client retries; memory stays bounded whatever many clients send.
+    """
+
+    capacity: int
+    reserved: int = 0
+    peak: int = 0
+
+    def reserve(self, size: int) -> bool:
+        if self.reserved + size > self.capacity:
+            return False
+        self.reserved += size
+        self.peak = max(self.peak, self.reserved)
+        return True
+
+    def release(self, size: int) -> None:
+        self.reserved = max(0, self.reserved - size)
+        if self.reserved == 0 and self.peak > TRIM_AFTER_BYTES:
+            self.peak = 0
+            _return_memory()
+
+
+def _return_memory() -> None:
+    """Ask glibc to give freed heap back, so RSS at rest returns near idle after a spike."""
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def _declared_size(options: list[str]) -> int | None:
+    for option in options:
+        name, _, value = option.partition("=")
+        if name.upper() == "SIZE" and value.isdigit():
+            return int(value)
+    return None
+
+
 DirectoryFunc = Callable[[], RecipientDirectory | None]
 
 
@@ -139,8 +190,27 @@ class _GatewayProtocolMixin:
     connections: Counter[str]
     max_per_ip: int
     max_sessions: int = 0
+    budget: DataBudget | None = None
     data_size_limit: int | None
     _peer_ip: str = ""
+
+    async def smtp_DATA(self, arg: str) -> None:
+        budget = self.budget
+        envelope = getattr(self, "envelope", None)
+        if budget is None or envelope is None or not envelope.rcpt_tos or arg:
+            await super().smtp_DATA(arg)  # type: ignore[misc]  # it answers these itself
+            return
+        configured = self.data_size_limit or budget.capacity
+        wanted = min(_declared_size(envelope.mail_options) or configured, configured)
+        if not budget.reserve(wanted):
+            await self.push(R452_BUDGET)
+            return
+        self.data_size_limit = wanted
+        try:
+            await super().smtp_DATA(arg)  # type: ignore[misc]
+        finally:
+            self.data_size_limit = configured
+            budget.release(wanted)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         peer = transport.get_extra_info("peername")
@@ -202,6 +272,7 @@ async def start_listener(
     timeout: float,
     max_connections_per_ip: int,
     max_sessions: int = 0,
+    max_data_in_memory: int = 0,
     tls_context: ssl.SSLContext | None = None,
     require_starttls: bool = False,
 ) -> asyncio.Server:
@@ -210,6 +281,7 @@ async def start_listener(
     the same packet as STARTTLS, CVE-2024-34083)."""
     loop = asyncio.get_running_loop()
     connections: Counter[str] = Counter()
+    budget = DataBudget(max_data_in_memory) if max_data_in_memory else None
     protocol_class = GatewayLMTP if handler.lmtp else GatewaySMTP
     tls: dict[str, Any] = {}
     if tls_context is not None:
@@ -231,6 +303,7 @@ async def start_listener(
         protocol.connections = connections
         protocol.max_per_ip = max_connections_per_ip
         protocol.max_sessions = max_sessions
+        protocol.budget = budget
         return protocol
 
     return await loop.create_server(factory, host, port, reuse_address=True)
