@@ -89,7 +89,7 @@ class App:
             self.sender_trust,
             self.verifier,
             self.pdf_signatures,
-            self.pdf_sandbox.text,
+            self.pdf_sandbox.for_letter,
         )
 
     @cached_property

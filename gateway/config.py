@@ -256,9 +256,10 @@ class WorkerSettings:
     concurrency: int = 1
     max_mime_depth: int = 50
     max_mime_parts: int = 1000
-    # PDF text is read in a child process; past these it is stopped and the letter
-    # registers without that text, flagged (pdf-text-over-budget), never quarantined.
-    extraction_timeout: float = 10.0
+    # PDF text is read in a child process; past these (seconds for all of a letter's
+    # PDFs together, MiB of address space) it is stopped and the letter registers without
+    # that text, flagged (pdf-text-over-budget), never quarantined.
+    extraction_timeout: float = 5.0
     extraction_memory_mb: int = 512
     # Attempts before an integrity conflict (a concurrent duplicate) becomes a quarantine.
     max_conflict_retries: int = 3

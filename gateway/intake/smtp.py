@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import ctypes
 import logging
 import re
 import ssl
@@ -19,6 +17,7 @@ from aiosmtpd.smtp import SMTP
 from gateway.core.directory import RecipientDirectory
 from gateway.intake.replylimit import UnverifiedReplyLimit
 from gateway.intake.store import Envelope
+from gateway.isolation.memory import return_memory
 
 log = logging.getLogger("tnde.intake")
 logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every connection
@@ -59,8 +58,8 @@ _AIOSMTPD_REWRITES = (
 _BARE_NEWLINE = re.compile(rb"\r(?!\n)|(?<!\r)\n")
 
 StoreFunc = Callable[[bytes, Envelope], Awaitable[int]]
-# After a burst of large messages, hand freed memory back to the system (glibc keeps it).
-TRIM_AFTER_BYTES = 64 * 1024 * 1024
+# After a burst of large messages, hand freed memory back to the system.
+TRIM_AFTER_BURST = 64 * 1024 * 1024
 
 
 @dataclass
@@ -85,15 +84,9 @@ class DataBudget:
 
     def release(self, size: int) -> None:
         self.reserved = max(0, self.reserved - size)
-        if self.reserved == 0 and self.peak > TRIM_AFTER_BYTES:
+        if self.reserved == 0 and self.peak > TRIM_AFTER_BURST:
             self.peak = 0
-            _return_memory()
-
-
-def _return_memory() -> None:
-    """Ask glibc to give freed heap back, so RSS at rest returns near idle after a spike."""
-    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+            return_memory()
 
 
 def _declared_size(options: list[str]) -> int | None:

@@ -12,8 +12,11 @@ import concurrent.futures
 import multiprocessing
 import resource
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
+
+PdfText = Callable[[bytes], str]
 
 
 def _limit(memory_bytes: int, cpu_seconds: int) -> None:
@@ -26,6 +29,9 @@ def _extract(data: bytes) -> str:
     from gateway.parsing.pdftext import pdf_text
 
     return pdf_text(data)
+
+
+MAX_TASKS_PER_CHILD = 25
 
 
 class Overrun(Exception):
@@ -47,20 +53,34 @@ class PdfTextSandbox:
             self._pool = concurrent.futures.ProcessPoolExecutor(
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
+                # A fresh child now and then: memory a big PDF took goes back to the system.
+                max_tasks_per_child=MAX_TASKS_PER_CHILD,
                 initializer=_limit,
                 initargs=(self.memory, max(1, int(self.timeout) + 1)),
             )
         return self._pool
 
-    def text(self, data: bytes) -> str:
+    def text(self, data: bytes, timeout: float | None = None) -> str:
         """The text of a PDF's first pages; raises Overrun past the limits."""
-        with self._lock:  # one extraction at a time: the budget is per letter, not shared
+        limit = self.timeout if timeout is None else min(timeout, self.timeout)
+        if limit <= 0:
+            raise Overrun("the letter's time for reading PDF text is spent")
+        with self._lock:  # one extraction at a time: each has the child to itself
             future = self._executor().submit(_extract, data)
             try:
-                return future.result(timeout=self.timeout)
+                return future.result(timeout=limit)
             except (concurrent.futures.TimeoutError, BrokenProcessPool, MemoryError) as err:
                 self._kill()
                 raise Overrun(type(err).__name__) from err
+
+    def for_letter(self) -> PdfText:
+        """A reader for one letter's PDFs: all of them together get `timeout` seconds."""
+        deadline = time.monotonic() + self.timeout
+
+        def read(data: bytes) -> str:
+            return self.text(data, deadline - time.monotonic())
+
+        return read
 
     def _kill(self) -> None:
         pool, self._pool = self._pool, None
@@ -73,6 +93,3 @@ class PdfTextSandbox:
     def close(self) -> None:
         with self._lock:
             self._kill()
-
-
-PdfText = Callable[[bytes], str]

@@ -37,6 +37,7 @@ from gateway.db.blobs import get_blob
 from gateway.db.claims import claim_rows, holds_claim, new_token
 from gateway.db.engine import Database
 from gateway.db.models import Disposition, Inbound, Naskah, NaskahSource, ReplyCommand, Unit
+from gateway.isolation.memory import TRIM_AFTER_BYTES, return_memory
 from gateway.parsing.message import MessageTooComplex
 from gateway.parsing.pdftext import TextReader, pdf_text
 from gateway.registration.letter import Registered, register_letter
@@ -76,7 +77,7 @@ class Worker:
         trust: SenderTrust,
         verifier: Verifier | None = None,
         pdf_signatures: PdfSignatureCheck | None = None,
-        read_pdf: TextReader = pdf_text,
+        pdf_reader: Callable[[], TextReader] = lambda: pdf_text,
     ) -> None:
         self.db = db
         self.ctx = ctx
@@ -88,8 +89,9 @@ class Worker:
         self.verifier = verifier
         # Validates electronic signatures (TTE) in PDF files; None when switched off.
         self.pdf_signatures = pdf_signatures
-        # Reads PDF text in a child process with memory and time limits (the app's).
-        self.read_pdf = read_pdf
+        # A reader of one letter's PDF text: a child process with memory and time limits
+        # for all of the letter's PDFs together (the app's).
+        self.pdf_reader = pdf_reader
 
     def claim(self) -> tuple[int, str] | None:
         """Claim the oldest received message (or one whose worker died)."""
@@ -112,9 +114,18 @@ class Worker:
         try:
             prepared = self._prepare(inbound_id)
         except (MessageTooComplex, RecipientGone) as err:
+            return_memory()  # a bomb's parse may have grown the heap: give it back
             return self.quarantine(inbound_id, token, str(err), "")
         except Exception as err:
+            return_memory()
             return self.quarantine(inbound_id, token, _describe(err), traceback.format_exc())
+        try:
+            return self._complete(inbound_id, token, prepared)
+        finally:
+            if prepared.parsed.size > TRIM_AFTER_BYTES:
+                return_memory()
+
+    def _complete(self, inbound_id: int, token: str, prepared: Prepared) -> Outcome:
         try:
             with self.db.write() as session:
                 outcome = self._finish(session, inbound_id, token, prepared)
@@ -161,7 +172,7 @@ class Worker:
             own_auth,
             self.pdf_signatures,
             direct,
-            self.read_pdf,
+            self.pdf_reader(),
         )
         route_all(routing, prepared, received_at, settings.mail.timezone, released)
         return prepared
