@@ -230,6 +230,13 @@ class TteSettings:
     trust_roots: tuple[str, ...] = ()
     # Check PDF signatures of incoming letters at all.
     verify_incoming: bool = True
+    # Who signs outgoing PDFs: "none" (they arrive signed, e.g. from SRIKANDI) or "bsre"
+    # (BSrE's esign client API at bsre_url, with the esign client's account).
+    provider: str = "none"
+    bsre_url: str = ""
+    bsre_username: str = ""
+    bsre_password: str = ""
+    bsre_timeout: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -608,6 +615,7 @@ def value_problems(settings: Settings) -> list[Problem]:
         ("worker.concurrency", settings.worker.concurrency),
         ("smtp.timeout", settings.smtp.timeout),
         ("smtp.max_sessions", settings.smtp.max_sessions),
+        ("tte.bsre_timeout", settings.tte.bsre_timeout),
         ("worker.extraction_timeout", settings.worker.extraction_timeout),
         ("worker.extraction_memory_mb", settings.worker.extraction_memory_mb),
         ("outbound.timeout", settings.outbound.timeout),
@@ -654,6 +662,18 @@ def _auth_problems(settings: Settings) -> list[Problem]:
                     "value": repr(own),
                 },
             )
+        )
+    tte = settings.tte
+    if tte.provider not in ("none", "bsre"):
+        problems.append(
+            Problem(
+                "config.choice",
+                {"key": "tte.provider", "value": repr(tte.provider), "choices": "none, bsre"},
+            )
+        )
+    if tte.provider == "bsre" and not re.match(r"^https?://[^\s/]+", tte.bsre_url):
+        problems.append(
+            Problem("config.public_url", {"key": "tte.bsre_url", "value": repr(tte.bsre_url)})
         )
     for root in settings.tte.trust_roots:
         if not Path(root).exists():

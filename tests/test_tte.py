@@ -6,7 +6,10 @@ PAdES signatures); one PDF is tampered with after signing.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import io
+import logging
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -17,9 +20,13 @@ from sqlalchemy import select
 from gateway.app import App
 from gateway.config import ConfigError, load_settings
 from gateway.db.models import Inbound, Naskah, Outbox
+from gateway.tte.bsre import BsreClient, BsreError
 from gateway.tte.trust import load_roots
 from gateway.tte.validate import PdfSignatureValidator
 from tests.data.tools.make_pdf import build_text_pdf
+from tests.support.bsre import PASSWORD as BSRE_PASSWORD
+from tests.support.bsre import USERNAME as BSRE_USER
+from tests.support.bsre import FakeBsre
 from tests.support.cli import run
 from tests.support.clock import OFFICE_HOURS, FakeClock
 from tests.support.gateway import RunningGateway, gateway_settings, wait_for
@@ -177,3 +184,75 @@ def test_a_letter_whose_pdf_was_changed_after_signing_is_held_by_the_demo_rules(
     inbound, naskah = send_pdf(gateway, tamper(signed))
     assert naskah is None and inbound.state == "quarantined"
     assert inbound.reason is not None and inbound.reason.startswith("aturan tte tidak sah:")
+
+
+NIK = "3302011203680004"
+PASSPHRASE = "frasa-rahasia-pejabat-Q7"
+
+
+@pytest.fixture
+def bsre(authority: SigningAuthority) -> Iterator[FakeBsre]:
+    service = FakeBsre(authority)
+    service.enrol(NIK, PASSPHRASE, SIGNER)
+    service.start()
+    try:
+        yield service
+    finally:
+        service.stop()
+
+
+def test_the_bsre_adapter_signs_and_the_signature_validates(
+    bsre: FakeBsre, pdf: bytes, roots: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    client = BsreClient(bsre.url, BSRE_USER, BSRE_PASSWORD, timeout=30)
+    signed = asyncio.run(
+        client.sign(pdf, nik=NIK, passphrase=PASSPHRASE, reason="Disetujui", location="Purwokerto")
+    )
+    assert signed.document_id
+    (check,) = PdfSignatureValidator(load_roots((str(roots),))).check("keluar.pdf", signed.pdf)
+    assert check.result == "valid" and check.signer == SIGNER
+    assert asyncio.run(client.download(signed.document_id)) == signed.pdf
+    # What BSrE was sent: the documented fields, and no passphrase kept anywhere here.
+    (fields,) = bsre.seen_fields
+    assert fields["nik"] == NIK and fields["tampilan"] == "invisible"
+    assert PASSPHRASE not in caplog.text
+
+
+def test_a_wrong_passphrase_is_bsres_answer_without_echoing_it(bsre: FakeBsre, pdf: bytes) -> None:
+    client = BsreClient(bsre.url, BSRE_USER, BSRE_PASSWORD, timeout=30)
+    with pytest.raises(BsreError) as refused:
+        asyncio.run(client.sign(pdf, nik=NIK, passphrase="salah-" + PASSPHRASE))
+    assert "Passphrase anda salah (kode 2031)" in str(refused.value)
+    assert PASSPHRASE not in str(refused.value)
+    wrong_account = BsreClient(bsre.url, BSRE_USER, "bukan", timeout=30)
+    with pytest.raises(BsreError, match="akun klien esign BSrE ditolak"):
+        asyncio.run(wrong_account.sign(pdf, nik=NIK, passphrase=PASSPHRASE))
+
+
+def test_tnde_tte_sign_reads_the_passphrase_from_stdin_never_an_argument(
+    bsre: FakeBsre,
+    pdf: bytes,
+    roots: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    source, output = tmp_path / "konsep.pdf", tmp_path / "ditandatangani.pdf"
+    source.write_bytes(pdf)
+    for key, value in {
+        "TNDE_TTE__PROVIDER": "bsre",
+        "TNDE_TTE__BSRE_URL": bsre.url,
+        "TNDE_TTE__BSRE_USERNAME": BSRE_USER,
+        "TNDE_TTE__BSRE_PASSWORD": BSRE_PASSWORD,
+        "TNDE_TTE__TRUST_ROOTS": f'["{roots}"]',
+    }.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSPHRASE + "\n"))
+    code, out, err = run(capsys, "tte", "sign", str(source), "--nik", NIK, "-o", str(output))
+    assert code == 0, err
+    assert "ditandatangani.pdf: SAH" in out and PASSPHRASE not in out + err
+    code, out, _ = run(capsys, "tte", "verify", str(output))
+    assert code == 0 and f"ditandatangani oleh {SIGNER}" in out
+    code, out, _ = run(capsys, "tte", "verify", str(source))
+    assert code == 1 and "tidak ada tanda tangan elektronik" in out

@@ -22,6 +22,7 @@ from gateway.cli import (
     org,
     outbox,
     rules,
+    tte,
     user,
 )
 from gateway.cli.common import CommandError
@@ -51,6 +52,7 @@ def build_parser(t: Catalogue | None = None) -> argparse.ArgumentParser:
         imap,
         user,
         dkim,
+        tte,
     ):
         module.add_commands(commands, t)
     return parser
