@@ -18,6 +18,7 @@ from gateway.core.tokens import is_authentic
 from gateway.intake.replylimit import UnverifiedReplyLimit
 from gateway.intake.smtp import IntakeHandler, start_listener
 from gateway.intake.store import Envelope, store_inbound
+from gateway.isolation.memory import large_allocations_returnable
 from webadmin.app import create_app
 
 log = logging.getLogger("tnde.serve")
@@ -217,6 +218,7 @@ async def shutdown(running: Running) -> None:
 
 async def serve(app: App, on_started: Callable[[Running], None] | None = None) -> None:
     """Run until SIGINT or SIGTERM."""
+    large_allocations_returnable()  # messages of many MB must not stay in RSS at rest
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
