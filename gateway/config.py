@@ -617,7 +617,6 @@ def value_problems(settings: Settings) -> list[Problem]:
         ("smtp.max_sessions", settings.smtp.max_sessions),
         ("tte.bsre_timeout", settings.tte.bsre_timeout),
         ("worker.extraction_timeout", settings.worker.extraction_timeout),
-        ("worker.extraction_memory_mb", settings.worker.extraction_memory_mb),
         ("outbound.timeout", settings.outbound.timeout),
         ("auth.dns_timeout", settings.auth.dns_timeout),
         ("auth.dns_budget", settings.auth.dns_budget),
@@ -625,6 +624,9 @@ def value_problems(settings: Settings) -> list[Problem]:
         if number <= 0:
             problems.append(Problem("config.positive", {"key": key, "value": number}))
     return problems + _auth_problems(settings)
+
+
+MIN_EXTRACTION_MB = 128
 
 
 def unreadable(key: str, error: str) -> ConfigError:
@@ -680,8 +682,15 @@ def _auth_problems(settings: Settings) -> list[Problem]:
             problems.append(
                 Problem("config.path_missing", {"key": "tte.trust_roots", "value": repr(root)})
             )
+    memory_mb = settings.worker.extraction_memory_mb
+    if memory_mb < MIN_EXTRACTION_MB:
+        # Below this the child cannot even import pypdf: every PDF would be flagged.
+        key = "worker.extraction_memory_mb"
+        problems.append(
+            Problem("config.at_least", {"key": key, "value": memory_mb, "other": MIN_EXTRACTION_MB})
+        )
     smtp = settings.smtp
-    if 0 < smtp.max_data_in_memory < settings.mail.max_message_size:
+    if smtp.max_data_in_memory < 0 or 0 < smtp.max_data_in_memory < settings.mail.max_message_size:
         problems.append(
             Problem(
                 "config.at_least",

@@ -16,7 +16,7 @@ from gateway.app import App
 from gateway.config import Settings, parse_listen, unreadable
 from gateway.core.tokens import is_authentic
 from gateway.intake.replylimit import UnverifiedReplyLimit
-from gateway.intake.smtp import IntakeHandler, start_listener
+from gateway.intake.smtp import IntakeHandler, SharedLimits, start_listener
 from gateway.intake.store import Envelope, store_inbound
 from gateway.isolation.memory import large_allocations_returnable
 from webadmin.app import create_app
@@ -115,6 +115,7 @@ async def start(app: App, stop: asyncio.Event) -> Running:
     except Exception as err:
         log.error("could not read the reply-token secret: %s", err)
     store = make_store(app, wake)
+    shared = SharedLimits(settings.smtp.max_data_in_memory)
     for source, conf in (("smtp", settings.smtp), ("lmtp", settings.lmtp)):
         target = parse_listen(conf.listen, f"{source}.listen")
         if target is None:
@@ -139,6 +140,7 @@ async def start(app: App, stop: asyncio.Event) -> Running:
                 max_data_in_memory=settings.smtp.max_data_in_memory,
                 tls_context=_tls_context(settings) if source == "smtp" else None,
                 require_starttls=settings.smtp.require_starttls,
+                shared=shared,
             )
         except OSError as err:
             await shutdown(running)

@@ -86,7 +86,7 @@ def test_a_sangat_rahasia_letter_leaves_no_trace_of_its_content(
     finally:
         gateway.stop()
     kinds = {row.kind for row in outgoing}
-    assert {"receipt", "notice", "reminder"} <= kinds, kinds
+    assert {"receipt", "notice", "reminder", "escalation", "digest"} <= kinds, kinds
     for row in outgoing:
         text = every_text(row)
         assert FILE_MARK not in row.message, row.kind

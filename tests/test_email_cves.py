@@ -83,7 +83,7 @@ def test_an_address_with_a_line_break_never_reaches_the_smarthost() -> None:
         outbound = OutboundSettings(smarthost=f"127.0.0.1:{sink.port}", timeout=10)
         injected = "kadinkes@banyumaskab.go.id>\r\nRCPT TO:<korban@example.org"
         result = deliver(outbound, "gw.test", "tnde@tnde.banyumaskab.go.id", injected, b"x\r\n")
-        assert result.outcome == "permanent" and "invalid recipient" in result.detail
+        assert result.outcome == "permanent" and "alamat penerima tidak sah" in result.detail
         assert sink.messages == []
         good = deliver(
             outbound,
@@ -95,3 +95,18 @@ def test_an_address_with_a_line_break_never_reaches_the_smarthost() -> None:
         assert good.outcome == "sent" and sink.messages[0].rcpt_tos == [
             "kadinkes@banyumaskab.go.id"
         ]
+
+
+def test_the_relay_sends_idn_and_local_domains_and_never_blames_a_recipient_for_our_sender() -> (
+    None
+):
+    with Sink() as sink:
+        outbound = OutboundSettings(smarthost=f"127.0.0.1:{sink.port}", timeout=10)
+        sent = deliver(
+            outbound, "gw.test", "tnde+bounce-7@tnde.pemda.local", "tu@dinkés.go.id", b"x\r\n"
+        )
+        assert sent.outcome == "sent"
+        assert sink.messages[0].mail_from == "tnde+bounce-7@tnde.pemda.local"
+        assert sink.messages[0].rcpt_tos == ["tu@xn--dinks-esa.go.id"]
+        broken = deliver(outbound, "gw.test", "tnde\r\n@x", "tu@kemkes.go.id", b"x\r\n")
+        assert broken.outcome == "temporary"  # our configuration, not the recipient's address

@@ -123,3 +123,15 @@ def test_a_winmail_dat_counts_its_files_toward_the_part_limit(sqlite_url: str) -
             assert inbound.reason is not None and "50" in inbound.reason
     finally:
         gateway.stop()
+
+
+def test_the_childs_cpu_limit_is_per_file_not_for_its_whole_life() -> None:
+    # One child reads many files: a CPU limit set once at its start would run out after
+    # a few costly but honest PDFs (here about 0.6 s each) and flag innocent letters.
+    costly = pdf_bomb(512 * 1024)
+    sandbox = PdfTextSandbox(timeout=2.0, memory_mb=400)
+    try:
+        for _ in range(8):
+            assert "lampiran" in sandbox.text(costly)
+    finally:
+        sandbox.close()

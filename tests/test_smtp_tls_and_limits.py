@@ -205,11 +205,11 @@ def test_an_unusable_certificate_stops_serve_with_one_line(
 def test_data_past_the_memory_budget_gets_452_and_the_budget_comes_back(
     sqlite_url: str,
 ) -> None:
-    # Room for one message of the maximum size, and a little more.
+    # Room for one message of the maximum size, and one small one beside it.
     size = 200_000
     settings = gateway_settings(
         sqlite_url,
-        smtp={"listen": "127.0.0.1:0", "hostname": "gw.test", "max_data_in_memory": size + 50_000},
+        smtp={"listen": "127.0.0.1:0", "hostname": "gw.test", "max_data_in_memory": size + 100_000},
         mail={"max_message_size": size},
     )
     gateway = RunningGateway(App.build(settings)).start()
@@ -230,11 +230,18 @@ def test_data_past_the_memory_budget_gets_452_and_the_budget_comes_back(
                 second.rcpt(TO)
                 code, message = second.docmd("DATA")
                 assert (code, message[:5]) == (452, b"4.3.1"), message
-            # ... while one that declares its small SIZE (as MTAs do) fits beside it.
-            with smtplib.SMTP(host, port, timeout=10) as third:
+            # ... while one from another server that declares its small SIZE (as MTAs
+            # do) fits beside it. From the first client's own address it would not: one
+            # address holds at most a quarter of the budget once it holds anything.
+            raw = letter()
+            with smtplib.SMTP(host, port, timeout=10, source_address=("127.0.0.9", 0)) as third:
                 third.ehlo("c")
-                raw = letter()
                 third.sendmail("tu@kemkes.go.id", [TO], raw, mail_options=[f"SIZE={len(raw)}"])
+            with smtplib.SMTP(host, port, timeout=10) as same:
+                same.ehlo("c")
+                same.mail("tu@kemkes.go.id", [f"SIZE={len(raw)}"])
+                same.rcpt(TO)
+                assert same.docmd("DATA")[0] == 452
             first.sendall(letter() + b".\r\n")
             assert reader.readline().startswith(b"250 2.0.0 OK: accepted")
         # The reservations came back: a DATA that declares nothing fits again.
@@ -243,5 +250,51 @@ def test_data_past_the_memory_budget_gets_452_and_the_budget_comes_back(
             fourth.mail("tu@kemkes.go.id")  # no SIZE (smtplib's sendmail would add one)
             fourth.rcpt(TO)
             assert fourth.data(letter())[0] == 250
+    finally:
+        gateway.stop()
+
+
+def test_a_message_a_little_over_its_declared_size_is_still_accepted(sqlite_url: str) -> None:
+    # SIZE excludes dot-stuffing and may be an estimate (RFC 1870): a message that
+    # declared exactly its size and has lines starting with "." must not get a 552.
+    gateway = start(sqlite_url)
+    host, port = gateway.address("smtp")
+    try:
+        raw = letter(body="Perihal: Undangan\n.titik di awal baris\n..dua titik\n")
+        with smtplib.SMTP(host, port, timeout=10) as client:
+            client.ehlo("a")
+            client.mail("tu@kemkes.go.id", [f"SIZE={len(raw) - 10}"])
+            client.rcpt(TO)
+            assert client.data(raw)[0] == 250
+    finally:
+        gateway.stop()
+
+
+def test_starttls_sessions_are_counted_once(sqlite_url: str, certificate: tuple[str, str]) -> None:
+    gateway = start(
+        sqlite_url, tls_cert=certificate[0], tls_key=certificate[1], max_connections_per_ip=2
+    )
+    try:
+        for _ in range(5):  # more sequential TLS sessions than the per-address cap
+            with gateway.smtp() as client:
+                client.ehlo("mx.kemkes.go.id")
+                client.starttls(context=insecure_context())
+                client.ehlo("mx.kemkes.go.id")
+                assert client.noop()[0] == 250
+    finally:
+        gateway.stop()
+
+
+def test_mail_before_starttls_gets_an_enhanced_code_and_a_gloss(
+    sqlite_url: str, certificate: tuple[str, str]
+) -> None:
+    gateway = start(
+        sqlite_url, tls_cert=certificate[0], tls_key=certificate[1], require_starttls=True
+    )
+    try:
+        with gateway.smtp() as client:
+            client.ehlo("a")
+            code, message = client.mail("tu@kemkes.go.id")
+            assert code == 530 and message.startswith(b"5.7.0") and b"wajib STARTTLS" in message
     finally:
         gateway.stop()

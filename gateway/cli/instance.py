@@ -47,18 +47,13 @@ def cmd_init(args: argparse.Namespace) -> int:
     print(t("init.ready", url=url))
     print(t("init.reference", **added))
     smtp = app.settings.smtp
-    if not smtp.tls_cert:
-        folder = _data_folder(url) / "tls"
+    if not smtp.tls_cert and url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        # A trial instance (SQLite) gets a certificate to try STARTTLS with; a production
+        # one (PostgreSQL) uses its CA's, configured in [smtp] tls_cert and tls_key.
+        folder = Path(url.removeprefix("sqlite:///")).parent.resolve() / "tls"
         cert, key = _development_certificate(folder, smtp.hostname or app.settings.mail.domain)
         print(t("init.tls", cert=cert, key=key))
     return 0
-
-
-def _data_folder(url: str) -> Path:
-    """Where the instance keeps files: beside a SQLite database, else var/."""
-    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        return Path(url.removeprefix("sqlite:///")).parent
-    return Path("var")
 
 
 def _development_certificate(folder: Path, hostname: str) -> tuple[str, str]:

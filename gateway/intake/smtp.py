@@ -8,7 +8,7 @@ import re
 import ssl
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiosmtpd.lmtp import LMTP
@@ -52,7 +52,9 @@ _AIOSMTPD_REWRITES = (
     ("552 Error: Too much mail data", "size"),
     ("552 Error: message size exceeds fixed maximum message size", "size"),
     ("500 Line too long", "line"),
+    ("530 Must issue a STARTTLS command first", "starttls"),
 )
+R530_STARTTLS = "530 5.7.0 Must issue a STARTTLS command first (wajib STARTTLS terlebih dahulu)"
 
 # A CR not followed by LF, or an LF not preceded by CR.
 _BARE_NEWLINE = re.compile(rb"\r(?!\n)|(?<!\r)\n")
@@ -60,33 +62,55 @@ _BARE_NEWLINE = re.compile(rb"\r(?!\n)|(?<!\r)\n")
 StoreFunc = Callable[[bytes, Envelope], Awaitable[int]]
 # After a burst of large messages, hand freed memory back to the system.
 TRIM_AFTER_BURST = 64 * 1024 * 1024
+# Reserved beyond a declared SIZE: dot-stuffing and a client's final CRLF.
+SLACK = 64 * 1024
 
 
 @dataclass
 class DataBudget:
     """Bytes of message data the listeners may hold in memory at once, across sessions.
 
-    Each DATA reserves its limit before the 354: the SIZE the client declared in MAIL
-    FROM (RFC 1870), else the message size limit. Past the budget DATA is answered
-    "452 4.3.1" and the client retries; memory stays bounded whatever many clients send.
+    Each DATA reserves, before the 354, the SIZE its client declared in MAIL FROM (RFC
+    1870, with slack), else the message size limit. Past the budget, or past one
+    address's share of it, DATA is answered "452 4.3.1" and the client retries. This
+    counts message bytes, not process memory: holding a message costs the process about
+    three times its size while it is received and stored (measured, bench/hostile.py).
     """
 
     capacity: int
+    # One address may hold at most this share, so a few idle DATA sessions from one
+    # client cannot keep everyone else waiting.
+    per_address_share: float = 0.25
     reserved: int = 0
     peak: int = 0
+    by_address: Counter[str] = field(default_factory=Counter)
 
-    def reserve(self, size: int) -> bool:
+    def reserve(self, size: int, address: str = "") -> bool:
         if self.reserved + size > self.capacity:
             return False
+        held = self.by_address[address]
+        if held and held + size > self.capacity * self.per_address_share:
+            return False  # an address's first message always fits; more within its share
         self.reserved += size
+        self.by_address[address] += size
         self.peak = max(self.peak, self.reserved)
         return True
 
-    def release(self, size: int) -> None:
+    def release(self, size: int, address: str = "") -> None:
         self.reserved = max(0, self.reserved - size)
+        self.by_address[address] -= size
+        if self.by_address[address] <= 0:
+            del self.by_address[address]
         if self.reserved == 0 and self.peak > TRIM_AFTER_BURST:
             self.peak = 0
             return_memory()
+
+
+class SharedLimits:
+    """What all listeners of a process share: the budget for message data in memory."""
+
+    def __init__(self, max_data_in_memory: int) -> None:
+        self.budget = DataBudget(max_data_in_memory) if max_data_in_memory > 0 else None
 
 
 def _declared_size(options: list[str]) -> int | None:
@@ -194,21 +218,31 @@ class _GatewayProtocolMixin:
             await super().smtp_DATA(arg)  # type: ignore[misc]  # it answers these itself
             return
         configured = self.data_size_limit or budget.capacity
-        wanted = min(_declared_size(envelope.mail_options) or configured, configured)
-        if not budget.reserve(wanted):
+        declared = _declared_size(envelope.mail_options)
+        # SIZE is an estimate without dot-stuffing (RFC 1870): reserve some slack, and
+        # let a message past its reservation through up to the real limit (what it took
+        # beyond the reservation is bounded by that limit per session).
+        wanted = (
+            configured if declared is None else min(configured, declared + declared // 8 + SLACK)
+        )
+        if not budget.reserve(wanted, self._peer_ip):
             await self.push(R452_BUDGET)
             return
-        self.data_size_limit = wanted
         try:
             await super().smtp_DATA(arg)  # type: ignore[misc]
         finally:
-            self.data_size_limit = configured
-            budget.release(wanted)
+            budget.release(wanted, self._peer_ip)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        if getattr(self, "_counted", False):
+            # aiosmtpd calls this again with the TLS transport after STARTTLS: the same
+            # session, already counted (counting it twice would never be undone).
+            super().connection_made(transport)  # type: ignore[misc]
+            return
         peer = transport.get_extra_info("peername")
         self._peer_ip = peer[0] if isinstance(peer, tuple) else str(peer)
         self.connections[self._peer_ip] += 1
+        self._counted = True
         refusal = ""
         if self.max_per_ip and self.connections[self._peer_ip] > self.max_per_ip:
             refusal = R421_TOO_MANY
@@ -224,9 +258,11 @@ class _GatewayProtocolMixin:
         super().connection_made(transport)  # type: ignore[misc]
 
     def connection_lost(self, error: Exception | None) -> None:
-        self.connections[self._peer_ip] -= 1
-        if self.connections[self._peer_ip] <= 0:
-            del self.connections[self._peer_ip]
+        if getattr(self, "_counted", False):
+            self._counted = False
+            self.connections[self._peer_ip] -= 1
+            if self.connections[self._peer_ip] <= 0:
+                del self.connections[self._peer_ip]
         super().connection_lost(error)  # type: ignore[misc]
 
     async def push(self, status: str | bytes) -> None:
@@ -243,6 +279,8 @@ class _GatewayProtocolMixin:
             if status.startswith(prefix):
                 if kind == "size":
                     return R552_SIZE.format(limit=self.data_size_limit)
+                if kind == "starttls":
+                    return R530_STARTTLS
                 return R500_LINE
         return status
 
@@ -268,13 +306,16 @@ async def start_listener(
     max_data_in_memory: int = 0,
     tls_context: ssl.SSLContext | None = None,
     require_starttls: bool = False,
+    shared: SharedLimits | None = None,
 ) -> asyncio.Server:
     """Listen on host:port with the SMTP or LMTP protocol on the running loop; with a TLS
     context the SMTP listener offers STARTTLS (aiosmtpd 1.4.6+ discards commands sent in
     the same packet as STARTTLS, CVE-2024-34083)."""
     loop = asyncio.get_running_loop()
+    # Sessions are counted per listener (LMTP's one peer is the trusted MTA); message
+    # bytes in memory for the whole process, across listeners.
     connections: Counter[str] = Counter()
-    budget = DataBudget(max_data_in_memory) if max_data_in_memory else None
+    budget = (shared or SharedLimits(max_data_in_memory)).budget
     protocol_class = GatewayLMTP if handler.lmtp else GatewaySMTP
     tls: dict[str, Any] = {}
     if tls_context is not None:

@@ -19,16 +19,26 @@ from concurrent.futures.process import BrokenProcessPool
 PdfText = Callable[[bytes], str]
 
 
-def _limit(memory_bytes: int, cpu_seconds: int) -> None:
-    """In the child: cap its address space and CPU time (the kernel enforces both)."""
+def _limit(memory_bytes: int) -> None:
+    """In the child: cap its address space (the kernel enforces it)."""
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
 
 
-def _extract(data: bytes) -> str:
+def _extract(data: bytes, cpu_seconds: float) -> str:
+    """One file's text. The child is reused, so its CPU limit is set per file: the CPU
+    used so far plus this file's budget (only the soft limit, which may rise again)."""
     from gateway.parsing.pdftext import pdf_text
 
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    spent = used.ru_utime + used.ru_stime
+    hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+    resource.setrlimit(resource.RLIMIT_CPU, (int(spent + cpu_seconds) + 1, hard))
     return pdf_text(data)
+
+
+def _warm() -> None:
+    """Import pypdf before the first file's clock starts."""
+    import pypdf  # noqa: F401
 
 
 MAX_TASKS_PER_CHILD = 25
@@ -56,29 +66,44 @@ class PdfTextSandbox:
                 # A fresh child now and then: memory a big PDF took goes back to the system.
                 max_tasks_per_child=MAX_TASKS_PER_CHILD,
                 initializer=_limit,
-                initargs=(self.memory, max(1, int(self.timeout) + 1)),
+                initargs=(self.memory,),
             )
+            # The child's start (spawn, imports) is not the letter's time.
+            self._pool.submit(_warm).result(timeout=60)
         return self._pool
 
-    def text(self, data: bytes, timeout: float | None = None) -> str:
+    def text(self, data: bytes) -> str:
         """The text of a PDF's first pages; raises Overrun past the limits."""
-        limit = self.timeout if timeout is None else min(timeout, self.timeout)
-        if limit <= 0:
-            raise Overrun("the letter's time for reading PDF text is spent")
+        return self._run(data, self.timeout)[0]
+
+    def _run(self, data: bytes, budget: float | Callable[[], float]) -> tuple[str, float]:
+        """(text, seconds the child worked on it); the budget is read once it is our turn."""
         with self._lock:  # one extraction at a time: each has the child to itself
-            future = self._executor().submit(_extract, data)
+            executor = self._executor()
+            limit = min(budget() if callable(budget) else budget, self.timeout)
+            if limit <= 0:
+                raise Overrun("the letter's time for reading PDF text is spent")
+            started = time.monotonic()
+            future = executor.submit(_extract, data, limit)
             try:
-                return future.result(timeout=limit)
+                return future.result(timeout=limit), time.monotonic() - started
             except (concurrent.futures.TimeoutError, BrokenProcessPool, MemoryError) as err:
                 self._kill()
                 raise Overrun(type(err).__name__) from err
 
     def for_letter(self) -> PdfText:
-        """A reader for one letter's PDFs: all of them together get `timeout` seconds."""
-        deadline = time.monotonic() + self.timeout
+        """A reader for one letter's PDFs: all of them together get `timeout` seconds of
+        the child's work (parsing the letter or waiting for a turn does not count)."""
+        spent = [0.0]
 
         def read(data: bytes) -> str:
-            return self.text(data, deadline - time.monotonic())
+            try:
+                text, took = self._run(data, lambda: self.timeout - spent[0])
+            except Overrun:
+                spent[0] = self.timeout  # what is left of this letter gets no more time
+                raise
+            spent[0] += took
+            return text
 
         return read
 

@@ -33,11 +33,14 @@ def deliver(
     target = parse_listen(settings.smarthost, "outbound.smarthost")
     if target is None:
         return DeliveryResult("temporary", "no smarthost configured")
-    for role, address in (("sender", mail_from), ("recipient", rcpt)):
-        # Only a validated address reaches the SMTP client: a CR or LF in one would be a
-        # second command to the smarthost (smtplib does not check).
-        if address and ascii_address(address) != address.lower():
-            return DeliveryResult("permanent", f"invalid {role} address {address!r}")
+    sender, recipient = _on_the_wire(mail_from), _on_the_wire(rcpt)
+    if sender is None:
+        # Our own envelope sender (configuration): not the recipient's fault, so never a
+        # permanent failure that would mark the recipient's address as undeliverable.
+        return DeliveryResult("temporary", f"alamat pengirim amplop tidak sah: {mail_from!r}")
+    if recipient is None:
+        return DeliveryResult("permanent", f"alamat penerima tidak sah: {rcpt!r}")
+    mail_from, rcpt = sender, recipient
     host, port = target
     try:
         with smtplib.SMTP(host, port, timeout=settings.timeout, local_hostname=helo) as client:
@@ -58,3 +61,21 @@ def deliver(
     except (OSError, smtplib.SMTPException) as err:
         # Connection refused, timeouts, TLS trouble: the smarthost may come back.
         return DeliveryResult("temporary", f"{type(err).__name__}: {err}")
+
+
+def _on_the_wire(address: str) -> str | None:
+    """The address as the smarthost gets it, or None when it cannot be sent safely: no
+    control character, space or angle bracket (a CR or LF would be a second SMTP command;
+    smtplib does not check), ASCII (an internationalised domain in its IDNA form)."""
+    if not address:
+        return address  # the null sender of bounces
+    if any(not ch.isprintable() or ch.isspace() or ch in "<>" for ch in address):
+        return None
+    if address.count("@") < 1:
+        return None
+    converted = ascii_address(address)
+    if converted is not None:
+        return converted
+    # email-validator refuses some deliverable forms (a .local domain, a quoted local
+    # part): pass them as written when they are plain ASCII.
+    return address if address.isascii() else None
