@@ -28,7 +28,7 @@ from tests.support.dnsserver import AuthoritativeDns
 from tests.support.gateway import RunningGateway, gateway_settings, wait_for
 from tests.support.mail import DOMAIN, letter
 from tests.support.panel import signed_in
-from tests.support.queries import settled
+from tests.support.queries import latest_inbound, settled
 
 AGENCY = "kemendagri.go.id"
 AGENCY_MX = "127.0.0.2"
@@ -118,12 +118,7 @@ def deliver(
         client.ehlo("mx.pengirim.example")
         client.sendmail(mail_from, [TO], raw)
     wait_for(lambda: settled(gateway.app), timeout=20, what="pipeline")
-    with gateway.app.db.read() as session:
-        inbound = session.scalars(select(Inbound).order_by(Inbound.id.desc())).first()
-        assert inbound is not None
-        naskah = session.scalars(select(Naskah).where(Naskah.inbound_id == inbound.id)).first()
-        session.expunge_all()
-    return inbound, naskah
+    return latest_inbound(gateway.app)
 
 
 def outbox(app: App, kind: str) -> list[Outbox]:

@@ -32,7 +32,7 @@ from tests.support.clock import OFFICE_HOURS, FakeClock
 from tests.support.gateway import RunningGateway, gateway_settings, wait_for
 from tests.support.mail import DOMAIN, letter
 from tests.support.panel import signed_in
-from tests.support.queries import settled
+from tests.support.queries import latest_inbound, settled
 from tests.support.tte import SigningAuthority, sign_pdf
 
 SIGNER = "Dr. Budi Santoso, M.Si."
@@ -145,12 +145,7 @@ def send_pdf(gateway: RunningGateway, document: bytes) -> tuple[Inbound, Naskah 
     with gateway.smtp() as client:
         client.sendmail("tu@dinkes.jatengprov.go.id", [f"setda@{DOMAIN}"], raw)
     wait_for(lambda: settled(gateway.app), timeout=20, what="pipeline")
-    with gateway.app.db.read() as session:
-        inbound = session.scalars(select(Inbound).order_by(Inbound.id.desc())).first()
-        assert inbound is not None
-        naskah = session.scalars(select(Naskah).where(Naskah.inbound_id == inbound.id)).first()
-        session.expunge_all()
-    return inbound, naskah
+    return latest_inbound(gateway.app)
 
 
 def test_a_validly_signed_letter_shows_its_signer_everywhere(

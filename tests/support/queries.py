@@ -37,3 +37,13 @@ def outbox_rows(app: App, kind: str | None = None) -> list[Outbox]:
 def settled(app: App) -> bool:
     """No message is waiting for or in the pipeline."""
     return count(app, Inbound, Inbound.state.in_(("received", "processing"))) == 0
+
+
+def latest_inbound(app: App) -> tuple[Inbound, Naskah | None]:
+    """The newest inbound message and the naskah it became (None when it did not)."""
+    with app.db.read() as session:
+        inbound = session.scalars(select(Inbound).order_by(Inbound.id.desc())).first()
+        assert inbound is not None
+        naskah = session.scalars(select(Naskah).where(Naskah.inbound_id == inbound.id)).first()
+        session.expunge_all()
+    return inbound, naskah
