@@ -126,3 +126,17 @@ def test_check_compares_the_key_with_the_published_record(
     monkeypatch.setenv("TNDE_DKIM__PRIVATE_KEY", str(other))
     code, out, _ = run(capsys, "check")
     assert code == 1 and "BERBEDA" in out
+
+
+def test_a_header_added_to_our_signed_mail_breaks_the_signature(
+    key: tuple[Path, str], published: AuthoritativeDns
+) -> None:
+    from gateway.outbound.dkimsign import DkimSigner
+
+    signer = DkimSigner.from_file(DOMAIN, SELECTOR, str(key[0]))
+    signed = signer.sign(letter(subject="Pemberitahuan"))
+    lookups = Lookups(make_resolver(("127.0.0.1",), published.port), 2.0, 5.0)
+    assert check_dkim(signed, lookups)[0].result == "pass"
+    # A second Subject or From added above the signature, as a replay would.
+    for added in (b"Subject: Segera transfer\r\n", b"From: Bendahara <bendahara@example.org>\r\n"):
+        assert check_dkim(added + signed, lookups)[0].result == "fail"
