@@ -16,7 +16,7 @@ from gateway.parsing.flowed import unflow
 from gateway.parsing.headers import header_text
 from gateway.parsing.html import html_to_text, sanitise_html
 from gateway.parsing.sniff import sniff_type
-from gateway.parsing.tnef import expand_tnef, is_tnef
+from gateway.parsing.tnef import count_tnef_files, expand_tnef, is_tnef
 
 # Headers a relay adds on the way; they differ between two deliveries of one letter.
 TRACE_HEADERS = frozenset(
@@ -240,6 +240,11 @@ class _Walker:
         )
 
     def _expand_tnef(self, data: bytes, path: str) -> None:
+        room = self.limits.max_parts - self.counter.parts
+        if count_tnef_files(data, room) > room:
+            raise MessageTooComplex(
+                f"more than {self.limits.max_parts} MIME parts (files in winmail.dat included)"
+            )
         content = expand_tnef(data)
         if content is None:
             return

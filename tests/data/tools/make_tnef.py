@@ -121,7 +121,7 @@ def build_tnef(
     ``body`` uses CRLF line ends (as Outlook stores it) and must be cp1252-encodable.
     """
     msg = LVL_MESSAGE
-    out = struct.pack("<IH", TNEF_SIGNATURE, key)
+    out = bytearray(struct.pack("<IH", TNEF_SIGNATURE, key))  # appended to in place
     out += attribute(msg, ATT_TNEF_VERSION, ATP_DWORD, struct.pack("<I", 0x00010000))
     out += attribute(msg, ATT_OEM_CODEPAGE, ATP_BYTE, struct.pack("<II", 1252, 0))
     out += attribute(msg, ATT_MESSAGE_CLASS, ATP_WORD, _sz("IPM.Microsoft Mail.Note"))
@@ -153,7 +153,7 @@ def build_tnef(
             ]
         )
         out += attribute(att, ATT_ATTACHMENT, ATP_BYTE, props)
-    return out
+    return bytes(out)
 
 
 def check_with_tnefparse(blob: bytes, files: Sequence[TnefFile], body_snippet: str) -> None:
