@@ -113,12 +113,13 @@ def from_authenticated(auth: dict[str, Any], from_address: str | None) -> bool:
         return False
     # The verdict must name the From domain it was about (header.from): a bare pass
     # could be about another From header of the same message.
-    domain = _alabel(from_address.rpartition("@")[2])
-    return bool(domain) and _alabel(str(auth.get("dmarc_from") or "")) == domain
+    domain = alabel(from_address.rpartition("@")[2])
+    return bool(domain) and alabel(str(auth.get("dmarc_from") or "")) == domain
 
 
-def _alabel(domain: str) -> str:
-    """Compare domains in one form: dinkés.go.id and xn--dinks-esa.go.id are one domain."""
+def alabel(domain: str) -> str:
+    """A domain in one comparable form: dinkés.go.id -> xn--dinks-esa.go.id (lower case,
+    no final dot); as given when it is no IDNA name at all."""
     domain = domain.strip().rstrip(".").lower()
     try:
         return domain.encode("idna").decode("ascii")

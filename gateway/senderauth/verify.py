@@ -19,6 +19,7 @@ from authres.dmarc import DMARCAuthenticationResult
 from publicsuffixlist import PublicSuffixList
 
 from gateway.parsing.addresses import normalise_address, peer_address
+from gateway.parsing.authresults import alabel
 from gateway.senderauth.dkimcheck import Signature, check_arc, check_dkim
 from gateway.senderauth.dmarc import Dmarc, aligns, evaluate, find_record
 from gateway.senderauth.lookup import FailureCache, Lookups
@@ -187,13 +188,9 @@ def _from_domain(raw: bytes) -> str:
 
 
 def _alabel(domain: str) -> str:
-    """dinkés.go.id -> xn--dinks-esa.go.id; '' when it is no valid domain at all."""
-    domain = domain.strip().rstrip(".").lower()
-    try:
-        ascii_form = domain.encode("idna").decode("ascii")
-    except UnicodeError:
-        return ""
-    return ascii_form if _NAME.match(ascii_form) else ""
+    """The domain's A-label when it is a usable domain name, else ''."""
+    ascii_form = alabel(domain)
+    return ascii_form if ascii_form.isascii() and _NAME.match(ascii_form) else ""
 
 
 def _safe_name(value: str) -> str:
