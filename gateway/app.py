@@ -53,7 +53,7 @@ class App:
     def build(cls, settings: Settings, clock: Callable[[], dt.datetime] = utcnow) -> App:
         db = Database(make_engine(settings.database))
         mail = settings.mail
-        cache = DirectoryCache(database_loader(db, mail.domain, mail.gateway_addresses))
+        cache = DirectoryCache(database_loader(db, mail.domain, settings.gateway_locals()))
         return cls(settings, db, clock, cache)
 
     @cached_property
@@ -68,14 +68,14 @@ class App:
         """The directory as the worker sees it (reloaded after worker.refresh_interval)."""
         mail = self.settings.mail
         return self._worker_directory.get(
-            lambda: load_directory(session, mail.domain, mail.gateway_addresses)
+            lambda: load_directory(session, mail.domain, self.settings.gateway_locals())
         )
 
     def fresh_directory(self) -> RecipientDirectory:
         """The same directory for threads without a session (IMAP pollers): its own read."""
         mail = self.settings.mail
         return self._worker_directory.get(
-            database_loader(self.db, mail.domain, mail.gateway_addresses)
+            database_loader(self.db, mail.domain, self.settings.gateway_locals())
         )
 
     def worker(self) -> Worker:

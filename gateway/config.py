@@ -240,6 +240,31 @@ class TteSettings:
 
 
 @dataclass(frozen=True)
+class DraftingSettings:
+    """Nota dinas and surat keluar written by officials by mail ([drafting])."""
+
+    # Local part that takes surat keluar drafts: keluar@domain, or keluar+<unit>@domain to
+    # draft for a unit other than one's own.
+    draft_local: str = "keluar"
+    # The default signer per unit, and per unit and jenis: {"SETDA" = "sekda",
+    # "SETDA/Surat Undangan" = "asisten.pemkesra"}. A unit without one: its head.
+    signers: Mapping[str, str] = field(default_factory=dict)
+    # Verifikator positions that initial a draft before the signer, per unit or unit/jenis:
+    # {"SETDA" = ["kabag.hukum"]}.
+    verifiers: Mapping[str, Any] = field(default_factory=dict)
+    # After a REVISI the new version goes to the first approver again ("first") or back
+    # to the approver who asked for it ("same").
+    revision_restarts: str = "first"
+    # Time each approver has for a step (BATAS grammar), with a reminder as for dispositions.
+    step_due: str = "2 workdays"
+    # The From of a unit's sent letters when it is not the unit's first official address:
+    # {"SETDA" = "setda@banyumaskab.go.id"}.
+    unit_from: Mapping[str, str] = field(default_factory=dict)
+    # Days an official has to confirm (KIRIM) a nota dinas or konsep nothing authenticated.
+    confirm_days: int = 3
+
+
+@dataclass(frozen=True)
 class OutboundSettings:
     smarthost: str = ""
     starttls: bool = False
@@ -280,6 +305,8 @@ class NumberingSettings:
     surat_masuk: str = "{seq:05d}/SM/{unit}/{year}"
     nota_dinas: str = "{seq:05d}/ND/{unit}/{year}"
     surat_keluar: str = "{kka}/{seq}/{unit}/{year}"
+    # The draft number a konsep gets on arrival (not the letter's number).
+    konsep: str = "KONSEP-{seq:05d}/{unit}/{year}"
     # Per-unit overrides: units.SETDA.surat_masuk = "SM/{seq:04}/{yyyy}".
     units: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
@@ -430,6 +457,7 @@ class Settings:
     mail: MailSettings = field(default_factory=MailSettings)
     auth: AuthSettings = field(default_factory=AuthSettings)
     tte: TteSettings = field(default_factory=TteSettings)
+    drafting: DraftingSettings = field(default_factory=DraftingSettings)
     dkim: DkimSettings = field(default_factory=DkimSettings)
     outbound: OutboundSettings = field(default_factory=OutboundSettings)
     worker: WorkerSettings = field(default_factory=WorkerSettings)
@@ -440,6 +468,12 @@ class Settings:
     tracking: TrackingSettings = field(default_factory=TrackingSettings)
     imap: tuple[ImapAccount, ...] = ()
     source: str = "defaults"
+
+    def gateway_locals(self) -> tuple[str, ...]:
+        """Local parts of the gateway itself: [mail] gateway_addresses and the drafts'."""
+        locals_ = self.mail.gateway_addresses
+        draft = self.drafting.draft_local.lower()
+        return locals_ if draft in locals_ else (*locals_, draft)
 
 
 def load_settings(
@@ -665,6 +699,7 @@ def _auth_problems(settings: Settings) -> list[Problem]:
                 },
             )
         )
+    problems += _drafting_problems(settings.drafting)
     tte = settings.tte
     if tte.provider not in ("none", "bsre"):
         problems.append(
@@ -811,6 +846,31 @@ def _parse_env_value(value: str) -> Any:
         return tomllib.loads(f"v = {value}")["v"]
     except tomllib.TOMLDecodeError:
         return value
+
+
+def _drafting_problems(drafting: DraftingSettings) -> list[Problem]:
+    """[drafting]: its address is a plain local part, its choices are known ones."""
+    problems = []
+    if not _LOCAL_PART.match(drafting.draft_local):
+        value = repr(drafting.draft_local)
+        problems.append(
+            Problem("config.local_part", {"key": "drafting.draft_local", "value": value})
+        )
+    if drafting.revision_restarts not in ("first", "same"):
+        value, choices = repr(drafting.revision_restarts), "first, same"
+        problems.append(
+            Problem(
+                "config.choice",
+                {"key": "drafting.revision_restarts", "value": value, "choices": choices},
+            )
+        )
+    if drafting.confirm_days <= 0:
+        days = drafting.confirm_days
+        problems.append(Problem("config.positive", {"key": "drafting.confirm_days", "value": days}))
+    for unit, handles in drafting.verifiers.items():
+        if not isinstance(handles, list) or not all(isinstance(h, str) for h in handles):
+            problems.append(Problem("config.string_list", {"key": f"drafting.verifiers.{unit}"}))
+    return problems
 
 
 def _build(cls: type[Any], raw: Any, where: str) -> Any:

@@ -7,6 +7,7 @@ same things in the same shapes (scripts depend on the keys).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -20,9 +21,11 @@ from gateway.db.models import (
     Disposition,
     Event,
     Inbound,
+    Konsep,
     Naskah,
     NaskahSource,
     Outbox,
+    Person,
     Position,
     Unit,
 )
@@ -86,6 +89,73 @@ def naskah_dict(naskah: Naskah, unit_code: str, zone: str = DEFAULT_ZONE) -> dic
         "copies": naskah.copies,
         "rule_set_version": naskah.rule_set_version,
         "attachments": [attachment_dict(a) for a in naskah.attachments],
+        # The entry it came from (another unit's nota dinas or surat keluar, or a surat
+        # keluar's konsep) and the sent letter it answers.
+        "origin_id": naskah.origin_id,
+        "thread_parent_id": naskah.thread_parent_id,
+    }
+
+
+# How each kind of konsep step reads once decided (Disposition.status -> decision).
+_STEP_DECISION = {
+    "done": "setuju",
+    "answered": "revisi",
+    "rejected": "tolak",
+    "cancelled": "ditarik",
+}
+
+
+def _decision(step: Disposition) -> str:
+    if step.done_at is None:
+        return "menunggu"
+    if step.kind == "revisi" and step.status == "done":
+        return "versi_baru"  # the drafter answered the REVISI with a new version
+    return _STEP_DECISION.get(step.status, step.status)
+
+
+def approval_trail(session: Session, naskah: Naskah, zone: str = DEFAULT_ZONE) -> dict[str, Any]:
+    """`approval` (every step: who, what they decided, when) and `signer` of a konsep or
+    of the surat keluar it became; {} for other kinds."""
+    if naskah.kind not in ("konsep", "surat_keluar"):
+        return {}
+    konsep_id = naskah.id if naskah.kind == "konsep" else naskah.origin_id
+    konsep = session.get(Konsep, konsep_id) if konsep_id else None
+    if konsep is None:
+        return {"approval": [], "signer": None}
+    titles = dict(session.execute(select(Position.id, Position.handle)).all())
+    names = dict(session.execute(select(Person.id, Person.name)).all())
+    steps = session.scalars(
+        select(Disposition)
+        .where(
+            Disposition.naskah_id == konsep.naskah_id,
+            Disposition.kind.in_(("paraf", "ttd", "revisi")),
+        )
+        .order_by(Disposition.id)
+    )
+    approval = [
+        {
+            "kind": d.kind,
+            "position": titles.get(d.to_position_id),
+            "person": names.get(d.closed_by_person_id) if d.closed_by_person_id else None,
+            "decision": _decision(d),
+            "note": d.result_note or "",
+            "version": d.note,
+            "requested_at": iso(d.created_at, zone),
+            "decided_at": iso(d.done_at, zone),
+        }
+        for d in steps
+    ]
+    return {
+        "approval": approval,
+        "signer": konsep.signature or None,
+        "konsep": {
+            "state": konsep.state,
+            "version": konsep.version,
+            "letter_id": konsep.letter_id,
+            "reserved_number": konsep.reserved_number,
+            "kepada": konsep.kepada,
+            "tembusan": konsep.tembusan,
+        },
     }
 
 
@@ -134,7 +204,9 @@ def redact_secret(item: dict[str, Any]) -> dict[str, Any]:
     return masked
 
 
-def naskah_query(year: int | None = None, unit: str | None = None) -> Select[Naskah, str]:
+def naskah_query(
+    year: int | None = None, unit: str | None = None, kind: str | None = None
+) -> Select[Naskah, str]:
     query = (
         select(Naskah, Unit.code)
         .join(Unit, Naskah.unit_id == Unit.id)
@@ -144,6 +216,8 @@ def naskah_query(year: int | None = None, unit: str | None = None) -> Select[Nas
         query = query.where(Naskah.year == year)
     if unit is not None:
         query = query.where(Unit.code == unit.upper())
+    if kind is not None:
+        query = query.where(Naskah.kind == kind)
     return query
 
 
@@ -153,34 +227,47 @@ def iter_naskah(
     unit: str | None = None,
     batch: int = 500,
     zone: str = DEFAULT_ZONE,
+    kind: str | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """All matching naskah in agenda order, loaded in batches (exports of any size)."""
+    """All matching naskah in agenda order, loaded in batches (exports of any size); a
+    konsep or surat keluar carries its approval trail and signer."""
     last_id = 0
     while True:
-        query = naskah_query(year, unit).where(Naskah.id > last_id).order_by(Naskah.id).limit(batch)
+        query = (
+            naskah_query(year, unit, kind)
+            .where(Naskah.id > last_id)
+            .order_by(Naskah.id)
+            .limit(batch)
+        )
         rows = session.execute(query).all()
         if not rows:
             return
         for naskah, code in rows:
-            yield naskah_dict(naskah, code, zone)
+            yield {**naskah_dict(naskah, code, zone), **approval_trail(session, naskah, zone)}
         last_id = rows[-1][0].id
         session.expunge_all()
 
 
-def count_naskah(session: Session, year: int | None = None, unit: str | None = None) -> int:
-    query = select(func.count()).select_from(naskah_query(year, unit).subquery())
+def count_naskah(
+    session: Session, year: int | None = None, unit: str | None = None, kind: str | None = None
+) -> int:
+    query = select(func.count()).select_from(naskah_query(year, unit, kind).subquery())
     return int(session.execute(query).scalar_one())
 
 
 def load_naskah_list(
-    db: Database, limit: int | None = None, with_auth: bool = False, zone: str = DEFAULT_ZONE
+    db: Database,
+    limit: int | None = None,
+    with_auth: bool = False,
+    zone: str = DEFAULT_ZONE,
+    kind: str | None = None,
 ) -> list[dict[str, Any]]:
     """The newest naskah first (the panel's register page, `tnde naskah list`).
 
     `with_auth` adds the stored "auth_results" (the panel marks unproven senders with it).
     """
     with db.read() as session:
-        query = naskah_query().order_by(Naskah.id.desc())
+        query = naskah_query(kind=kind).order_by(Naskah.id.desc())
         if limit:
             query = query.limit(limit)
         rows = list(session.execute(query))
@@ -256,6 +343,7 @@ def naskah_detail(db: Database, key: str, zone: str = DEFAULT_ZONE) -> dict[str,
             )
         ]
         item["dispositions"] = _dispositions(session, naskah.id, zone)
+        item.update(approval_trail(session, naskah, zone))
         item["timeline"] = [
             {
                 "at": iso(e.created_at, zone),
@@ -405,3 +493,36 @@ def spreadsheet_text(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
+
+
+def verified_letter(db: Database, token: str) -> dict[str, Any] | None:
+    """What the public verification page of a sent surat keluar shows (/v/<token>): number,
+    date, sending unit, signer and every file's SHA-256; the perihal unless SR/R. Looked
+    up by the token's SHA-256 (the token itself is stored nowhere)."""
+    digest = hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
+    with db.read() as session:
+        letter = session.scalars(
+            select(Naskah).where(Naskah.verification_hash == digest, Naskah.kind == "surat_keluar")
+        ).first()
+        if letter is None:
+            return None
+        unit = session.get_one(Unit, letter.unit_id)
+        konsep = session.get(Konsep, letter.origin_id) if letter.origin_id else None
+        signature = dict(konsep.signature) if konsep else {}
+        return {
+            "number": letter.agenda_number,
+            "date": letter.tanggal_surat,
+            "sent_at": letter.registered_at,
+            "unit": unit.name,
+            "perihal": None if letter.is_secret else letter.perihal,
+            "signer": {
+                "name": signature.get("name", ""),
+                "title": signature.get("title", ""),
+                "lines": list(signature.get("lines", [])),
+            },
+            "files": [
+                {"filename": a.filename, "size": a.size, "sha256": a.sha256}
+                for a in letter.attachments
+                if a.role == "file"
+            ],
+        }

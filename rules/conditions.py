@@ -48,6 +48,8 @@ FIELDS: dict[str, tuple[str, str]] = {
     "arc": ("text", "equals"),
     # The From header is proven: DMARC pass for exactly that domain (ours or upstream's).
     "sender_verified": ("bool", "equals"),
+    # A reply to a surat keluar we sent (routed to its drafter unless a rule says otherwise).
+    "balasan_surat_keluar": ("bool", "equals"),
     # Signs of deception: address-in-display-name, control-characters-in-name,
     # multiple-addresses, lookalike-domain, own-domain-unverified.
     "sender_flag": ("list", "equals"),

@@ -52,6 +52,9 @@ class Facts:
     dmarc_policy: str = ""
     arc: str = "none"
     sender_verified: bool = False
+    # The letter answers one of our sent surat keluar (its Message-ID is in In-Reply-To
+    # or References): by default it goes to the position that drafted that letter.
+    balasan_surat_keluar: bool = False
     sender_flags: tuple[str, ...] = ()
     # Electronic signatures in PDF files: the worst verdict of all (none when unsigned)
     # and the signers' names.

@@ -302,6 +302,13 @@ FIELD_CASES = [
         id="weekday-in",
     ),
     pytest.param(
+        "balasan_surat_keluar",
+        {"balasan_surat_keluar": True},
+        Facts(balasan_surat_keluar=True),
+        Facts(balasan_surat_keluar=False),
+        id="balasan-surat-keluar-equals",
+    ),
+    pytest.param(
         "hour",
         {"hour": 9},
         Facts(hour=9),

@@ -58,7 +58,15 @@ MAX_LINK_WORK = 100
 ANSWER_AFTER = 1.0
 PRE_COOKIE = "tnde_pra"  # a signed random nonce: CSRF before sign-in, and the browser a
 # mailed link is bound to
-PUBLIC_PREFIXES = ("/login", "/healthz", "/lacak/", "/masuk", "/static/", "/api/v1/openapi.json")
+PUBLIC_PREFIXES = (
+    "/login",
+    "/healthz",
+    "/lacak/",
+    "/v/",
+    "/masuk",
+    "/static/",
+    "/api/v1/openapi.json",
+)
 _LINK_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,80}")  # secrets.token_urlsafe(32)
 _REQUEST_TOKEN = re.compile(r"[A-Za-z2-7]{8,80}")  # base32 (gateway/core/tokens.py)
 _UNSAFE_IN_NEXT = re.compile(r"[\s\\]")

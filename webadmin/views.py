@@ -37,6 +37,7 @@ from webadmin.auth import VIEWER, WEB_SESSION
 from webadmin.language import language_of
 from webadmin.params import form_text, record_id
 from webadmin.tracking import tracking_page
+from webadmin.verification import verification_page
 
 if TYPE_CHECKING:
     from gateway.app import App
@@ -433,3 +434,4 @@ def register_routes(application: web.Application) -> None:
     application.router.add_post("/naskah/{naskah_id}/koreksi", naskah_correct)
     application.router.add_get("/naskah/{naskah_id}/lembar-disposisi", naskah_sheet)
     application.router.add_get("/lacak/{token}", tracking_page, name="lacak")
+    application.router.add_get("/v/{token}", verification_page, name="verifikasi")

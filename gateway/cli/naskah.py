@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from gateway.app import App
 
 
+# The registers: incoming letters, nota dinas, surat keluar and their drafts (konsep).
+KINDS = ("surat_masuk", "nota_dinas", "surat_keluar", "konsep")
+
+
 def add_commands(commands: Any, t: Catalogue) -> None:
     naskah = commands.add_parser("naskah", help=t("help.naskah")).add_subparsers(
         dest="naskah_command", required=True
@@ -24,6 +28,7 @@ def add_commands(commands: Any, t: Catalogue) -> None:
     listing = naskah.add_parser("list", help=t("help.list"))
     listing.add_argument("--json", action="store_true", help=t("help.json"))
     listing.add_argument("--limit", type=int, default=None, help=t("help.limit"))
+    listing.add_argument("--kind", choices=KINDS, help=t("help.naskah.kind"))
     listing.set_defaults(handler=cmd_naskah_list)
     show = naskah.add_parser("show", help=t("help.naskah.show"))
     show.add_argument("key", metavar="AGENDA|ID")
@@ -37,6 +42,7 @@ def add_commands(commands: Any, t: Catalogue) -> None:
     export.add_argument("--format", choices=("csv", "json"), required=True)
     export.add_argument("--year", type=int, help=t("help.agenda.year"))
     export.add_argument("--unit", metavar="CODE", help=t("help.agenda.unit"))
+    export.add_argument("--kind", choices=KINDS, help=t("help.naskah.kind"))
     export.add_argument("--output", "-o", metavar="FILE", help=t("help.output"))
     export.set_defaults(handler=cmd_agenda_export)
 
@@ -47,7 +53,7 @@ def cmd_naskah_list(args: argparse.Namespace) -> int:
     t: Catalogue = args.t
     with ready_app(args) as app:
         zone = app.settings.mail.timezone
-        items = load_naskah_list(app.db, args.limit, zone=zone)
+        items = load_naskah_list(app.db, args.limit, zone=zone, kind=args.kind)
     for item in items:
         item.pop("received_at_dt", None)
     if args.json:
@@ -203,10 +209,10 @@ def cmd_agenda_export(args: argparse.Namespace) -> int:
         if args.output:
             target = open(args.output, "w", encoding="utf-8", newline="")  # noqa: SIM115 - with below
         with app.db.read() as session, target as stream:
-            total = count_naskah(session, args.year, args.unit)
+            total = count_naskah(session, args.year, args.unit, args.kind)
             progress = Progress(total, args.t("export.progress"))
             zone = app.settings.mail.timezone
-            rows = iter_naskah(session, args.year, args.unit, zone=zone)
+            rows = iter_naskah(session, args.year, args.unit, zone=zone, kind=args.kind)
             written = _write_export(stream, args.format, rows, progress, zone)
             progress.finish()
     print(args.t("export.done", count=written), file=sys.stderr)

@@ -55,6 +55,16 @@ class LetterForUnit:
     decision: Decision | None = None
 
 
+@dataclass(frozen=True)
+class HeldSubmission:
+    """A held nota dinas or konsep (see db.models.Submission), read for its confirmation."""
+
+    submission_id: int
+    person_id: int
+    inbound_id: int
+    prepared: Prepared
+
+
 @dataclass
 class Prepared:
     """Everything the write phase needs, computed from the raw bytes and envelope."""
@@ -66,6 +76,9 @@ class Prepared:
     letters: list[LetterForUnit] = field(default_factory=list)
     gateway_recipients: list[Recipient] = field(default_factory=list)
     dsn: Dsn = ("", "")  # read from the raw bytes here, so a bounce needs no second read
+    # A reply to a submission token (KIRIM): the held nota dinas or konsep it confirms,
+    # prepared here too, so the write phase parses nothing.
+    confirming: HeldSubmission | None = None
 
     @property
     def dedupe_key(self) -> str:

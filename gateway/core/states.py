@@ -84,3 +84,18 @@ STATUS_LABEL: dict[str, str] = {
     DispositionStatus.REJECTED: "ditolak",
     DispositionStatus.CANCELLED: "dibatalkan",
 }
+
+
+class KonsepState(StrEnum):
+    """A surat keluar draft (konsep) on its way to signature (docs/naskah-keluar.md)."""
+
+    PARAF = "paraf"  # with an approver (verifikator, superior) or the signer
+    REVISI = "revisi"  # sent back to the drafter for a new version
+    DITOLAK = "ditolak"  # refused: the route ended without a letter
+    DIKIRIM = "dikirim"  # signed, numbered and sent
+
+
+# Disposition kinds that ask the holder to act (a deadline, reminders, escalation):
+# a disposition proper, and the steps of a konsep's route.
+APPROVAL_KINDS = ("paraf", "ttd")
+ACTIONABLE_KINDS = ("disposisi", *APPROVAL_KINDS, "revisi")

@@ -31,6 +31,8 @@ _TRACK_LAYOUT = struct.Struct(">II")  # naskah id, address tag
 _TRACK_LABEL = b"tnde-lacak\0"
 _LOGIN_LAYOUT = struct.Struct(">IIHB")  # person id, naskah id, expiry, layout version
 _LOGIN_LABEL = b"tnde-masuk\0"
+_SUBMIT_LAYOUT = struct.Struct(">IIHH")  # submission id, person id, expiry, layout version
+_SUBMIT_LABEL = b"tnde-kirim\0"
 _EPOCH = dt.date(2000, 1, 1)
 
 
@@ -125,6 +127,31 @@ def read_login_request_token(secret: bytes, token: str, today: dt.date) -> tuple
     return person_id, naskah_id
 
 
+def make_submission_token(
+    secret: bytes, submission_id: int, person_id: int, expires: dt.date
+) -> str:
+    """The token that confirms one held nota dinas or konsep (KIRIM): mailed only to the
+    official's address in the organisation."""
+    payload = _SUBMIT_LAYOUT.pack(submission_id, person_id, (expires - _EPOCH).days, 1)
+    mac = hmac.new(secret, _SUBMIT_LABEL + payload, hashlib.sha256).digest()[:MAC_BYTES]
+    return base64.b32encode(payload + mac).decode("ascii").rstrip("=").lower()
+
+
+def read_submission_token(secret: bytes, token: str, today: dt.date) -> tuple[int, int]:
+    """(submission id, person id) of a valid, unexpired submission token; TokenError else."""
+    raw = _decode(token)
+    if len(raw) != _SUBMIT_LAYOUT.size + MAC_BYTES:
+        raise TokenError("malformed")
+    payload, mac = raw[: _SUBMIT_LAYOUT.size], raw[_SUBMIT_LAYOUT.size :]
+    expected = hmac.new(secret, _SUBMIT_LABEL + payload, hashlib.sha256).digest()[:MAC_BYTES]
+    if not hmac.compare_digest(mac, expected):
+        raise TokenError("forged")
+    submission_id, person_id, days, _ = _SUBMIT_LAYOUT.unpack(payload)
+    if _EPOCH + dt.timedelta(days=days) < today:
+        raise TokenError("expired")
+    return submission_id, person_id
+
+
 def _decode(token: str) -> bytes:
     """The token's bytes; only the one spelling we issue is accepted (base32 leaves spare
     bits in the last character, so other spellings would decode to the same bytes)."""
@@ -154,7 +181,10 @@ def is_authentic(secret: bytes, token: str) -> bool:
     try:
         _authentic(secret, token)
     except TokenError:
-        return False
+        try:
+            read_submission_token(secret, token, _EPOCH)
+        except TokenError:
+            return False
     return True
 
 

@@ -418,6 +418,13 @@ class Naskah(Base):
     rule_set_version: Mapped[int | None] = mapped_column(Integer)
     decision: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     thread_parent_id: Mapped[int | None] = mapped_column(ForeignKey("naskah.id"))
+    # The register entry this one came from: the sending unit's nota dinas or surat keluar
+    # for the copy registered as received in another unit; the konsep for a signed
+    # surat keluar. One letter, several registers, linked.
+    origin_id: Mapped[int | None] = mapped_column(ForeignKey("naskah.id"))
+    # SHA-256 of the token of a sent surat keluar's public verification page (/v/<token>);
+    # the token itself is only in the letter.
+    verification_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     copies: Mapped[int] = mapped_column(Integer, default=1)
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="naskah", order_by="Attachment.id", cascade="all, delete-orphan"
@@ -463,6 +470,9 @@ class Attachment(Base):
     part_path: Mapped[str] = mapped_column(String(255), default="")
     # file | inline (image in the HTML) | signature | container (winmail.dat) | letter
     role: Mapped[str] = mapped_column(String(16), default="file")
+    # The version of a konsep this file belongs to (1, 2, … after each REVISI); None for
+    # every other naskah.
+    version: Mapped[int | None] = mapped_column(Integer)
     naskah: Mapped[Naskah] = relationship(back_populates="attachments")
 
 
@@ -476,7 +486,8 @@ class Disposition(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     naskah_id: Mapped[int] = mapped_column(ForeignKey("naskah.id", ondelete="CASCADE"))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("disposition.id"))
-    kind: Mapped[str] = mapped_column(String(16), default="disposisi")  # disposisi | tembusan
+    # disposisi | tembusan | paraf | ttd | revisi (the last three: a konsep's route)
+    kind: Mapped[str] = mapped_column(String(16), default="disposisi")
     from_position_id: Mapped[int | None] = mapped_column(ForeignKey("position.id"))
     from_person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
     from_acting: Mapped[str | None] = mapped_column(String(16))  # plt | plh | None
@@ -498,6 +509,55 @@ class Disposition(Base):
         Index("ix_disposition_naskah", "naskah_id"),
         Index("ix_disposition_to", "to_position_id", "status"),
     )
+
+
+class Konsep(Base):
+    """A surat keluar draft on its way to signature: route, version, recipients, outcome.
+
+    The draft is also a register row (naskah kind "konsep", numbered in the unit's KONSEP
+    series); each approval step is a disposition of kind "paraf" (verifikator, superior)
+    or "ttd" (the signer) to the step's position, and a REVISI is a disposition of kind
+    "revisi" back to the drafter, so deadlines, reminders, Plt/Plh and reply tokens work
+    as they do for letters.
+    """
+
+    __tablename__ = "konsep"
+    naskah_id: Mapped[int] = mapped_column(
+        ForeignKey("naskah.id", ondelete="CASCADE"), primary_key=True
+    )
+    drafter_person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    drafter_position_id: Mapped[int] = mapped_column(ForeignKey("position.id"))
+    signer_position_id: Mapped[int] = mapped_column(ForeignKey("position.id"))
+    # [{"address": ..., "name": ..., "unit": unit code or None, "position": handle or None}]
+    kepada: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    tembusan: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # A number given elsewhere (SRIKANDI, a paper book): no number is taken on signing.
+    reserved_number: Mapped[str | None] = mapped_column(String(128))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    # Position ids in approval order for the current round; the last one signs.
+    route: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    # core.states.KonsepState: paraf | revisi | ditolak | dikirim
+    state: Mapped[str] = mapped_column(String(16))
+    letter_id: Mapped[int | None] = mapped_column(ForeignKey("naskah.id"))
+    # The signature block recorded at signing: name, nip, title, capacity (a.n., Plt. …).
+    signature: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Submission(Base):
+    """A nota dinas or konsep sent from an official's address that nothing authenticated:
+    nothing is created until the official replies KIRIM to the token mailed to them."""
+
+    __tablename__ = "submission"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inbound_id: Mapped[int] = mapped_column(ForeignKey("inbound.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # nota_dinas | surat_keluar
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending | confirmed
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    confirmed_by_inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound.id"))
 
 
 class ReplyCommand(Base):

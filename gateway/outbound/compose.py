@@ -56,8 +56,13 @@ class OutgoingMail:
     references: list[str] = field(default_factory=list)
     reply_to: str | None = None
     attachments: list[tuple[str, str, bytes]] = field(default_factory=list)
+    # "" for a real letter written by people (a signed surat keluar): no Auto-Submitted,
+    # so the recipient's auto-responders and people treat it as any letter.
     auto_submitted: str = "auto-generated"
     extra_headers: dict[str, str] = field(default_factory=dict)
+    # The From of a unit's own letter (its official address); empty: the gateway's.
+    from_address: str = ""
+    from_name: str = ""
 
 
 def new_message_id(identity: Identity, kind: str) -> str:
@@ -73,7 +78,10 @@ def compose(mail: OutgoingMail, identity: Identity, now: dt.datetime) -> Message
     (RFC 2047 for headers, RFC 2231 for file names), so no header can be injected.
     """
     msg = _body(mail)
-    msg["From"] = _address(identity.from_name, identity.from_address)
+    if mail.from_address:
+        msg["From"] = _address(mail.from_name, mail.from_address)
+    else:
+        msg["From"] = _address(identity.from_name, identity.from_address)
     msg["To"] = _address(mail.to_name, mail.to_address)
     msg["Subject"] = _text(mail.subject, 300)
     msg["Date"] = format_datetime(now)
@@ -87,8 +95,9 @@ def compose(mail: OutgoingMail, identity: Identity, now: dt.datetime) -> Message
         msg["References"] = header_safe(" ".join(chain), 4000)
     # RFC 3834: mark machine mail so that responders stay silent; Exchange honours
     # X-Auto-Response-Suppress; our own marker recognises our mail when it comes back.
-    msg["Auto-Submitted"] = mail.auto_submitted
-    msg["X-Auto-Response-Suppress"] = "All"
+    if mail.auto_submitted:
+        msg["Auto-Submitted"] = mail.auto_submitted
+        msg["X-Auto-Response-Suppress"] = "All"
     msg[LOOP_HEADER] = header_safe(identity.instance_id)
     for name, value in mail.extra_headers.items():
         msg[name] = _text(value, 400)

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from gateway.audit import record_event
 from gateway.core.directory import Recipient, RecipientDirectory
 from gateway.core.prepared import (
+    HeldSubmission,
     LetterForUnit,
     PdfSignatureCheck,
     Prepared,
@@ -33,22 +34,39 @@ from gateway.core.prepared import (
     prepare,
 )
 from gateway.core.states import InboundState
+from gateway.core.tokens import TokenError, read_submission_token
 from gateway.db.blobs import get_blob
 from gateway.db.claims import claim_rows, holds_claim, new_token
 from gateway.db.engine import Database
-from gateway.db.models import Disposition, Inbound, Naskah, NaskahSource, ReplyCommand, Unit
+from gateway.db.models import (
+    Disposition,
+    Inbound,
+    Naskah,
+    NaskahSource,
+    ReplyCommand,
+    Submission,
+    Unit,
+)
 from gateway.isolation.memory import TRIM_AFTER_BYTES, return_memory
 from gateway.parsing.message import MessageTooComplex
 from gateway.parsing.pdftext import TextReader, pdf_text
+from gateway.pipeline.written import (
+    Written,
+    confirm_submission,
+    held_submission,
+    take_written,
+)
 from gateway.registration.letter import Registered, register_letter
 from gateway.routing.cache import RoutingCache
 from gateway.routing.route import quarantine_reason, route_all, route_letter
 from gateway.senderauth.verify import Verifier
 from gateway.services import Services
+from gateway.timefmt import local
 from gateway.workflow.apply import apply_decision
 from gateway.workflow.bounces import bounced_outbox_id, handle_bounce
-from gateway.workflow.matching import match_incoming
+from gateway.workflow.matching import find_token, match_incoming
 from gateway.workflow.replies import ReplyOutcome, handle_reply
+from gateway.workflow.threads import thread_reply
 
 log = logging.getLogger("tnde.worker")
 # Machine mail: recorded, never answered, never acts (RFC 3834).
@@ -175,7 +193,44 @@ class Worker:
             self.pdf_reader(),
         )
         route_all(routing, prepared, received_at, settings.mail.timezone, released)
+        prepared.confirming = self._held(prepared, directory)
         return prepared
+
+    def _held(self, prepared: Prepared, directory: RecipientDirectory) -> HeldSubmission | None:
+        """A reply to a submission token: the held nota dinas or konsep, prepared as well
+        (with the verdicts it had; nothing new proves its From, the token does)."""
+        token = find_token(prepared, self.ctx.settings.mail.reply_local)
+        if not token:
+            return None
+        today = local(self.ctx.clock(), self.ctx.settings.mail.timezone).date()
+        with self.db.read() as session:
+            try:
+                submission_id, person_id = read_submission_token(
+                    self.ctx.reply_secret(session), token, today
+                )
+            except TokenError:
+                return None
+            found = held_submission(session, submission_id, person_id)
+            if found is None:
+                return HeldSubmission(submission_id, person_id, 0, prepared)
+            inbound_id, mail_from, rcpt_tos = found
+            inbound = session.get_one(Inbound, inbound_id)
+            raw = get_blob(session, inbound.raw_sha256)
+            own_auth, source, peer = inbound.auth_header, inbound.source, inbound.peer or ""
+        direct = self.verifier is not None and self.trust.checks_itself(source, peer)
+        original = prepare(
+            raw,
+            mail_from,
+            rcpt_tos,
+            directory,
+            self.ctx.limits,
+            self.trust,
+            own_auth,
+            self.pdf_signatures,
+            direct,
+            self.pdf_reader(),
+        )
+        return HeldSubmission(submission_id, person_id, inbound_id, original)
 
     def _finish(self, session: Session, inbound_id: int, token: str, prepared: Prepared) -> Outcome:
         if not holds_claim(session, Inbound, inbound_id, token, InboundState.PROCESSING):
@@ -199,6 +254,11 @@ class Worker:
             return self._machine_mail(
                 session, inbound, prepared, automatic.kind, automatic.reason, now
             )
+        if prepared.confirming is not None:
+            return self._submitted(session, inbound, prepared, now)
+        written = take_written(session, self.ctx, prepared, inbound, self.directory(session), now)
+        if written is not None and not prepared.letters:
+            return self._written(inbound, written)
         reply = self._reply(session, inbound, prepared, now)
         if reply is not None and reply.unit_code:
             self._to_unit(session, inbound, prepared, reply.unit_code)
@@ -208,6 +268,33 @@ class Worker:
         if held:
             return self._hold(session, inbound, held, now)
         return self._letters(session, inbound, prepared, now)
+
+    def _submitted(
+        self, session: Session, inbound: Inbound, prepared: Prepared, now: dt.datetime
+    ) -> Outcome:
+        """Stage: KIRIM to a submission token creates the held nota dinas or konsep."""
+        held = prepared.confirming
+        assert held is not None
+        if held.inbound_id == 0:
+            written = Written("unconfirmed", "permintaan konfirmasi ini sudah tidak berlaku")
+        else:
+            written = confirm_submission(
+                session, self.ctx, prepared, inbound, self.directory(session), now
+            )
+        inbound.kind, inbound.state = "submission", InboundState.REPLY
+        inbound.reason = f"{written.state}: {written.reason}"[:2000]
+        return Outcome(inbound.id, InboundState.REPLY, reason=inbound.reason)
+
+    def _written(self, inbound: Inbound, written: Written) -> Outcome:
+        """Stage: a nota dinas or konsep created, held for confirmation, or refused."""
+        state = {
+            "registered": InboundState.REGISTERED,
+            "held": InboundState.REPLY,
+            "refused": InboundState.IGNORED,
+        }.get(written.state, InboundState.REPLY)
+        inbound.kind = "naskah_dinas"
+        inbound.state, inbound.reason = state, f"{written.state}: {written.reason}"[:2000]
+        return Outcome(inbound.id, state, reason=inbound.reason)
 
     def _reply(
         self, session: Session, inbound: Inbound, prepared: Prepared, now: dt.datetime
@@ -269,6 +356,7 @@ class Worker:
             if not registered.is_copy and letter.decision is not None:
                 naskah = session.get_one(Naskah, registered.naskah_id)
                 unit = session.get_one(Unit, naskah.unit_id)
+                thread_reply(session, self.ctx, naskah, prepared, letter.decision, now)
                 apply_decision(
                     session, self.ctx, naskah, unit, letter.decision, prepared, letter, now
                 )
@@ -409,7 +497,17 @@ def previous_outcome(session: Session, inbound_id: int) -> str | None:
     replied = session.scalar(
         select(ReplyCommand.id).where(ReplyCommand.inbound_id == inbound_id).limit(1)
     )
-    return InboundState.REPLY if replied is not None else None
+    if replied is not None:
+        return InboundState.REPLY
+    held = session.scalar(
+        select(Submission.id)
+        .where(
+            (Submission.inbound_id == inbound_id)
+            | (Submission.confirmed_by_inbound_id == inbound_id)
+        )
+        .limit(1)
+    )
+    return InboundState.REPLY if held is not None else None
 
 
 def _describe(err: BaseException) -> str:

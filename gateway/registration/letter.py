@@ -9,17 +9,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.core.numbering import NumberParts, format_number
 from gateway.core.prepared import LetterForUnit, Prepared
 from gateway.core.states import NaskahStatus
 from gateway.db.blobs import put_blob
+from gateway.db.counter import take_number
 from gateway.db.models import Attachment, Inbound, Naskah, NaskahSource, Unit
-from gateway.registration.counter import next_value
 from gateway.registration.receipt import queue_receipt
 from gateway.services import Services
 from gateway.timefmt import local
-
-KIND_SERIES = {"surat_masuk": "SM", "nota_dinas": "ND", "surat_keluar": "SK"}
 
 
 @dataclass(frozen=True)
@@ -137,16 +134,12 @@ def _new_naskah(
     """Take the next number and insert the register row (the counter lock starts here)."""
     parsed, meta = prepared.parsed, prepared.metadata
     fields = _classification(prepared, letter)
-    local_now = local(now, ctx.settings.mail.timezone)
-    series = KIND_SERIES[kind]
-    seq = next_value(session, unit.id, series, local_now.year)
-    template = ctx.settings.numbering.format_for(unit.code, kind)
-    parts = NumberParts(
-        seq=seq,
-        unit=unit.code,
-        year=local_now.year,
-        month=local_now.month,
-        series=series,
+    year, seq, number = take_number(
+        session,
+        ctx.settings.numbering,
+        unit,
+        kind,
+        local(now, ctx.settings.mail.timezone),
         kka=fields["klasifikasi"] or "",
         jenis=fields["jenis"] or "",
         derajat=fields["sifat_keamanan"],
@@ -154,9 +147,9 @@ def _new_naskah(
     naskah = Naskah(
         kind=kind,
         unit_id=unit.id,
-        year=local_now.year,
+        year=year,
         seq=seq,
-        agenda_number=format_number(template, parts),
+        agenda_number=number,
         inbound_id=inbound.id,
         channel="email",
         dedupe_key=prepared.dedupe_key,

@@ -10,6 +10,15 @@ from gateway.timefmt import local
 from rules.model import TTE_RESULTS, WEEKDAYS, AttachmentFact, Facts
 
 
+# The Message-IDs of the letters we send: <tnde.surat_keluar.<random>@domain> (compose.py).
+_OUR_LETTER = "tnde.surat_keluar."
+
+
+def answers_our_letter(message_ids: list[str]) -> bool:
+    """Whether one of the referenced Message-IDs is one of our sent surat keluar."""
+    return any(m.strip("<> ").lower().startswith(_OUR_LETTER) for m in message_ids)
+
+
 def build_facts(
     prepared: Prepared, letter: LetterForUnit, received_at: dt.datetime, zone: str
 ) -> Facts:
@@ -39,6 +48,7 @@ def build_facts(
         dmarc_policy=str(prepared.auth.get("dmarc_policy", "")),
         arc=str(prepared.auth.get("arc", "none")),
         sender_verified=from_authenticated(prepared.auth, sender),
+        balasan_surat_keluar=answers_our_letter(parsed.in_reply_to + parsed.references),
         sender_flags=tuple(prepared.auth.get("sender_flags", ())),
         tte=worst_signature(prepared.auth.get("tte") or []),
         tte_signers=tuple(str(s.get("signer", "")) for s in prepared.auth.get("tte") or []),

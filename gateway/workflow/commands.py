@@ -104,6 +104,42 @@ TANGGAPAN <teks>              (juga: REPLY)
         missing="TOLAK memerlukan alasan",
     ),
     CommandSpec(
+        "SETUJU",
+        ("approve", "paraf"),
+        "text",
+        "SETUJU (atau: SETUJU dengan catatan singkat)",
+        """\
+SETUJU [catatan]              (juga: APPROVE, PARAF) menyetujui konsep surat keluar yang
+  dimintakan paraf kepada Anda; dari penandatangan: menandatangani, lalu surat diberi
+  nomor dan dikirim. Hanya sebagai balasan atas email permintaan paraf/tanda tangan.
+
+""",
+    ),
+    CommandSpec(
+        "REVISI",
+        ("revise", "revision"),
+        "block",
+        "REVISI mohon dasar hukum pada paragraf 2 diperbarui",
+        """\
+REVISI <catatan>              (juga: REVISE) mengembalikan konsep kepada penyusunnya
+  dengan catatan perbaikan.
+
+""",
+        missing="REVISI memerlukan catatan: apa yang perlu diperbaiki",
+    ),
+    CommandSpec(
+        "KIRIM",
+        ("send", "submit"),
+        "text",
+        "KIRIM (dengan berkas konsep versi baru terlampir)",
+        """\
+KIRIM                         (juga: SEND) mengirim versi baru konsep (lampirkan berkasnya)
+  sebagai balasan atas permintaan revisi; atau meneruskan nota dinas/konsep yang kami
+  minta Anda konfirmasi.
+
+""",
+    ),
+    CommandSpec(
         "BATAL",
         ("cancel",),
         "targets",

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from gateway.audit import record_event
 from gateway.core.batas import in_the_past, parse_batas
 from gateway.core.calendar import resolve_spec
-from gateway.core.states import OPEN, STATUS_LABEL, DispositionStatus
+from gateway.core.states import APPROVAL_KINDS, OPEN, STATUS_LABEL, DispositionStatus
 from gateway.db.blobs import get_blob, put_blob
 from gateway.db.models import Attachment, Disposition, Naskah, Person, Position, Unit
 from gateway.outbound.clip import clip_block
@@ -28,9 +28,19 @@ from gateway.timefmt import local, waktu
 from gateway.workflow.agency import settle_letter
 from gateway.workflow.apply import calendar_for, registrar_of
 from gateway.workflow.commands import EXAMPLES, HELP, SPECS, Command, Problem
+from gateway.workflow.konsep import (
+    Decider,
+    KonsepProblem,
+    approve,
+    reject,
+    resubmit,
+    revise,
+    withdraw,
+)
 from gateway.workflow.messages import notify_givers
 from gateway.workflow.notices import ACTING_PREFIX, NoticeSource, queue_notices
 from gateway.workflow.report import status_text
+from gateway.workflow.sending import DuplicateNumber
 from gateway.workflow.targets import is_below, resolve_written
 from rules.model import RuleError
 
@@ -71,6 +81,15 @@ class Execution:
     files: list[AttachmentData]
     now: dt.datetime
     results: Results = field(default_factory=Results)
+    # The reply came to the address bound to this disposition and holder (or confirmed a
+    # token mailed to them): what approving a konsep requires.
+    by_token: bool = False
+
+    def decider(self) -> Decider:
+        actor = self.actor
+        return Decider(
+            actor.person, actor.position, actor.acting, actor.disposition, actor.naskah, actor.label
+        )
 
     def event(
         self, kind: str, payload: dict[str, object], disposition_id: int | None = None
@@ -103,8 +122,31 @@ def mark_read(run: Execution) -> bool:
     return True
 
 
+# What each kind of konsep step may be answered with; every other command is refused.
+KONSEP_COMMANDS = {
+    "paraf": {"SETUJU", "REVISI", "TOLAK", "TANGGAPAN", "STATUS", "BANTUAN", "KONFIRMASI"},
+    "ttd": {"SETUJU", "REVISI", "TOLAK", "TANGGAPAN", "STATUS", "BANTUAN", "KONFIRMASI"},
+    "revisi": {"KIRIM", "BATAL", "TANGGAPAN", "STATUS", "BANTUAN", "KONFIRMASI"},
+}
+# Commands that only a konsep's steps take.
+KONSEP_ONLY = {"SETUJU", "REVISI", "KIRIM"}
+
+
 def execute_all(run: Execution, commands: list[Command]) -> Results:
+    kind = run.actor.disposition.kind
     for command in commands:
+        allowed = KONSEP_COMMANDS.get(kind)
+        if allowed is not None and command.name not in allowed:
+            listed = ", ".join(sorted(allowed - {"KONFIRMASI", "BANTUAN", "STATUS"}))
+            run.problem(command, f"perintah ini tidak berlaku untuk konsep; gunakan {listed}")
+            continue
+        if allowed is None and command.name in KONSEP_ONLY:
+            run.problem(
+                command,
+                f"{command.name} hanya berlaku sebagai balasan atas email permintaan paraf, "
+                "tanda tangan atau revisi konsep surat keluar",
+            )
+            continue
         HANDLERS[command.name](run, command)
     settle_letter(run.session, run.ctx, run.actor.naskah, run.now)
     return run.results
@@ -335,8 +377,48 @@ def do_tanggapan(run: Execution, command: Command) -> None:
     run.results.executed.append(f"TANGGAPAN dikirim kepada pemberi disposisi ({sent} penerima)")
 
 
+def _konsep(run: Execution, command: Command, step: Callable[[Decider], str]) -> None:
+    """Run one konsep step: approvals only by a reply to the holder's own address."""
+    if not run.by_token:
+        run.problem(
+            command,
+            "persetujuan konsep hanya sah sebagai balasan langsung atas email permintaan "
+            "kepada Anda (alamat balasan khusus); tidak ada yang diubah",
+        )
+        return
+    try:
+        with run.session.begin_nested():
+            line = step(run.decider())
+    except (KonsepProblem, DuplicateNumber) as err:
+        run.problem(command, str(err))
+        return
+    run.results.executed.append(line)
+
+
+@handles("SETUJU")
+def do_setuju(run: Execution, command: Command) -> None:
+    _konsep(run, command, lambda d: approve(run.session, run.ctx, d, command.text, run.now))
+
+
+@handles("REVISI")
+def do_revisi(run: Execution, command: Command) -> None:
+    _konsep(run, command, lambda d: revise(run.session, run.ctx, d, command.text, run.now))
+
+
+@handles("KIRIM")
+def do_kirim(run: Execution, command: Command) -> None:
+    _konsep(
+        run,
+        command,
+        lambda d: resubmit(run.session, run.ctx, d, run.files, command.text, run.now),
+    )
+
+
 @handles("TOLAK")
 def do_tolak(run: Execution, command: Command) -> None:
+    if run.actor.disposition.kind in APPROVAL_KINDS:
+        _konsep(run, command, lambda d: reject(run.session, run.ctx, d, command.text, run.now))
+        return
     if not _open(run, command):
         return
     disposition = run.actor.disposition
@@ -355,7 +437,11 @@ def do_tolak(run: Execution, command: Command) -> None:
 
 @handles("BATAL")
 def do_batal(run: Execution, command: Command) -> None:
-    """Cancel dispositions this official gave on this letter, only while still unread."""
+    """Cancel dispositions this official gave on this letter, only while still unread;
+    on a revision request: withdraw the konsep."""
+    if run.actor.disposition.kind == "revisi":
+        _konsep(run, command, lambda d: withdraw(run.session, run.ctx, d, run.now))
+        return
     session = run.session
     given = list(
         session.scalars(

@@ -199,6 +199,9 @@ def notice_context(
         "naskah": naskah,
         "unit_name": unit.name,
         "kind": disposition.kind,
+        # Written inside the organisation (a nota dinas, or a letter another unit sent
+        # us without mail): the notice names it so, and who wrote it.
+        "written_word": _written_word(naskah),
         "position_title": position.title,
         "instructions": [labels.get(code, code) for code in disposition.instructions],
         "note": disposition.note,
@@ -224,6 +227,12 @@ def notice_context(
         "domain": settings.mail.domain,
         "helpdesk": settings.mail.helpdesk,
     }
+
+
+def _written_word(naskah: Naskah) -> str:
+    if naskah.kind == "nota_dinas" or (naskah.origin_id and naskah.jenis == "Nota Dinas"):
+        return "nota dinas"
+    return "surat" if naskah.origin_id else ""
 
 
 def _no_holder(

@@ -38,8 +38,9 @@ from gateway.parsing.message import AttachmentData
 from gateway.services import Services
 from gateway.timefmt import local
 from gateway.workflow.agency import settle_letter, tracking_reply
-from gateway.workflow.commands import EXAMPLES, ParsedReply, Problem, parse_reply
+from gateway.workflow.commands import EXAMPLES, Command, ParsedReply, Problem, parse_reply
 from gateway.workflow.execute import Actor, Execution, Results, execute_all, mark_read
+from gateway.workflow.konsep import letter_files
 from gateway.workflow.matching import Match, find_token, match_incoming
 from gateway.workflow.messages import notify_givers
 from gateway.workflow.quotes import new_text, reply_text
@@ -234,8 +235,12 @@ def _act(
         _actor(session, disposition, person, today),
         prepared.parsed.files if files is None else files,
         now,
+        by_token=match.method == "token",
     )
     mark_read(run)
+    if not parsed.commands and disposition.kind == "revisi" and letter_files(run.files):
+        # The drafter answers a revision request with the new version attached.
+        parsed.commands.append(Command("KIRIM", "(berkas terlampir)", parsed.new_text[:2000]))
     if parsed.commands:
         results = execute_all(run, parsed.commands)
     else:

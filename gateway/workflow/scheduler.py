@@ -17,7 +17,7 @@ from collections.abc import Callable
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from gateway.core.states import OPEN, STATUS_LABEL
+from gateway.core.states import ACTIONABLE_KINDS, OPEN, STATUS_LABEL
 from gateway.db.engine import Database
 from gateway.db.models import AppSetting, Disposition, Naskah, Person, Position
 from gateway.db.upsert import insert_for
@@ -83,7 +83,7 @@ def _open_with_due(session: Session) -> list[Disposition]:
     return list(
         session.scalars(
             select(Disposition).where(
-                Disposition.kind == "disposisi",
+                Disposition.kind.in_(ACTIONABLE_KINDS),
                 Disposition.status.in_(OPEN),
                 Disposition.due_at.is_not(None),
             )

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.core.states import (
+    ACTIONABLE_KINDS,
     CLOSED,
     LATE_LABEL,
     NASKAH_LABEL,
@@ -27,7 +28,7 @@ from gateway.timefmt import local
 
 def is_overdue(disposition: Disposition, now: dt.datetime) -> bool:
     return (
-        disposition.kind == "disposisi"
+        disposition.kind in ACTIONABLE_KINDS
         and disposition.status in OPEN
         and disposition.due_at is not None
         and disposition.due_at < now
@@ -73,7 +74,10 @@ def is_late(dispositions: Iterable[Disposition], now: dt.datetime) -> bool:
 
 def refresh_letter_status(session: Session, naskah: Naskah, now: dt.datetime) -> str:
     """Recompute and store the letter's status from its disposition tree; closed_at is set
-    when it becomes selesai or ditolak and cleared if it opens again (BATAL, a new branch)."""
+    when it becomes selesai or ditolak and cleared if it opens again (BATAL, a new branch).
+    A konsep's status follows its route instead (workflow/konsep.py)."""
+    if naskah.kind == "konsep":
+        return naskah.status
     session.flush()
     dispositions = session.scalars(select(Disposition).where(Disposition.naskah_id == naskah.id))
     status = letter_status(dispositions)

@@ -1,0 +1,153 @@
+"""Register what an official writes: a nota dinas in the writer's unit series, or a konsep
+(surat keluar draft) under a draft number; the writer's files are stored with it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.core.prepared import Prepared
+from gateway.core.states import NaskahStatus
+from gateway.db.blobs import put_blob
+from gateway.db.counter import take_number
+from gateway.db.models import Attachment, Inbound, Naskah, NaskahSource, Unit
+from gateway.org.authors import Author
+from gateway.parsing.naskah import clean_subject
+from gateway.services import Services
+from gateway.timefmt import local
+
+
+@dataclass(frozen=True)
+class Particulars:
+    """What the writer said about the naskah (subject, head lines, subject prefixes)."""
+
+    perihal: str
+    recipients: list[str]
+    keamanan: str = "B"
+    kecepatan: str = "BIASA"
+    klasifikasi: str = ""
+    jenis: str = ""
+
+
+def register_written(
+    session: Session,
+    ctx: Services,
+    prepared: Prepared,
+    author: Author,
+    unit: Unit,
+    inbound: Inbound,
+    kind: str,
+    particulars: Particulars,
+    now: dt.datetime,
+) -> tuple[Naskah, bool]:
+    """(the register row, whether it is new). The same mail delivered twice registers
+    once: the second delivery is linked to the first as a copy."""
+    existing = session.scalars(
+        select(Naskah).where(
+            Naskah.unit_id == unit.id, Naskah.kind == kind, Naskah.dedupe_key == prepared.dedupe_key
+        )
+    ).first()
+    if existing is not None:
+        linked = session.scalar(
+            select(NaskahSource.id).where(
+                NaskahSource.naskah_id == existing.id, NaskahSource.inbound_id == inbound.id
+            )
+        )
+        if linked is None:
+            session.add(
+                NaskahSource(
+                    naskah_id=existing.id, inbound_id=inbound.id, role="copy", created_at=now
+                )
+            )
+            existing.copies += 1
+        return existing, False
+    files = [
+        Attachment(
+            filename=item.filename,
+            declared_type=item.declared_type,
+            sniffed_type=item.sniffed_type,
+            size=len(item.data),
+            sha256=put_blob(session, item.data),
+            origin=item.origin,
+            part_path=item.part_path,
+            role=item.role,
+            version=1 if kind == "konsep" else None,
+        )
+        for item in prepared.parsed.attachments
+    ]
+    parsed, meta = prepared.parsed, prepared.metadata
+    year, seq, number = take_number(
+        session,
+        ctx.settings.numbering,
+        unit,
+        kind,
+        local(now, ctx.settings.mail.timezone),
+        kka=particulars.klasifikasi,
+        jenis=particulars.jenis,
+        derajat=particulars.keamanan,
+    )
+    naskah = Naskah(
+        kind=kind,
+        unit_id=unit.id,
+        year=year,
+        seq=seq,
+        agenda_number=number,
+        inbound_id=inbound.id,
+        channel="email",
+        dedupe_key=prepared.dedupe_key,
+        message_id=parsed.message_id,
+        message_id_synthesized=parsed.message_id_synthesized,
+        raw_sha256=parsed.raw_sha256,
+        content_sha256=parsed.content_sha256,
+        sender=parsed.sender.address if parsed.sender else "",
+        sender_name=author.person.name,
+        sender_agency=f"{author.position.title}, {unit.name}",
+        recipients=particulars.recipients,
+        subject=parsed.subject,
+        perihal=particulars.perihal or clean_subject(parsed.subject),
+        isi_ringkas=meta.isi_ringkas,
+        nomor_surat=number if kind == "nota_dinas" else None,
+        tanggal_surat=local(now, ctx.settings.mail.timezone).date(),
+        sifat_keamanan=particulars.keamanan,
+        kecepatan=particulars.kecepatan,
+        jenis=particulars.jenis or None,
+        klasifikasi=particulars.klasifikasi or None,
+        lampiran_count=len(parsed.files),
+        body_text=parsed.text,
+        body_html=parsed.html,
+        field_sources={"author": {"source": "email", "text": author.label}},
+        auth_results=prepared.auth,
+        parse_defects=parsed.defects,
+        status=NaskahStatus.BARU,
+        received_at=inbound.received_at,
+        registered_at=now,
+        decision={},
+        copies=1,
+    )
+    session.add(naskah)
+    session.flush()
+    for attachment in files:
+        attachment.naskah_id = naskah.id
+        session.add(attachment)
+    session.add(
+        NaskahSource(naskah_id=naskah.id, inbound_id=inbound.id, role="original", created_at=now)
+    )
+    ctx.system_event(
+        session,
+        "registered",
+        now,
+        naskah_id=naskah.id,
+        inbound_id=inbound.id,
+        payload={
+            "agenda_number": number,
+            "unit": unit.code,
+            "source": inbound.source,
+            "kind": kind,
+            "author": author.label,
+            "recipients": particulars.recipients,
+        },
+    )
+    return naskah, True

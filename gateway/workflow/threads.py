@@ -1,0 +1,81 @@
+"""Replies to our surat keluar: an incoming letter that answers a sent letter (by its
+Message-ID in In-Reply-To/References, or its number in the subject) is linked to it and,
+unless an administrator's rule routed it, goes to the position that drafted it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gateway.core.prepared import Prepared
+from gateway.db.models import Konsep, Naskah, Outbox, Position
+from gateway.services import Services
+from rules.model import Decision, Dispose
+
+# Built-in rules (rules/builtin.py) are named "bawaan: …"; only they may be overridden.
+BUILTIN_PREFIX = "bawaan:"
+THREAD_RULE = "bawaan: balasan surat keluar"
+# A letter number in a subject: a run of non-space characters with at least one "/".
+_NUMBER = re.compile(r"[^\s\[\]()]+/[^\s\[\]()]+")
+
+
+def answered_letter(session: Session, prepared: Prepared) -> Naskah | None:
+    """The sent surat keluar this mail answers, if any."""
+    parsed = prepared.parsed
+    ids = [f"<{m}>" for m in [*parsed.in_reply_to, *reversed(parsed.references)]]
+    if ids:
+        found = session.scalar(
+            select(Outbox.naskah_id)
+            .where(Outbox.message_id.in_(ids[:20]), Outbox.kind == "surat_keluar")
+            .limit(1)
+        )
+        if found is not None:
+            return session.get(Naskah, found)
+    numbers = _NUMBER.findall(parsed.subject)[:5]
+    if not numbers:
+        return None
+    return session.scalars(
+        select(Naskah)
+        .where(Naskah.kind == "surat_keluar", Naskah.agenda_number.in_(numbers))
+        .order_by(Naskah.id.desc())
+    ).first()
+
+
+def thread_reply(
+    session: Session,
+    ctx: Services,
+    naskah: Naskah,
+    prepared: Prepared,
+    decision: Decision,
+    now: dt.datetime,
+) -> Naskah | None:
+    """Link a registered letter to the surat keluar it answers; route it to the drafter
+    when only the built-in rules decided where it goes."""
+    sent = answered_letter(session, prepared)
+    if sent is None or sent.id == naskah.id:
+        return None
+    naskah.thread_parent_id = sent.id
+    ctx.system_event(
+        session,
+        "reply_to_letter",
+        now,
+        naskah_id=naskah.id,
+        payload={"balasan_atas": sent.agenda_number, "naskah_id": sent.id},
+    )
+    konsep = session.scalars(select(Konsep).where(Konsep.letter_id == sent.id)).first()
+    builtin_only = all(str(hit.get("rule", "")).startswith(BUILTIN_PREFIX) for hit in decision.hits)
+    if konsep is None or not builtin_only or decision.quarantine or decision.ignore:
+        return sent
+    drafter = session.get_one(Position, konsep.drafter_position_id)
+    decision.dispositions = [
+        Dispose((drafter.handle,), (), f"Balasan atas surat {sent.agenda_number}", "")
+    ]
+    decision.copies = []
+    decision.hits.append(
+        {"rule": THREAD_RULE, "reason": f"balasan atas {sent.agenda_number}", "actions": []}
+    )
+    naskah.decision = decision.to_dict()
+    return sent

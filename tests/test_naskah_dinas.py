@@ -1,0 +1,308 @@
+"""Nota dinas and surat keluar by email over real SMTP: written, approved, numbered, sent."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+import pytest
+from sqlalchemy import select
+
+from gateway.app import App
+from gateway.db.models import (
+    Disposition,
+    Event,
+    Inbound,
+    Konsep,
+    Naskah,
+    Outbox,
+    Position,
+    Submission,
+)
+from tests.support.clock import OFFICE_HOURS, FakeClock
+from tests.support.gateway import RunningGateway, gateway_settings, wait_for
+from tests.support.mail import DOMAIN
+from tests.support.queries import settled
+from tests.support.replies import build_reply, latest, outgoing, plain, send_reply
+
+ORG = "banyumaskab.go.id"
+TRUSTED = "mx.banyumaskab.go.id"
+SEKDA = f"agus.nugroho@{ORG}"
+KABAG = f"teguh.wibowo@{ORG}"  # Kepala Bagian Umum (SETDA)
+KASUBBAG = f"yuli.astuti@{ORG}"  # Kepala Subbagian TU (under the Kabag Umum)
+STAF = f"nur.hidayah@{ORG}"  # staff of Bagian Umum, under the Kasubbag TU
+KADINKES = f"retno.widyastuti@{ORG}"
+AGENCY = "tu@dinkes.jatengprov.go.id"
+PASS = {"Authentication-Results": f"{TRUSTED}; dmarc=pass header.from={ORG}"}
+PDF_V1 = b"%PDF-1.4\n% konsep versi 1\n1 0 obj << >> endobj\n%%EOF\n"
+PDF_V2 = b"%PDF-1.4\n% konsep versi 2, dasar hukum diperbarui\n1 0 obj << >> endobj\n%%EOF\n"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(OFFICE_HOURS)
+
+
+@pytest.fixture
+def gw(db_url: str, clock: FakeClock) -> Iterator[RunningGateway]:
+    settings = gateway_settings(
+        db_url,
+        mail={"trusted_authserv_ids": [TRUSTED]},
+        web={"public_url": "https://tnde.example.go.id"},
+    )
+    gateway = RunningGateway(App.build(settings, clock=clock)).start()
+    try:
+        yield gateway
+    finally:
+        gateway.stop()
+
+
+def written(
+    sender: str,
+    to: list[str],
+    subject: str,
+    body: str,
+    cc: list[str] | None = None,
+    authenticated: bool = True,
+    attachments: list[tuple[str, str, bytes]] | None = None,
+) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = ", ".join(to)
+    if cc:
+        msg["Cc"] = ", ".join(cc)
+    msg["Subject"] = subject
+    msg["Message-ID"] = make_msgid(domain=ORG)
+    if authenticated:
+        msg["Authentication-Results"] = PASS["Authentication-Results"]
+    msg.set_content(body)
+    for filename, ctype, data in attachments or []:
+        maintype, _, subtype = ctype.partition("/")
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    return msg
+
+
+def deliver(gw: RunningGateway, msg: EmailMessage) -> None:
+    recipients = [
+        a.addr_spec for name in ("To", "Cc") for a in (msg[name].addresses if msg[name] else ())
+    ]
+    with gw.smtp() as client:
+        client.send_message(msg, from_addr=msg["From"], to_addrs=recipients)
+    wait_for(lambda: settled(gw.app), what="mail processed")
+
+
+def rows(app: App, kind: str) -> list[Naskah]:
+    with app.db.read() as session:
+        return list(session.scalars(select(Naskah).where(Naskah.kind == kind).order_by(Naskah.id)))
+
+
+def test_nota_dinas_to_sekda_is_numbered_delivered_and_answered(gw: RunningGateway) -> None:
+    deliver(
+        gw,
+        written(
+            KABAG,
+            [f"sekda@{DOMAIN}"],
+            "Usulan rapat evaluasi kearsipan",
+            "Bersama ini kami usulkan rapat evaluasi kearsipan pada minggu depan.",
+        ),
+    )
+    (nota,) = rows(gw.app, "nota_dinas")
+    assert re.fullmatch(r"00001/ND/SETDA/\d{4}", nota.agenda_number)
+    assert rows(gw.app, "surat_masuk") == []  # not an incoming letter any more
+    receipt = plain(latest(gw.app, KABAG, "receipt"))
+    assert nota.agenda_number in receipt and "Sekretaris Daerah" in receipt
+    notice = latest(gw.app, SEKDA)
+    assert "Nota dinas" in plain(notice) or "Usulan rapat" in str(notice["Subject"])
+    send_reply(gw, build_reply(notice, SEKDA, "TANGGAPAN setuju, jadwalkan hari Kamis"))
+    update = latest(gw.app, KABAG, "update")
+    assert "setuju, jadwalkan hari Kamis" in plain(update)
+
+
+def test_nota_dinas_to_another_unit_is_in_both_registers(gw: RunningGateway) -> None:
+    deliver(
+        gw,
+        written(
+            KABAG,
+            [f"kadinkes@{DOMAIN}"],
+            "[SEGERA] Permintaan data tenaga kesehatan",
+            "Mohon data tenaga kesehatan per puskesmas.",
+            cc=[f"sekda@{DOMAIN}"],
+        ),
+    )
+    (nota,) = rows(gw.app, "nota_dinas")
+    (received,) = rows(gw.app, "surat_masuk")
+    assert nota.kecepatan == "SEGERA" and nota.perihal == "Permintaan data tenaga kesehatan"
+    assert received.origin_id == nota.id and received.nomor_surat == nota.agenda_number
+    assert "/SM/DINKES/" in received.agenda_number
+    with gw.app.db.read() as session:
+        given = session.scalars(select(Disposition).order_by(Disposition.id)).all()
+        kinds = sorted((d.naskah_id, d.kind) for d in given)
+    assert kinds == sorted([(received.id, "disposisi"), (nota.id, "tembusan")])
+    send_reply(gw, build_reply(latest(gw.app, KADINKES), KADINKES, "TANGGAPAN data terlampir"))
+    assert "data terlampir" in plain(latest(gw.app, KABAG, "update"))
+
+
+def test_unverified_nota_dinas_is_held_until_kirim(gw: RunningGateway) -> None:
+    deliver(
+        gw,
+        written(
+            KABAG,
+            [f"sekda@{DOMAIN}"],
+            "Nota dinas tanpa DMARC",
+            "Isi nota dinas.",
+            authenticated=False,
+        ),
+    )
+    assert rows(gw.app, "nota_dinas") == [] and rows(gw.app, "surat_masuk") == []
+    confirmation = latest(gw.app, KABAG, "confirmation")
+    assert "balas KIRIM" in plain(confirmation).replace("Balas", "balas")
+    # Anything but KIRIM to the token creates nothing; a forger's KIRIM neither.
+    send_reply(gw, build_reply(confirmation, KABAG, "ya"))
+    send_reply(gw, build_reply(confirmation, SEKDA, "KIRIM"))
+    assert rows(gw.app, "nota_dinas") == []
+    send_reply(gw, build_reply(confirmation, KABAG, "KIRIM"))
+    (nota,) = rows(gw.app, "nota_dinas")
+    assert nota.perihal == "Nota dinas tanpa DMARC"
+    send_reply(gw, build_reply(confirmation, KABAG, "KIRIM"))  # a second KIRIM: nothing new
+    assert len(rows(gw.app, "nota_dinas")) == 1
+    with gw.app.db.read() as session:
+        assert session.scalars(select(Submission)).one().state == "confirmed"
+
+
+def test_mail_to_a_position_from_outside_stays_an_incoming_letter(gw: RunningGateway) -> None:
+    deliver(gw, written(AGENCY, [f"sekda@{DOMAIN}"], "Undangan", "Isi.", authenticated=False))
+    assert rows(gw.app, "nota_dinas") == [] and len(rows(gw.app, "surat_masuk")) == 1
+
+
+def draft(authenticated: bool = True, head: str = "") -> EmailMessage:
+    head = head or (
+        f"KEPADA: Kepala Dinas Kesehatan Provinsi Jawa Tengah <{AGENCY}>\n"
+        "TEMBUSAN: kadinkes\n"
+        "KLASIFIKASI: 000.8.3.3\n"
+        "PENANDATANGAN: sekda\n"
+    )
+    return written(
+        STAF,
+        [f"keluar@{DOMAIN}"],
+        "Permohonan data kearsipan",
+        head + "\nMohon diproses.\n",
+        authenticated=authenticated,
+        attachments=[("konsep.pdf", "application/pdf", PDF_V1)],
+    )
+
+
+def test_surat_keluar_round_trip(gw: RunningGateway) -> None:
+    deliver(gw, draft())
+    (konsep_row,) = rows(gw.app, "konsep")
+    receipt = plain(latest(gw.app, STAF, "receipt"))
+    assert konsep_row.agenda_number in receipt
+    assert "Kepala Subbagian Tata Usaha" in receipt and "Sekretaris Daerah" in receipt
+    # Route: kasubbag.tu, kabag.umum, then the signer (sekda).
+    ask = latest(gw.app, KASUBBAG)
+    assert [p.get_filename() for p in ask.iter_attachments()] == ["konsep.pdf"]
+    send_reply(gw, build_reply(ask, KASUBBAG, "SETUJU"))
+    ask = latest(gw.app, KABAG)
+    # A forged SETUJU (right From, no token, no DMARC) and one from someone else do nothing.
+    forged = build_reply(ask, KABAG, "SETUJU", to=f"balasan@{DOMAIN}")
+    send_reply(gw, forged)
+    send_reply(gw, build_reply(ask, SEKDA, "SETUJU"))
+    with gw.app.db.read() as session:
+        assert session.get_one(Konsep, konsep_row.id).step == 1
+    send_reply(gw, build_reply(ask, KABAG, "SETUJU"))
+    ask = latest(gw.app, SEKDA)
+    assert "TANDA TANGAN" in plain(ask)
+    send_reply(gw, build_reply(ask, SEKDA, "REVISI mohon dasar hukum diperbarui"))
+    revision = latest(gw.app, STAF)
+    assert "dasar hukum diperbarui" in plain(revision)
+    send_reply(
+        gw,
+        build_reply(
+            revision,
+            STAF,
+            "KIRIM sudah diperbaiki",
+            attachments=[("konsep-v2.pdf", "application/pdf", PDF_V2)],
+        ),
+    )
+    # The route restarts at the first approver with version 2.
+    for address in (KASUBBAG, KABAG):
+        ask = latest(gw.app, address)
+        assert [p.get_content() for p in ask.iter_attachments()] == [PDF_V2]
+        send_reply(gw, build_reply(ask, address, "SETUJU"))
+    ask = latest(gw.app, SEKDA)
+    send_reply(gw, build_reply(ask, SEKDA, "SETUJU"))
+    (letter,) = rows(gw.app, "surat_keluar")
+    assert letter.agenda_number == f"000.8.3.3/1/SETDA/{letter.year}"
+    (sent,) = outgoing(gw.app, AGENCY, "surat_keluar")
+    assert str(sent["Subject"]) == f"{letter.agenda_number} Permohonan data kearsipan"
+    assert sent["Auto-Submitted"] is None
+    assert sent["From"].addresses[0].addr_spec == f"setda@{DOMAIN}"
+    files = [(p.get_filename(), p.get_content()) for p in sent.iter_attachments()]
+    assert files == [("konsep-v2.pdf", PDF_V2)]
+    body = plain(sent)
+    assert "Sekretaris Daerah" in body and "Drs. Agus Nugroho" in body
+    link = re.search(r"https://tnde\.example\.go\.id/v/(\S+)", body)
+    assert link is not None
+    with gw.app.db.read() as session:
+        stored = session.get_one(Naskah, letter.id).verification_hash
+    assert stored == hashlib.sha256(link.group(1).encode()).hexdigest()
+    # Internal tembusan: registered in DINKES's buku agenda, linked.
+    (received,) = rows(gw.app, "surat_masuk")
+    assert received.origin_id == letter.id and "/SM/DINKES/" in received.agenda_number
+    # The drafter and the approvers get the sent copy.
+    for address in (STAF, KASUBBAG, KABAG, SEKDA):
+        assert outgoing(gw.app, address, "sent_copy")
+    # The public verification page shows the number and every file's SHA-256.
+    status, page = fetch(gw, f"/v/{link.group(1)}")
+    assert status == 200 and letter.agenda_number in page
+    assert hashlib.sha256(PDF_V2).hexdigest() in page and "Drs. Agus Nugroho" in page
+    assert fetch(gw, f"/v/{link.group(1)[:-2]}xx")[0] == 404
+    # The agency's answer threads back to the letter and goes to the drafter's position.
+    answer = EmailMessage()
+    answer["From"] = f"TU Dinkes Provinsi <{AGENCY}>"
+    answer["To"] = str(sent["From"])
+    answer["Subject"] = f"Re: {sent['Subject']}"
+    answer["Message-ID"] = make_msgid(domain="dinkes.jatengprov.go.id")
+    answer["In-Reply-To"] = str(sent["Message-ID"])
+    answer.set_content("Data kearsipan terlampir.")
+    deliver(gw, answer)
+    reply_row = rows(gw.app, "surat_masuk")[-1]
+    assert reply_row.thread_parent_id == letter.id
+    with gw.app.db.read() as session:
+        given = session.scalars(
+            select(Disposition).where(Disposition.naskah_id == reply_row.id)
+        ).all()
+        handles = [session.get_one(Position, d.to_position_id).handle for d in given]
+    assert handles == ["staf.umum"]
+    assert "Data kearsipan" in str(latest(gw.app, STAF)["Subject"]) or outgoing(gw.app, STAF)
+
+
+def fetch(gw: RunningGateway, path: str) -> tuple[int, str]:
+    request = urllib.request.Request(f"{gw.web_url.rstrip('/')}{path}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, answer.read().decode()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode()
+
+
+def test_unverified_draft_creates_nothing(gw: RunningGateway) -> None:
+    deliver(gw, draft(authenticated=False))
+    assert rows(gw.app, "konsep") == []
+    assert "KIRIM" in plain(latest(gw.app, STAF, "confirmation"))
+
+
+def test_draft_with_problems_is_refused_with_the_correct_form(gw: RunningGateway) -> None:
+    deliver(gw, draft(head="KEPADA: bukan alamat@\nPENANDATANGAN: tidak.ada\n"))
+    assert rows(gw.app, "konsep") == []
+    answer = plain(latest(gw.app, STAF, "receipt"))
+    assert "BELUM dicatat" in answer and "tidak.ada" in answer and "KLASIFIKASI:" in answer
+    with gw.app.db.read() as session:
+        inbound = session.scalars(select(Inbound).order_by(Inbound.id.desc())).first()
+        assert inbound is not None and inbound.state == "ignored"
+        assert session.scalars(select(Event).where(Event.type == "registered")).first() is None
+        assert session.scalars(select(Outbox).where(Outbox.kind == "notice")).first() is None
