@@ -196,6 +196,15 @@ def draft(authenticated: bool = True, head: str = "") -> EmailMessage:
     )
 
 
+def approve(gw: RunningGateway, *addresses: str, expect: bytes | None = None) -> None:
+    """Each approver in turn answers their request with SETUJU."""
+    for address in addresses:
+        ask = latest(gw.app, address)
+        if expect is not None:
+            assert [p.get_content() for p in ask.iter_attachments()] == [expect]
+        send_reply(gw, build_reply(ask, address, "SETUJU"))
+
+
 def test_surat_keluar_round_trip(gw: RunningGateway) -> None:
     deliver(gw, draft())
     (konsep_row,) = rows(gw.app, "konsep")
@@ -203,38 +212,30 @@ def test_surat_keluar_round_trip(gw: RunningGateway) -> None:
     assert konsep_row.agenda_number in receipt
     assert "Kepala Subbagian Tata Usaha" in receipt and "Sekretaris Daerah" in receipt
     # Route: kasubbag.tu, kabag.umum, then the signer (sekda).
-    ask = latest(gw.app, KASUBBAG)
-    assert [p.get_filename() for p in ask.iter_attachments()] == ["konsep.pdf"]
-    send_reply(gw, build_reply(ask, KASUBBAG, "SETUJU"))
+    approve(gw, KASUBBAG, expect=PDF_V1)
     ask = latest(gw.app, KABAG)
     # A forged SETUJU (right From, no token, no DMARC) and one from someone else do nothing.
-    forged = build_reply(ask, KABAG, "SETUJU", to=f"balasan@{DOMAIN}")
-    send_reply(gw, forged)
+    send_reply(gw, build_reply(ask, KABAG, "SETUJU", to=f"balasan@{DOMAIN}"))
     send_reply(gw, build_reply(ask, SEKDA, "SETUJU"))
     with gw.app.db.read() as session:
         assert session.get_one(Konsep, konsep_row.id).step == 1
-    send_reply(gw, build_reply(ask, KABAG, "SETUJU"))
+    approve(gw, KABAG)
     ask = latest(gw.app, SEKDA)
     assert "TANDA TANGAN" in plain(ask)
     send_reply(gw, build_reply(ask, SEKDA, "REVISI mohon dasar hukum diperbarui"))
     revision = latest(gw.app, STAF)
     assert "dasar hukum diperbarui" in plain(revision)
-    send_reply(
-        gw,
-        build_reply(
-            revision,
-            STAF,
-            "KIRIM sudah diperbaiki",
-            attachments=[("konsep-v2.pdf", "application/pdf", PDF_V2)],
-        ),
-    )
+    new_version = [("konsep-v2.pdf", "application/pdf", PDF_V2)]
+    send_reply(gw, build_reply(revision, STAF, "KIRIM sudah diperbaiki", attachments=new_version))
     # The route restarts at the first approver with version 2.
-    for address in (KASUBBAG, KABAG):
-        ask = latest(gw.app, address)
-        assert [p.get_content() for p in ask.iter_attachments()] == [PDF_V2]
-        send_reply(gw, build_reply(ask, address, "SETUJU"))
-    ask = latest(gw.app, SEKDA)
-    send_reply(gw, build_reply(ask, SEKDA, "SETUJU"))
+    approve(gw, KASUBBAG, KABAG, SEKDA, expect=PDF_V2)
+    letter, sent, token = check_sent(gw)
+    check_verification_page(gw, letter, token)
+    check_reply_threads_back(gw, letter, sent)
+
+
+def check_sent(gw: RunningGateway) -> tuple[Naskah, EmailMessage, str]:
+    """Numbered, from the unit's address, the approved file unchanged, a verification link."""
     (letter,) = rows(gw.app, "surat_keluar")
     assert letter.agenda_number == f"000.8.3.3/1/SETDA/{letter.year}"
     (sent,) = outgoing(gw.app, AGENCY, "surat_keluar")
@@ -256,12 +257,18 @@ def test_surat_keluar_round_trip(gw: RunningGateway) -> None:
     # The drafter and the approvers get the sent copy.
     for address in (STAF, KASUBBAG, KABAG, SEKDA):
         assert outgoing(gw.app, address, "sent_copy")
-    # The public verification page shows the number and every file's SHA-256.
-    status, page = fetch(gw, f"/v/{link.group(1)}")
+    return letter, sent, link.group(1)
+
+
+def check_verification_page(gw: RunningGateway, letter: Naskah, token: str) -> None:
+    status, page = fetch(gw, f"/v/{token}")
     assert status == 200 and letter.agenda_number in page
     assert hashlib.sha256(PDF_V2).hexdigest() in page and "Drs. Agus Nugroho" in page
-    assert fetch(gw, f"/v/{link.group(1)[:-2]}xx")[0] == 404
-    # The agency's answer threads back to the letter and goes to the drafter's position.
+    assert fetch(gw, f"/v/{token[:-2]}xx")[0] == 404
+
+
+def check_reply_threads_back(gw: RunningGateway, letter: Naskah, sent: EmailMessage) -> None:
+    """The agency's answer is linked to the letter and goes to the drafter's position."""
     answer = EmailMessage()
     answer["From"] = f"TU Dinkes Provinsi <{AGENCY}>"
     answer["To"] = str(sent["From"])
@@ -278,7 +285,38 @@ def test_surat_keluar_round_trip(gw: RunningGateway) -> None:
         ).all()
         handles = [session.get_one(Position, d.to_position_id).handle for d in given]
     assert handles == ["staf.umum"]
-    assert "Data kearsipan" in str(latest(gw.app, STAF)["Subject"]) or outgoing(gw.app, STAF)
+    assert f"Balasan atas surat {letter.agenda_number}" in plain(latest(gw.app, STAF))
+
+
+def test_setuju_proven_by_dmarc_but_not_by_the_token_changes_nothing(
+    gw: RunningGateway,
+) -> None:
+    deliver(gw, draft())
+    ask = latest(gw.app, KASUBBAG)
+    # To the plain reply address (References match), with a trusted DMARC pass: the
+    # reply is the Kasubbag's, but an approval must come to the address bound to them.
+    send_reply(gw, build_reply(ask, KASUBBAG, "SETUJU", to=f"balasan@{DOMAIN}", headers=PASS))
+    (konsep_row,) = rows(gw.app, "konsep")
+    with gw.app.db.read() as session:
+        assert session.get_one(Konsep, konsep_row.id).step == 0
+    assert "alamat balasan khusus" in plain(latest(gw.app, KASUBBAG, "command_receipt"))
+
+
+def test_reserved_number_is_used_and_a_duplicate_is_refused(gw: RunningGateway) -> None:
+    head = f"KEPADA: <{AGENCY}>\nNOMOR: 000.8.3.3/77/SETDA/2026\nPENANDATANGAN: kabag.umum\n"
+    deliver(gw, draft(head=head))
+    approve(gw, KASUBBAG, KABAG)
+    (letter,) = rows(gw.app, "surat_keluar")
+    assert letter.agenda_number == "000.8.3.3/77/SETDA/2026" and letter.seq < 0
+    deliver(gw, draft(head=head))
+    assert len(rows(gw.app, "konsep")) == 1
+    refusal = plain(latest(gw.app, STAF, "receipt"))
+    assert "sudah dipakai" in refusal and "Permohonan data kearsipan" in refusal
+    # The gapless series is untouched by the reserved number.
+    head = f"KEPADA: <{AGENCY}>\nKLASIFIKASI: 000.8.3.3\nPENANDATANGAN: kabag.umum\n"
+    deliver(gw, draft(head=head))
+    approve(gw, KASUBBAG, KABAG)
+    assert rows(gw.app, "surat_keluar")[-1].agenda_number.startswith("000.8.3.3/1/SETDA/")
 
 
 def fetch(gw: RunningGateway, path: str) -> tuple[int, str]:

@@ -9,7 +9,6 @@ from gateway.parsing.authresults import from_authenticated
 from gateway.timefmt import local
 from rules.model import TTE_RESULTS, WEEKDAYS, AttachmentFact, Facts
 
-
 # The Message-IDs of the letters we send: <tnde.surat_keluar.<random>@domain> (compose.py).
 _OUR_LETTER = "tnde.surat_keluar."
 
