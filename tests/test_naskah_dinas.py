@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -24,9 +26,10 @@ from gateway.db.models import (
     Position,
     Submission,
 )
+from gateway.org.holders import holders
 from tests.support.clock import OFFICE_HOURS, FakeClock
 from tests.support.gateway import RunningGateway, gateway_settings, wait_for
-from tests.support.mail import DOMAIN
+from tests.support.mail import DOMAIN, failure_dsn
 from tests.support.queries import settled
 from tests.support.replies import build_reply, latest, outgoing, plain, send_reply
 
@@ -344,3 +347,97 @@ def test_draft_with_problems_is_refused_with_the_correct_form(gw: RunningGateway
         assert inbound is not None and inbound.state == "ignored"
         assert session.scalars(select(Event).where(Event.type == "registered")).first() is None
         assert session.scalars(select(Outbox).where(Outbox.kind == "notice")).first() is None
+
+
+def test_undelivered_letter_is_shown_to_the_drafter_and_the_tu_desk(gw: RunningGateway) -> None:
+    deliver(gw, draft(head=f"KEPADA: <{AGENCY}>\nKLASIFIKASI: 000.8\nPENANDATANGAN: kabag.umum\n"))
+    approve(gw, KASUBBAG, KABAG)
+    with gw.app.db.read() as session:
+        row = session.scalars(select(Outbox).where(Outbox.kind == "surat_keluar")).one()
+    with gw.smtp() as client:
+        client.sendmail("<>", [row.mail_from], failure_dsn(row.mail_from, AGENCY))
+    wait_for(lambda: settled(gw.app))
+    for address in (STAF, KASUBBAG):  # the drafter, and the TU desk (kasubbag.tu)
+        alert = latest(gw.app, address, "alert")
+        assert AGENCY in str(alert["Subject"]) and "tidak dapat dikirim" in plain(alert)
+
+
+def test_an_approver_is_reminded_before_the_step_is_due(
+    gw: RunningGateway, clock: FakeClock
+) -> None:
+    deliver(gw, draft())
+    scheduler = gw.app.scheduler()
+    assert scheduler.run_once()["reminders"] == 0
+    clock.set(clock() + dt.timedelta(days=2))  # the step is due in two workdays
+    assert scheduler.run_once()["reminders"] == 1
+    reminder = plain(latest(gw.app, KASUBBAG, "reminder"))
+    assert "Permintaan paraf konsep berikut jatuh tempo" in reminder
+
+
+def holder_email(app: App, handle: str) -> str:
+    """The primary address of the definitif holder of a position (demo organisation)."""
+    with app.db.read() as session:
+        position = session.scalars(select(Position).where(Position.handle == handle)).one()
+        day = dt.date(2026, 12, 1)
+        (holder, *_) = holders(session, position, day)
+        assert holder.email is not None
+        return holder.email
+
+
+def test_concurrent_signatures_in_two_units_give_gapless_numbers(pg_url: str) -> None:
+    settings = gateway_settings(
+        pg_url,
+        mail={"trusted_authserv_ids": [TRUSTED]},
+        worker={"concurrency": 4},
+    )
+    gw = RunningGateway(App.build(settings, clock=FakeClock(OFFICE_HOURS))).start()
+    try:
+        drafters = {
+            "SETDA": (STAF, "kabag.umum", [KASUBBAG]),
+            "DINKES": (
+                holder_email(gw.app, "staf.p2p"),
+                "kadinkes",
+                [holder_email(gw.app, "kabid.p2p")],
+            ),
+        }
+        for unit, (drafter, signer, _) in drafters.items():
+            for index in range(5):
+                msg = written(
+                    drafter,
+                    [f"keluar@{DOMAIN}"],
+                    f"Surat {unit} ke-{index}",
+                    f"KEPADA: <{AGENCY}>\nKLASIFIKASI: 000.8\nPENANDATANGAN: {signer}\n",
+                    attachments=[("surat.pdf", "application/pdf", PDF_V1 + str(index).encode())],
+                )
+                deliver(gw, msg)
+        for _, _, before in drafters.values():
+            for address in before:
+                for ask in outgoing(gw.app, address):
+                    send_reply(gw, build_reply(ask, address, "SETUJU"))
+        # Every signer's SETUJU at once, from several SMTP clients: the workers race.
+        replies = [
+            build_reply(ask, holder_email(gw.app, signer), "SETUJU")
+            for _, (_, signer, _) in drafters.items()
+            for ask in outgoing(gw.app, holder_email(gw.app, signer))
+            if "TANDA TANGAN" in plain(ask)
+        ]
+        assert len(replies) == 10
+
+        def send(reply: EmailMessage) -> None:
+            with gw.smtp() as client:
+                client.send_message(reply, to_addrs=[a.addr_spec for a in reply["To"].addresses])
+
+        with ThreadPoolExecutor(max_workers=5) as pool:
+            list(pool.map(send, replies))
+        wait_for(lambda: len(rows(gw.app, "surat_keluar")) == 10 or None, timeout=60)
+        wait_for(lambda: settled(gw.app) or None, timeout=60)
+        with gw.app.db.read() as session:
+            numbers = session.execute(
+                select(Naskah.unit_id, Naskah.seq).where(Naskah.kind == "surat_keluar")
+            ).all()
+        by_unit: dict[int, list[int]] = {}
+        for unit_id, seq in numbers:
+            by_unit.setdefault(unit_id, []).append(seq)
+        assert sorted(sorted(s) for s in by_unit.values()) == [[1, 2, 3, 4, 5]] * 2
+    finally:
+        gw.stop()

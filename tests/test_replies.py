@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from email.message import EmailMessage
-from email.utils import make_msgid
 
 import pytest
 from sqlalchemy import select
@@ -14,7 +13,7 @@ from gateway.app import App
 from gateway.db.models import Attachment, Disposition, Event, Naskah, Outbox, PersonEmail, Position
 from tests.support.clock import OFFICE_HOURS, FakeClock
 from tests.support.gateway import RunningGateway, gateway_settings, wait_for
-from tests.support.mail import DOMAIN, letter
+from tests.support.mail import DOMAIN, failure_dsn, letter
 from tests.support.queries import settled
 from tests.support.replies import build_reply, latest, outgoing, plain, send_reply
 
@@ -274,16 +273,7 @@ def test_a_bounced_notice_marks_the_address_and_alerts_the_tu_desk(gw: RunningGa
     incoming_letter(gw)
     with gw.app.db.read() as session:
         notice_row = session.scalars(select(Outbox).where(Outbox.rcpt_to == SEKDA)).one()
-    dsn = (
-        "From: Mail Delivery System <MAILER-DAEMON@mx.banyumaskab.go.id>\r\n"
-        f"To: {notice_row.mail_from}\r\nSubject: Undelivered Mail Returned to Sender\r\n"
-        f"Message-ID: {make_msgid(domain='mx.banyumaskab.go.id')}\r\nMIME-Version: 1.0\r\n"
-        'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"\r\n\r\n'
-        "--b1\r\nContent-Type: text/plain\r\n\r\nThis is the mail system.\r\n"
-        "--b1\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx\r\n\r\n"
-        f"Final-Recipient: rfc822; {SEKDA}\r\nAction: failed\r\nStatus: 5.1.1\r\n"
-        "Diagnostic-Code: smtp; 550 5.1.1 user unknown\r\n--b1--\r\n"
-    ).encode()
+    dsn = failure_dsn(notice_row.mail_from, SEKDA)
     with gw.smtp() as client:
         client.sendmail("<>", [notice_row.mail_from], dsn)
     wait_for(lambda: settled(gw.app))

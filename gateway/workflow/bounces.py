@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 
 from gateway.core.prepared import Prepared
 from gateway.core.states import OutboxState
-from gateway.db.models import Naskah, Outbox, PersonEmail, Unit
+from gateway.db.models import Konsep, Naskah, Outbox, Person, PersonEmail, Unit
+from gateway.org.holders import primary_email
+from gateway.outbound.compose import OutgoingMail
 from gateway.parsing.automatic import Dsn
 from gateway.services import Services
 from gateway.workflow.alerts import alert_desk
@@ -82,13 +84,46 @@ def _alert_desk(
     session: Session, ctx: Services, row: Outbox, detail: str, now: dt.datetime
 ) -> None:
     naskah = session.get_one(Naskah, row.naskah_id)
+    if row.kind == "surat_keluar":
+        _tell_drafter(session, ctx, row, naskah, detail, now)
     registrar = registrar_of(session, session.get_one(Unit, naskah.unit_id))
     if registrar is None:
         return
-    body = (
-        f"Email '{row.subject}' kepada {row.rcpt_to} tidak dapat dikirim ({detail}).\n"
-        f"Pejabat tersebut belum menerima pemberitahuan surat {naskah.agenda_number}. Mohon "
-        "sampaikan secara langsung dan perbaiki alamat emailnya pada data organisasi."
-    )
+    if row.kind == "surat_keluar":
+        body = _letter_undelivered(row, naskah, detail)
+    else:
+        body = (
+            f"Email '{row.subject}' kepada {row.rcpt_to} tidak dapat dikirim ({detail}).\n"
+            f"Pejabat tersebut belum menerima pemberitahuan surat {naskah.agenda_number}. "
+            "Mohon sampaikan secara langsung dan perbaiki alamat emailnya pada data organisasi."
+        )
     subject = f"{subject_tag(naskah)} Email tidak terkirim: {row.rcpt_to}"
     alert_desk(session, ctx, registrar, subject, body, now, naskah.id, skip_address=row.rcpt_to)
+
+
+def _letter_undelivered(row: Outbox, naskah: Naskah, detail: str) -> str:
+    return (
+        f"Surat keluar {naskah.agenda_number} kepada {row.rcpt_to} tidak dapat dikirim "
+        f"({detail}).\nPenerima belum menerima surat itu. Mohon kirim melalui saluran lain "
+        "(SRIKANDI, fisik) atau kirim ulang ke alamat yang benar."
+    )
+
+
+def _tell_drafter(
+    session: Session, ctx: Services, row: Outbox, naskah: Naskah, detail: str, now: dt.datetime
+) -> None:
+    """A sent surat keluar that did not arrive: its drafter hears of it too."""
+    konsep = session.scalars(select(Konsep).where(Konsep.letter_id == naskah.id)).first()
+    person = session.get(Person, konsep.drafter_person_id) if konsep else None
+    address = primary_email(person) if person else None
+    if person is None or address is None:
+        return
+    mail = OutgoingMail(
+        kind="alert",
+        to_address=address,
+        to_name=person.name,
+        subject=f"{subject_tag(naskah)} Surat tidak terkirim: {row.rcpt_to}",
+        text=f"Yth. {person.name},\n\n{_letter_undelivered(row, naskah, detail)}\n"
+        f"\n--\n{ctx.settings.mail.helpdesk}\n",
+    )
+    ctx.queue_mail(session, mail, now, naskah_id=naskah.id, person_id=person.id)

@@ -67,6 +67,14 @@ class Scheduler:
                 log.exception("scheduler pass failed; will retry")
 
 
+# How a reminder names what is due: a disposition, or a step of a konsep's route.
+STEP_NAME = {
+    "paraf": "Permintaan paraf konsep",
+    "ttd": "Permintaan tanda tangan konsep",
+    "revisi": "Permintaan revisi konsep",
+}
+
+
 def _claim(session: Session, disposition_id: int, column: str, now: dt.datetime) -> bool:
     """Set reminded_at/escalated_at if still empty; False when another node was first."""
     field = getattr(Disposition, column)
@@ -107,7 +115,8 @@ def send_reminders(
         if not _claim(session, item.id, "reminded_at", now):
             continue
         position = session.get_one(Position, item.to_position_id)
-        text = f"Disposisi berikut jatuh tempo {waktu(item.due_at, ctx.settings.mail.timezone)}."
+        what = STEP_NAME.get(item.kind, "Disposisi")
+        text = f"{what} berikut jatuh tempo {waktu(item.due_at, ctx.settings.mail.timezone)}."
         sent += _tell(session, ctx, item, position, "reminder", "Pengingat batas waktu", text, now)
         ctx.system_event(
             session,
@@ -136,7 +145,8 @@ def send_escalations(
         zone = ctx.settings.mail.timezone
         assert item.due_at is not None  # is_overdue() checked it
         text = (
-            f"Disposisi kepada {position.title} TERLAMBAT: batas waktu "
+            f"{STEP_NAME.get(item.kind, 'Disposisi')} kepada {position.title} TERLAMBAT: batas "
+            "waktu "
             f"{waktu(item.due_at, zone)} telah lewat."
         )
         sent += _tell(session, ctx, item, position, "escalation", "Disposisi terlambat", text, now)

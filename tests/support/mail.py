@@ -32,3 +32,18 @@ def letter(
         maintype, _, subtype = ctype.partition("/")
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     return msg.as_bytes(policy=policy.SMTP)
+
+
+def failure_dsn(bounce_to: str, recipient: str) -> bytes:
+    """A DSN as Postfix writes it: `recipient` is unknown (5.1.1), sent to `bounce_to`
+    (the envelope sender of our message)."""
+    return (
+        "From: Mail Delivery System <MAILER-DAEMON@mx.banyumaskab.go.id>\r\n"
+        f"To: {bounce_to}\r\nSubject: Undelivered Mail Returned to Sender\r\n"
+        f"Message-ID: {make_msgid(domain='mx.banyumaskab.go.id')}\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"\r\n\r\n'
+        "--b1\r\nContent-Type: text/plain\r\n\r\nThis is the mail system.\r\n"
+        "--b1\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx\r\n\r\n"
+        f"Final-Recipient: rfc822; {recipient}\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 user unknown\r\n--b1--\r\n"
+    ).encode()
