@@ -198,6 +198,12 @@ def redact_secret(item: dict[str, Any]) -> dict[str, Any]:
             {**d, "note": MASK if d.get("note") else d.get("note"), "instructions": []}
             for d in item["dispositions"]
         ]
+    if masked.get("konsep"):
+        masked["konsep"] = {**masked["konsep"], "kepada": [], "tembusan": []}
+    if "approval" in masked:
+        masked["approval"] = [
+            {**a, "note": MASK if a.get("note") else ""} for a in item["approval"]
+        ]
     if "timeline" in masked:
         masked["timeline"] = [{**e, "payload": {}} for e in item["timeline"]]
     masked["masked"] = True

@@ -27,9 +27,11 @@ from gateway.db.models import (
     Submission,
 )
 from gateway.org.holders import holders
+from gateway.registry import iter_naskah
 from tests.support.clock import OFFICE_HOURS, FakeClock
 from tests.support.gateway import RunningGateway, gateway_settings, wait_for
 from tests.support.mail import DOMAIN, failure_dsn
+from tests.support.panel import signed_in
 from tests.support.queries import settled
 from tests.support.replies import build_reply, latest, outgoing, plain, send_reply
 
@@ -56,7 +58,7 @@ def gw(db_url: str, clock: FakeClock) -> Iterator[RunningGateway]:
     settings = gateway_settings(
         db_url,
         mail={"trusted_authserv_ids": [TRUSTED]},
-        web={"public_url": "https://tnde.example.go.id"},
+        web={"public_url": "http://tnde.example.go.id"},
     )
     gateway = RunningGateway(App.build(settings, clock=clock)).start()
     try:
@@ -225,6 +227,9 @@ def test_surat_keluar_round_trip(gw: RunningGateway) -> None:
     approve(gw, KABAG)
     ask = latest(gw.app, SEKDA)
     assert "TANDA TANGAN" in plain(ask)
+    dashboard = signed_in(gw, "pimpinan", ["SETDA"]).get("/dasbor").body
+    waiting = re.search(r'id="konsep-menunggu">(.*?)</table>', dashboard, re.S)
+    assert waiting is not None and "Sekretaris Daerah" in waiting.group(1)
     send_reply(gw, build_reply(ask, SEKDA, "REVISI mohon dasar hukum diperbarui"))
     revision = latest(gw.app, STAF)
     assert "dasar hukum diperbarui" in plain(revision)
@@ -235,6 +240,31 @@ def test_surat_keluar_round_trip(gw: RunningGateway) -> None:
     letter, sent, token = check_sent(gw)
     check_verification_page(gw, letter, token)
     check_reply_threads_back(gw, letter, sent)
+    check_registers(gw, konsep_row, letter)
+
+
+def check_registers(gw: RunningGateway, konsep_row: Naskah, letter: Naskah) -> None:
+    """The panel shows the approval trail; the export carries approval and signer."""
+    page = signed_in(gw).get(f"/naskah/{konsep_row.id}").body
+    trail = re.findall(r'<tr data-step="(\w+)">(.*?)</tr>', page, re.S)
+    assert [kind for kind, _ in trail] == ["paraf", "paraf", "ttd", "revisi"] + ["paraf"] * 2 + [
+        "ttd"
+    ]
+    assert "minta revisi" in trail[2][1] and "Drs. Agus Nugroho" in trail[-1][1]
+    assert f'href="/naskah/{letter.id}"' in page
+    with gw.app.db.read() as session:
+        (item,) = list(iter_naskah(session, kind="surat_keluar"))
+    assert item["signer"]["title"] == "Sekretaris Daerah"
+    assert [s["decision"] for s in item["approval"]] == [
+        "setuju",
+        "setuju",
+        "revisi",
+        "versi_baru",
+        "setuju",
+        "setuju",
+        "setuju",
+    ]
+    assert item["recipients"] == [AGENCY, f"kadinkes@{DOMAIN}"]
 
 
 def check_sent(gw: RunningGateway) -> tuple[Naskah, EmailMessage, str]:
@@ -249,7 +279,7 @@ def check_sent(gw: RunningGateway) -> tuple[Naskah, EmailMessage, str]:
     assert files == [("konsep-v2.pdf", PDF_V2)]
     body = plain(sent)
     assert "Sekretaris Daerah" in body and "Drs. Agus Nugroho" in body
-    link = re.search(r"https://tnde\.example\.go\.id/v/(\S+)", body)
+    link = re.search(r"http://tnde\.example\.go\.id/v/(\S+)", body)
     assert link is not None
     with gw.app.db.read() as session:
         stored = session.get_one(Naskah, letter.id).verification_hash

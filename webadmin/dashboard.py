@@ -12,7 +12,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from gateway.accounts.permissions import Viewer, visible, visible_units
-from gateway.core.states import OPEN, DispositionStatus
+from gateway.core.states import APPROVAL_KINDS, OPEN, DispositionStatus
 from gateway.db.models import Disposition, Naskah, Position, Unit
 from gateway.timefmt import local
 from webadmin.appkey import app_of
@@ -47,6 +47,8 @@ class Dashboard:
     per_day: dict[str, list[int]]  # unit code -> count per day, oldest first
     by_state: list[tuple[str, int]]
     overdue_by_position: list[tuple[str, int]]
+    # Konsep (surat keluar drafts) waiting for each approver's paraf or signature.
+    drafts_waiting: list[tuple[str, int]] = field(default_factory=list)
     colours: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -71,7 +73,7 @@ def build(app: App, viewer: Viewer) -> Dashboard:
         since = dt.datetime.combine(days[0], dt.time(), local(now, zone).tzinfo)
         letters = session.execute(
             visible(viewer, select(Naskah.unit_id, Naskah.received_at)).where(
-                Naskah.received_at >= since.astimezone(dt.UTC)
+                Naskah.received_at >= since.astimezone(dt.UTC), Naskah.kind != "konsep"
             )
         ).all()
         per_day: dict[str, list[int]] = defaultdict(lambda: [0] * DAYS)
@@ -109,6 +111,18 @@ def build(app: App, viewer: Viewer) -> Dashboard:
                 DispositionStatus.READ,
             )
             counts.overdue += late
+        waiting = Counter(
+            title
+            for (title,) in session.execute(
+                select(Position.title)
+                .join(Disposition, Disposition.to_position_id == Position.id)
+                .where(
+                    Disposition.kind.in_(APPROVAL_KINDS),
+                    Disposition.status.in_(OPEN),
+                    Disposition.naskah_id.in_(visible(viewer, select(Naskah.id))),
+                )
+            )
+        )
         quarantined = outbox_failed = 0
         if viewer.can_edit:  # counted as the desk pages list them: the viewer's units
             quarantined = quarantined_count(session, viewer)
@@ -122,6 +136,7 @@ def build(app: App, viewer: Viewer) -> Dashboard:
         per_day={code: per_day[code] for code in codes},
         by_state=sorted(states.items(), key=lambda item: -item[1]),
         overdue_by_position=overdue_positions.most_common(10),
+        drafts_waiting=waiting.most_common(10),
         colours={code: PALETTE[i % len(PALETTE)] for i, code in enumerate(codes)},
     )
 

@@ -291,6 +291,7 @@ async def _naskah_context(request: web.Request, naskah_id: int) -> dict[str, Any
         if readable[detail["id"]]
         else [],
         "where": where,
+        "titles": titles,
     }
 
 
