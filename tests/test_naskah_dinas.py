@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 import urllib.error
 import urllib.request
@@ -28,6 +29,7 @@ from gateway.db.models import (
 )
 from gateway.org.holders import holders
 from gateway.registry import iter_naskah
+from tests.support.cli import run
 from tests.support.clock import OFFICE_HOURS, FakeClock
 from tests.support.gateway import RunningGateway, gateway_settings, wait_for
 from tests.support.mail import DOMAIN, failure_dsn
@@ -471,3 +473,25 @@ def test_concurrent_signatures_in_two_units_give_gapless_numbers(pg_url: str) ->
         assert sorted(sorted(s) for s in by_unit.values()) == [[1, 2, 3, 4, 5]] * 2
     finally:
         gw.stop()
+
+
+def test_registers_by_kind_on_the_command_line(
+    gw: RunningGateway, cli_env: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deliver(gw, written(KABAG, [f"sekda@{DOMAIN}"], "Nota dinas pertama", "Isi."))
+    head = f"KEPADA: <{AGENCY}>\nKLASIFIKASI: 000.8\nPENANDATANGAN: kabag.umum\n"
+    deliver(gw, draft(head=head))
+    approve(gw, KASUBBAG, KABAG)
+    code, out, _ = run(capsys, "naskah", "list", "--kind", "nota_dinas", "--json")
+    assert code == 0 and [i["kind"] for i in json.loads(out)] == ["nota_dinas"]
+    code, out, _ = run(capsys, "agenda", "export", "--format", "json", "--kind", "surat_keluar")
+    (letter,) = json.loads(out)
+    assert letter["signer"]["title"] == "Kepala Bagian Umum"
+    assert letter["signer"]["lines"][0] == "a.n. Sekretaris Daerah"
+    assert [(s["position"], s["decision"]) for s in letter["approval"]] == [
+        ("kasubbag.tu", "setuju"),
+        ("kabag.umum", "setuju"),
+    ]
+    (konsep_row,) = rows(gw.app, "konsep")
+    code, out, _ = run(capsys, "naskah", "show", konsep_row.agenda_number)
+    assert code == 0 and "Alur persetujuan:" in out and "a.n. Sekretaris Daerah" in out

@@ -167,10 +167,27 @@ def _print_detail(detail: dict[str, Any], zone: str, t: Catalogue) -> None:
             origin = t("naskah.source_line", source=origin, line=source["line"])
         out.write(f"  {field:14} {t('naskah.source', where=origin)}: {source.get('text', '')!r}\n")
     _print_routing(detail, out, zone, t)
+    _print_approval(detail, out, zone, t)
     out.write(t("naskah.timeline") + "\n")
     for event in detail["timeline"]:
         when = shown_time(event["at"], zone)
         out.write(f"  {when}  {t.event(event['type']):30} {event['actor']}\n")
+
+
+def _print_approval(detail: dict[str, Any], out: TextIO, zone: str, t: Catalogue) -> None:
+    """A konsep's or surat keluar's route: each step, who decided what and when; the signer."""
+    if "approval" not in detail:
+        return
+    out.write(t("naskah.approval") + "\n")
+    for step in detail["approval"]:
+        when = shown_time(step["decided_at"], zone) if step["decided_at"] else "-"
+        decided = t.label("status.approval", step["decision"])
+        who = step["person"] or "-"
+        kind = t.label("status.step", step["kind"])
+        out.write(f"  {kind:14} {step['position']:20} {decided:20} {who:30} {when}\n")
+    if detail.get("signer"):
+        line = " / ".join(x for x in detail["signer"]["lines"] if x)
+        out.write(f"  {t('naskah.signer')}: {line}\n")
 
 
 def _print_routing(detail: dict[str, Any], out: TextIO, zone: str, t: Catalogue) -> None:
