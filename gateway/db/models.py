@@ -424,7 +424,7 @@ class Naskah(Base):
     origin_id: Mapped[int | None] = mapped_column(ForeignKey("naskah.id"))
     # SHA-256 of the token of a sent surat keluar's public verification page (/v/<token>);
     # the token itself is only in the letter.
-    verification_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    verification_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     copies: Mapped[int] = mapped_column(Integer, default=1)
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="naskah", order_by="Attachment.id", cascade="all, delete-orphan"

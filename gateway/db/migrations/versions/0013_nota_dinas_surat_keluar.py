@@ -20,13 +20,22 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("naskah") as batch:
-        batch.add_column(sa.Column("origin_id", sa.Integer(), nullable=True))
-        batch.add_column(sa.Column("verification_hash", sa.String(64), nullable=True))
-        batch.create_foreign_key("fk_naskah_origin_id_naskah", "naskah", ["origin_id"], ["id"])
-        batch.create_unique_constraint("uq_naskah_verification_hash", ["verification_hash"])
-    with op.batch_alter_table("attachment") as batch:
-        batch.add_column(sa.Column("version", sa.Integer(), nullable=True))
+    # Plain ADD COLUMN, never a batch rebuild: rebuilding naskah on SQLite would drop it
+    # with foreign keys on (its dispositions, files and sources cascade away) and lose
+    # the full-text triggers of 0008.
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite takes a REFERENCES clause in ADD COLUMN (Alembic would want a rebuild).
+        op.execute("ALTER TABLE naskah ADD COLUMN origin_id INTEGER REFERENCES naskah (id)")
+    else:
+        op.add_column("naskah", sa.Column("origin_id", sa.Integer(), nullable=True))
+        op.create_foreign_key(
+            "fk_naskah_origin_id_naskah", "naskah", "naskah", ["origin_id"], ["id"]
+        )
+    op.add_column("naskah", sa.Column("verification_hash", sa.String(64), nullable=True))
+    op.create_index(
+        "ix_naskah_verification_hash", "naskah", ["verification_hash"], unique=True
+    )
+    op.add_column("attachment", sa.Column("version", sa.Integer(), nullable=True))
     op.create_table(
         "konsep",
         sa.Column("naskah_id", sa.Integer(), nullable=False),
@@ -86,10 +95,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("submission")
     op.drop_table("konsep")
-    with op.batch_alter_table("attachment") as batch:
-        batch.drop_column("version")
-    with op.batch_alter_table("naskah") as batch:
-        batch.drop_constraint("uq_naskah_verification_hash", type_="unique")
-        batch.drop_constraint("fk_naskah_origin_id_naskah", type_="foreignkey")
-        batch.drop_column("verification_hash")
-        batch.drop_column("origin_id")
+    op.drop_index("ix_naskah_verification_hash", table_name="naskah")
+    op.drop_column("attachment", "version")
+    op.drop_column("naskah", "verification_hash")
+    if op.get_bind().dialect.name != "sqlite":
+        op.drop_constraint("fk_naskah_origin_id_naskah", "naskah", type_="foreignkey")
+    op.drop_column("naskah", "origin_id")
