@@ -18,12 +18,14 @@ from sqlalchemy import select
 
 from gateway.app import App
 from gateway.db.models import (
+    Assignment,
     Disposition,
     Event,
     Inbound,
     Konsep,
     Naskah,
     Outbox,
+    PersonEmail,
     Position,
     Submission,
 )
@@ -495,3 +497,88 @@ def test_registers_by_kind_on_the_command_line(
     (konsep_row,) = rows(gw.app, "konsep")
     code, out, _ = run(capsys, "naskah", "show", konsep_row.agenda_number)
     assert code == 0 and "Alur persetujuan:" in out and "a.n. Sekretaris Daerah" in out
+
+
+def test_only_a_superior_or_the_units_signer_may_sign(gw: RunningGateway) -> None:
+    # The drafter's own position, or a unit they do not belong to: refused, nothing made.
+    deliver(gw, draft(head=f"KEPADA: <{AGENCY}>\nKLASIFIKASI: 000.8\nPENANDATANGAN: staf.umum\n"))
+    assert "bukan atasan Anda" in plain(latest(gw.app, STAF, "receipt"))
+    other = draft(head=f"KEPADA: <{AGENCY}>\nKLASIFIKASI: 000.8\nPENANDATANGAN: kasubbag.tu\n")
+    other.replace_header("To", f"keluar+dinkes@{DOMAIN}")
+    deliver(gw, other)
+    assert "tidak memegang jabatan di unit DINKES" in plain(latest(gw.app, STAF, "receipt"))
+    assert rows(gw.app, "konsep") == []
+
+
+def test_an_approver_who_left_the_position_changes_nothing(gw: RunningGateway) -> None:
+    deliver(gw, draft(head=f"KEPADA: <{AGENCY}>\nKLASIFIKASI: 000.8\nPENANDATANGAN: kabag.umum\n"))
+    approve(gw, KASUBBAG)
+    ask = latest(gw.app, KABAG)
+    with gw.app.db.write() as session:
+        kabag = session.scalars(select(PersonEmail).where(PersonEmail.address == KABAG)).one()
+        for held in session.scalars(
+            select(Assignment).where(Assignment.person_id == kabag.person_id)
+        ):
+            held.valid_to = dt.date(2026, 11, 30)  # moved to another post yesterday
+    send_reply(gw, build_reply(ask, KABAG, "SETUJU"))
+    assert rows(gw.app, "surat_keluar") == []
+    assert "tidak lagi memegang jabatan" in plain(latest(gw.app, KABAG, "command_receipt"))
+
+
+def test_a_reserved_number_is_never_issued_again_by_the_series(gw: RunningGateway) -> None:
+    signer = "PENANDATANGAN: kabag.umum\n"
+    deliver(gw, draft(head=f"KEPADA: <{AGENCY}>\nNOMOR: 000.8/2/SETDA/2026\n{signer}"))
+    approve(gw, KASUBBAG, KABAG)
+    for _ in range(2):
+        deliver(gw, draft(head=f"KEPADA: <{AGENCY}>\nKLASIFIKASI: 000.8\n{signer}"))
+        approve(gw, KASUBBAG, KABAG)
+    numbers = [row.agenda_number for row in rows(gw.app, "surat_keluar")]
+    assert numbers == ["000.8/2/SETDA/2026", "000.8/1/SETDA/2026", "000.8/3/SETDA/2026"]
+
+
+def test_a_nota_dinas_delivered_in_two_transactions_reaches_both(gw: RunningGateway) -> None:
+    msg = written(KABAG, [f"sekda@{DOMAIN}", f"kadinkes@{DOMAIN}"], "Dua penerima", "Isi.")
+    for recipient in (f"sekda@{DOMAIN}", f"kadinkes@{DOMAIN}"):
+        with gw.smtp() as client:
+            client.send_message(msg, from_addr=KABAG, to_addrs=[recipient])
+        wait_for(lambda: settled(gw.app))
+    (nota,) = rows(gw.app, "nota_dinas")
+    with gw.app.db.read() as session:
+        handles = sorted(
+            session.get_one(Position, d.to_position_id).handle
+            for d in session.scalars(select(Disposition))
+        )
+    assert nota.copies == 2 and handles == ["kadinkes", "sekda"]
+
+
+def test_secret_drafts_stay_out_of_mail(gw: RunningGateway) -> None:
+    # [RAHASIA] in the subject counts: such a letter is not mailed outside.
+    secret = draft()
+    secret.replace_header("Subject", "[RAHASIA] Data kepegawaian")
+    deliver(gw, secret)
+    assert "Rahasia/Sangat Rahasia tidak dikirim lewat email" in plain(
+        latest(gw.app, STAF, "receipt")
+    )
+    # To an internal recipient it goes; no mail shows its perihal.
+    internal = draft(
+        head="KEPADA: kadinkes\nSIFAT: Rahasia\nPENANDATANGAN: kabag.umum\nKLASIFIKASI: 000.8\n"
+    )
+    internal.replace_header("Subject", "Data kepegawaian")
+    deliver(gw, internal)
+    approve(gw, KASUBBAG, KABAG)
+    assert rows(gw.app, "surat_keluar")[-1].sifat_keamanan == "R"
+    with gw.app.db.read() as session:
+        subjects = [o.subject for o in session.scalars(select(Outbox))]
+        bodies = [bytes(o.message) for o in session.scalars(select(Outbox))]
+    assert subjects and not any("kepegawaian" in s for s in subjects)
+    assert not any(b"kepegawaian" in body for body in bodies)
+
+
+def test_forged_submissions_mail_an_official_at_most_five_times_an_hour(
+    gw: RunningGateway,
+) -> None:
+    for index in range(7):
+        deliver(gw, written(KABAG, [f"sekda@{DOMAIN}"], f"Palsu {index}", "x", authenticated=False))
+    assert len(outgoing(gw.app, KABAG, "confirmation")) == 5
+    with gw.app.db.read() as session:
+        assert len(session.scalars(select(Submission)).all()) == 7

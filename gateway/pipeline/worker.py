@@ -256,12 +256,16 @@ class Worker:
             )
         if prepared.confirming is not None:
             return self._submitted(session, inbound, prepared, now)
-        written = take_written(session, self.ctx, prepared, inbound, self.directory(session), now)
-        if written is not None and not prepared.letters:
-            return self._written(inbound, written)
+        # A reply first: an official answering a notice with a position in Cc still has
+        # their commands run; the position's copy then becomes their nota dinas.
         reply = self._reply(session, inbound, prepared, now)
         if reply is not None and reply.unit_code:
             self._to_unit(session, inbound, prepared, reply.unit_code)
+        written = take_written(session, self.ctx, prepared, inbound, self.directory(session), now)
+        if written is not None and not prepared.letters:
+            if reply is not None and reply.state != "unmatched":
+                return self._gateway_only(session, inbound, prepared, reply, now)
+            return self._written(inbound, written)
         if not prepared.letters:
             return self._gateway_only(session, inbound, prepared, reply, now)
         held = quarantine_reason(prepared)

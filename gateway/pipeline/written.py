@@ -14,17 +14,26 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from gateway.core.directory import Recipient, RecipientDirectory
 from gateway.core.prepared import HeldSubmission, Prepared
 from gateway.core.states import KonsepState
 from gateway.core.tokens import make_submission_token
-from gateway.db.models import Inbound, Klasifikasi, Konsep, Person, Position, Submission, Unit
+from gateway.db.models import (
+    Inbound,
+    Klasifikasi,
+    Konsep,
+    Outbox,
+    Person,
+    Position,
+    Submission,
+    Unit,
+)
 from gateway.org.authors import Author, author_of, person_by_address
 from gateway.org.holders import holders, primary_email
-from gateway.outbound.clip import clip, clip_subject
+from gateway.outbound.clip import BODY_CHARS, clip, clip_subject
 from gateway.outbound.compose import OutgoingMail
 from gateway.parsing.authresults import from_authenticated
 from gateway.parsing.konsep import EXAMPLE, Addressee, KonsepHead, read_konsep_head
@@ -34,13 +43,25 @@ from gateway.services import Services
 from gateway.timefmt import local, waktu
 from gateway.workflow.commands import parse_reply
 from gateway.workflow.internal import Target
-from gateway.workflow.konsep import ask_current, default_signer, letter_files, plan_route
-from gateway.workflow.notadinas import deliver_nota_dinas
+from gateway.workflow.konsep import (
+    ask_current,
+    default_signer,
+    letter_files,
+    plan_route,
+    superiors,
+)
+from gateway.workflow.notadinas import deliver_nota_dinas, given_already
 from gateway.workflow.quotes import new_text, reply_text
 from gateway.workflow.sending import existing_number
 
 NOTA_DINAS, SURAT_KELUAR = "nota_dinas", "surat_keluar"
+KEAMANAN_ORDER = ("B", "T", "R", "SR")
+KECEPATAN_ORDER = ("BIASA", "SEGERA", "SANGAT_SEGERA")
+SECRET = ("R", "SR")
 KIND_WORD = {NOTA_DINAS: "nota dinas", SURAT_KELUAR: "konsep surat keluar"}
+CONFIRMATION_KIND = "confirmation"
+# Confirmation mails one official receives per hour for unproven submissions at most.
+CONFIRMATIONS_PER_HOUR = 5
 
 
 @dataclass(frozen=True)
@@ -60,6 +81,8 @@ class Draft:
     kind: str
     positions: list[Recipient]
     unit_code: str  # the unit a konsep is drafted for (keluar+<unit>@), else ""
+    # keluar+<unit>@ names a unit the author holds no position in (or below).
+    outsider: bool = False
 
 
 def take_written(
@@ -102,11 +125,13 @@ def _draft(session: Session, ctx: Services, prepared: Prepared, now: dt.datetime
         return None
     day = local(now, ctx.settings.mail.timezone).date()
     unit_code = drafts[0].tag.upper() if drafts else ""
-    author = author_of(session, person, day, unit_code) or author_of(session, person, day)
+    author = author_of(session, person, day, unit_code) if unit_code else None
+    outsider = unit_code != "" and author is None
+    author = author or author_of(session, person, day)
     if author is None:
         return None
     kind = SURAT_KELUAR if drafts else NOTA_DINAS
-    return Draft(author, kind, positions, unit_code)
+    return Draft(author, kind, positions, unit_code, outsider)
 
 
 def _hold(
@@ -141,38 +166,86 @@ def _hold(
     )
     if address is None:
         return Written("held", reason + " (pejabat tanpa alamat email)")
+    if _recent_confirmations(session, person.id, now) >= CONFIRMATIONS_PER_HOUR:
+        # Forged mail must not make us mail an official without end; the official's own
+        # later mail still works once they send it with proof (or after the hour).
+        ctx.system_event(
+            session,
+            "submission_held",
+            now,
+            inbound_id=inbound.id,
+            payload={"submission_id": held.id, "mailed": False, "limit": CONFIRMATIONS_PER_HOUR},
+        )
+        return Written("held", reason + " (batas email konfirmasi per jam tercapai)")
     mail = ctx.settings.mail
     expires = local(held.expires_at, mail.timezone).date() + dt.timedelta(days=1)
     token = make_submission_token(ctx.reply_secret(session), held.id, person.id, expires)
-    parsed = prepared.parsed
-    to = ", ".join(r.address for r in draft.positions) or f"{draft.kind} ({mail.domain})"
-    files = "".join(f"    - {clip(f.filename, 200)} ({len(f.data)} byte)\n" for f in parsed.files)
-    text = (
-        f"Yth. {person.name},\n\n"
-        f"Kami menerima {KIND_WORD[draft.kind]} berikut atas nama Anda:\n\n"
-        f"  Dikirim dari : {clip(parsed.sender.address if parsed.sender else '-', 320)}\n"
-        f"  Kepada       : {clip(to, 500)}\n"
-        f"  Perihal      : {clip_subject(parsed.subject)}\n"
-        + (f"  Berkas       :\n{files}" if files else "")
-        + "\nPengirimnya tidak dapat dibuktikan (tanpa DMARC yang lulus), sehingga BELUM "
-        "dicatat dan BELUM diteruskan.\n\n"
-        "Balas KIRIM untuk meneruskannya (balasan berisi apa pun selain KIRIM tidak "
-        "menjalankan apa-apa).\n"
-        "Bila Anda tidak mengirimnya, abaikan email ini dan laporkan kepada helpdesk; "
-        f"permintaan ini batal dengan sendirinya pada {waktu(held.expires_at, mail.timezone)}.\n"
-        f"\n--\n{mail.helpdesk}\n"
-    )
     outgoing = OutgoingMail(
-        kind="confirmation",
+        kind=CONFIRMATION_KIND,
         to_address=address,
         to_name=person.name,
         subject=f"Konfirmasi {KIND_WORD[draft.kind]} atas nama Anda",
-        text=text,
+        text=_confirmation_text(prepared, draft, held, mail.domain, mail.timezone, mail.helpdesk),
         reply_to=f"{mail.reply_local}+{token}@{mail.domain}",
         auto_submitted="auto-replied",
     )
     ctx.queue_mail(session, outgoing, now, person_id=person.id, inbound_id=inbound.id)
     return Written("held", reason)
+
+
+def _recent_confirmations(session: Session, person_id: int, now: dt.datetime) -> int:
+    """Submission confirmations mailed to this official in the last hour."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Outbox)
+            .where(
+                Outbox.kind == CONFIRMATION_KIND,
+                Outbox.person_id == person_id,
+                Outbox.inbound_id.is_not(None),
+                Outbox.created_at > now - dt.timedelta(hours=1),
+            )
+        )
+        or 0
+    )
+
+
+def _confirmation_text(
+    prepared: Prepared, draft: Draft, held: Submission, domain: str, zone: str, helpdesk: str
+) -> str:
+    """What KIRIM will create, shown in full enough to judge it: recipients, perihal, the
+    text (clipped, never for SR/R) and each file's size and SHA-256."""
+    parsed = prepared.parsed
+    secret = prepared.metadata.keamanan in SECRET or (
+        draft.kind == SURAT_KELUAR and read_konsep_head(parsed.text).keamanan in SECRET
+    )
+    to = ", ".join(r.address for r in draft.positions) or f"keluar@{domain}"
+    files = "".join(
+        f"    - {'(rahasia)' if secret else clip(f.filename, 200)}: {len(f.data)} byte, "
+        f"SHA-256 {f.sha256}\n"
+        for f in parsed.files
+    )
+    shown = (
+        "  (isi surat rahasia tidak ditampilkan lewat email)\n"
+        if secret
+        else "".join(f"    {line}\n" for line in clip(parsed.text, BODY_CHARS).splitlines())
+    )
+    return (
+        f"Yth. {draft.author.person.name},\n\n"
+        f"Kami menerima {KIND_WORD[draft.kind]} berikut atas nama Anda:\n\n"
+        f"  Dikirim dari : {clip(parsed.sender.address if parsed.sender else '-', 320)}\n"
+        f"  Kepada       : {clip(to, 500)}\n"
+        f"  Perihal      : {'(rahasia)' if secret else clip_subject(parsed.subject)}\n"
+        + (f"  Berkas       :\n{files}" if files else "")
+        + f"\nIsi:\n{shown}"
+        + "\nPengirimnya tidak dapat dibuktikan (tanpa DMARC yang lulus), sehingga BELUM "
+        "dicatat dan BELUM diteruskan.\n\n"
+        "Balas KIRIM untuk meneruskannya persis seperti di atas (balasan berisi apa pun "
+        "selain KIRIM tidak menjalankan apa-apa).\n"
+        "Bila Anda tidak mengirimnya, abaikan email ini dan laporkan kepada helpdesk; "
+        f"permintaan ini batal dengan sendirinya pada {waktu(held.expires_at, zone)}.\n"
+        f"\n--\n{helpdesk}\n"
+    )
 
 
 def confirm_submission(
@@ -189,8 +262,9 @@ def confirm_submission(
     row = session.get(Submission, held.submission_id)
     person = session.get(Person, held.person_id)
     sender = prepared.parsed.sender
-    problem = ""
     parsed = parse_reply(new_text(reply_text(prepared.parsed)))
+    draft = _draft(session, ctx, held.prepared, now)
+    problem = ""
     if row is None or person is None or row.person_id != held.person_id:
         problem = "permintaan konfirmasi ini tidak dikenal"
     elif sender is None or person_by_address(session, sender.address) is not person:
@@ -201,9 +275,11 @@ def confirm_submission(
         )
     elif row.expires_at < now:
         problem = "permintaan konfirmasi ini sudah kedaluwarsa; kirim ulang naskahnya"
+    elif draft is None or draft.author.person.id != person.id:
+        problem = "Anda tidak lagi memegang jabatan dalam organisasi; naskah tidak diteruskan"
     elif not _claim(session, row.id, inbound.id, now):
         problem = "naskah pada permintaan konfirmasi ini sudah diteruskan"
-    if problem or row is None or person is None:
+    if problem or row is None or person is None or draft is None:
         ctx.system_event(
             session,
             "submission_refused",
@@ -215,15 +291,6 @@ def confirm_submission(
             _answer(session, ctx, person, "Konfirmasi tidak dijalankan", problem, now)
         return Written("unconfirmed", problem)
     original = session.get_one(Inbound, held.inbound_id)
-    day = local(now, ctx.settings.mail.timezone).date()
-    draft = _draft(session, ctx, held.prepared, now)
-    if draft is None or draft.author.person.id != person.id:
-        author = author_of(session, person, day)
-        if author is None:
-            problem = "Anda tidak lagi memegang jabatan dalam organisasi"
-            _answer(session, ctx, person, "Konfirmasi tidak dijalankan", problem, now)
-            return Written("unconfirmed", problem)
-        draft = Draft(author, row.kind, [], "")
     ctx.system_event(
         session,
         "submission_confirmed",
@@ -301,6 +368,12 @@ def _nota_dinas(
     )
     if new:
         deliver_nota_dinas(session, ctx, naskah, draft.author, targets, now)
+    else:
+        # The same nota dinas again: a mail system that splits recipients delivers it once
+        # per group, so positions that have nothing of it yet get it now.
+        missing = [t for t in targets if not given_already(session, naskah, t.position)]
+        if missing:
+            deliver_nota_dinas(session, ctx, naskah, draft.author, missing, now, receipt=False)
     return Written("registered", f"nota dinas {naskah.agenda_number}", (naskah.id,))
 
 
@@ -315,8 +388,17 @@ def _konsep(
 ) -> Written:
     head = read_konsep_head(prepared.parsed.text)
     problems = list(head.problems)
+    # [RAHASIA] in the subject counts as much as a SIFAT line: the stricter one wins.
+    meta = prepared.metadata
+    head.keamanan = max(head.keamanan, meta.keamanan, key=KEAMANAN_ORDER.index)
+    head.kecepatan = max(head.kecepatan, meta.kecepatan, key=KECEPATAN_ORDER.index)
     unit = draft.author.unit
-    if draft.unit_code:
+    if draft.outsider:
+        problems.append(
+            f"Anda tidak memegang jabatan di unit {draft.unit_code}; konsep untuk unit itu "
+            "disusun oleh pegawainya sendiri"
+        )
+    elif draft.unit_code:
         found = session.scalars(select(Unit).where(Unit.code == draft.unit_code)).first()
         if found is None:
             problems.append(
@@ -329,7 +411,7 @@ def _konsep(
     if not letter_files(prepared.parsed.files):
         problems.append("konsep surat tidak terlampir: lampirkan berkasnya (PDF atau DOCX)")
     day = local(now, ctx.settings.mail.timezone).date()
-    signer = _signer(session, ctx, head, unit, day, problems)
+    signer = _signer(session, ctx, head, unit, draft.author, day, problems)
     _check_number(session, ctx, head, unit, now, problems)
     if head.keamanan in ("R", "SR") and any(not r.get("unit") for r in [*kepada, *tembusan]):
         problems.append(
@@ -337,7 +419,7 @@ def _konsep(
             "kirim secara fisik atau melalui SRIKANDI"
         )
     if problems or signer is None:
-        _refuse(session, ctx, prepared, draft.author, problems, now)
+        _refuse(session, ctx, prepared, draft.author, problems, now, head.keamanan in SECRET)
         return Written("refused", "; ".join(problems)[:2000])
     route, notes = plan_route(
         session, ctx.settings.drafting, draft.author, unit, signer, head.jenis, day
@@ -432,8 +514,18 @@ def _recipients(
 
 
 def _signer(
-    session: Session, ctx: Services, head: KonsepHead, unit: Unit, day: dt.date, problems: list[str]
+    session: Session,
+    ctx: Services,
+    head: KonsepHead,
+    unit: Unit,
+    author: Author,
+    day: dt.date,
+    problems: list[str],
 ) -> Position | None:
+    """PENANDATANGAN, else the unit's configured signer or head. Only a superior of the
+    drafter, or the signer configured for the unit (and jenis), may sign: nobody signs
+    and sends a letter without the people above them seeing it."""
+    configured = default_signer(session, ctx.settings.drafting, unit, head.jenis)
     if head.penandatangan:
         signer = session.scalars(
             select(Position).where(Position.handle == head.penandatangan, Position.active.is_(True))
@@ -441,11 +533,18 @@ def _signer(
         if signer is None:
             problems.append(f"PENANDATANGAN {head.penandatangan!r}: kode jabatan tidak dikenal")
             return None
+    elif configured is None:
+        problems.append(f"unit {unit.code} tidak memiliki penandatangan; tulis PENANDATANGAN:")
+        return None
     else:
-        signer = default_signer(session, ctx.settings.drafting, unit, head.jenis)
-        if signer is None:
-            problems.append(f"unit {unit.code} tidak memiliki penandatangan; tulis PENANDATANGAN:")
-            return None
+        signer = configured
+    above = {p.id for p in superiors(session, author.position)}
+    if signer.id not in above and (configured is None or signer.id != configured.id):
+        problems.append(
+            f"PENANDATANGAN {signer.title} bukan atasan Anda maupun penandatangan yang "
+            f"ditetapkan untuk unit {unit.code}"
+        )
+        return None
     if not holders(session, signer, day):
         problems.append(f"jabatan penandatangan {signer.title} kosong hari ini (tanpa Plt/Plh)")
     return signer
@@ -498,6 +597,7 @@ def _refuse(
     author: Author,
     problems: list[str],
     now: dt.datetime,
+    secret: bool,
 ) -> None:
     """Nothing is created; the drafter reads what was wrong and the correct form."""
     listed = "".join(f"  - {clip(p, 400)}\n" for p in problems)
@@ -509,14 +609,8 @@ def _refuse(
         + "".join(f"  {line}\n" for line in EXAMPLE.splitlines())
         + "\nPerihal diambil dari subjek email; konsep surat dilampirkan (PDF atau DOCX)."
     )
-    _answer(
-        session,
-        ctx,
-        author.person,
-        f"Konsep belum dicatat: {clip_subject(prepared.parsed.subject)}",
-        text,
-        now,
-    )
+    about = "(rahasia)" if secret else clip_subject(prepared.parsed.subject)
+    _answer(session, ctx, author.person, f"Konsep belum dicatat: {about}", text, now)
 
 
 def _konsep_receipt(
@@ -539,7 +633,7 @@ def _konsep_receipt(
         f"Konsep surat keluar Anda telah dicatat.\n\n"
         f"  Nomor konsep : {naskah.agenda_number} (BUKAN nomor surat; nomor surat diberikan "
         "setelah ditandatangani)\n"
-        f"  Perihal      : {clip_subject(naskah.perihal)}\n"
+        f"  Perihal      : {'(rahasia)' if naskah.is_secret else clip_subject(naskah.perihal)}\n"
         f"{reserved}\n"
         f"Alur persetujuan:\n{steps}{skipped}\n"
         "Anda akan menerima pemberitahuan bila ada REVISI, penolakan, atau bila surat sudah "

@@ -88,7 +88,13 @@ class Execution:
     def decider(self) -> Decider:
         actor = self.actor
         return Decider(
-            actor.person, actor.position, actor.acting, actor.disposition, actor.naskah, actor.label
+            actor.person,
+            actor.position,
+            actor.acting,
+            actor.disposition,
+            actor.naskah,
+            actor.label,
+            local(self.now, self.ctx.settings.mail.timezone).date(),
         )
 
     def event(
@@ -386,9 +392,10 @@ def _konsep(run: Execution, command: Command, step: Callable[[Decider], str]) ->
             "kepada Anda (alamat balasan khusus); tidak ada yang diubah",
         )
         return
+    # Every refusal is raised before anything is written (no savepoint: rolling one back
+    # would leave the audit chain's cached head pointing at a discarded event).
     try:
-        with run.session.begin_nested():
-            line = step(run.decider())
+        line = step(run.decider())
     except (KonsepProblem, DuplicateNumber) as err:
         run.problem(command, str(err))
         return

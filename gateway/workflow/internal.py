@@ -56,7 +56,17 @@ def receive_copy(
     jenis: str,
 ) -> Naskah:
     """Register `source` as received in `unit` (next number of its surat masuk series),
-    linked to it, with the same files (the same blobs: byte-identical by construction)."""
+    linked to it, with the same files (the same blobs: byte-identical by construction).
+    Once per unit: a unit that has it already gets the same row back."""
+    existing = session.scalars(
+        select(Naskah).where(
+            Naskah.unit_id == unit.id,
+            Naskah.kind == "surat_masuk",
+            Naskah.dedupe_key == f"internal:{source.id}",
+        )
+    ).first()
+    if existing is not None:
+        return existing
     kka = source.klasifikasi or ""
     year, seq, number = take_number(
         session,

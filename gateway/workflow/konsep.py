@@ -37,7 +37,7 @@ from gateway.services import Services
 from gateway.timefmt import local, waktu
 from gateway.workflow.apply import calendar_for
 from gateway.workflow.internal import own_files
-from gateway.workflow.sending import send_letter, sign_letter
+from gateway.workflow.sending import DuplicateNumber, existing_number, send_letter, sign_letter
 from gateway.workflow.tags import reply_address, subject_tag
 from rules.due import parse_due
 
@@ -64,6 +64,7 @@ class Decider:
     disposition: Disposition
     naskah: Naskah
     label: str
+    today: dt.date  # the office's date now
 
 
 def letter_files(files: list[AttachmentData]) -> list[AttachmentData]:
@@ -97,7 +98,7 @@ def _position(session: Session, handle: str) -> Position | None:
     ).first()
 
 
-def _chain(session: Session, position: Position) -> list[Position]:
+def superiors(session: Session, position: Position) -> list[Position]:
     """The superiors of `position`, nearest first (at most 32: a cycle must not hang)."""
     chain: list[Position] = []
     current = position
@@ -126,8 +127,8 @@ def plan_route(
     positions come before the signer. Positions nobody holds today are skipped (an
     acting holder counts); the drafter's own position never approves its own draft.
     """
-    ours = _chain(session, drafter.position)
-    theirs = {p.id for p in _chain(session, signer)} | {signer.id}
+    ours = superiors(session, drafter.position)
+    theirs = {p.id for p in superiors(session, signer)} | {signer.id}
     route: list[Position] = []
     for position in ours:
         if position.id == signer.id or position.id in theirs:
@@ -349,15 +350,35 @@ def _check_open(session: Session, decider: Decider) -> Konsep:
         raise KonsepProblem("langkah persetujuan ini sudah selesai; tidak ada yang diubah")
     if konsep.route[konsep.step] != step.to_position_id:
         raise KonsepProblem("konsep ini tidak sedang menunggu persetujuan Anda")
+    _check_holder(session, decider)
     return konsep
+
+
+def _check_holder(session: Session, decider: Decider) -> None:
+    """The reply address outlives an assignment: only today's holder of the step's
+    position (definitif, Plt or Plh) decides."""
+    position = session.get_one(Position, decider.disposition.to_position_id)
+    if all(h.person_id != decider.person.id for h in holders(session, position, decider.today)):
+        raise KonsepProblem(
+            f"Anda tidak lagi memegang jabatan {position.title}; tidak ada yang diubah"
+        )
 
 
 def approve(session: Session, ctx: Services, decider: Decider, note: str, now: dt.datetime) -> str:
     """SETUJU: paraf and on to the next approver, or, from the signer, sign and send."""
     konsep = _check_open(session, decider)
     naskah, step = decider.naskah, decider.disposition
-    _close_step(step, decider, DispositionStatus.DONE, note, now)
     signing = step.kind == "ttd"
+    if signing and konsep.reserved_number:
+        # Refused before anything is written: the letter is not signed, nothing changes.
+        taken = existing_number(session, naskah.unit_id, decider.today.year, konsep.reserved_number)
+        if taken is not None:
+            raise DuplicateNumber(
+                f"nomor {konsep.reserved_number} sudah dipakai surat keluar lain "
+                f"(perihal: {clip_subject(taken.perihal)}); minta penyusun mengirim REVISI "
+                "dengan nomor lain"
+            )
+    _close_step(step, decider, DispositionStatus.DONE, note, now)
     _event(session, decider, "signed" if signing else "approved", now, {"note": note})
     if not signing:
         konsep.step += 1
@@ -494,9 +515,9 @@ def resubmit(
     konsep = konsep_of(session, decider.naskah)
     if step.status not in OPEN or konsep.state != KonsepState.REVISI:
         raise KonsepProblem("permintaan revisi ini sudah dijawab; tidak ada yang diubah")
-    letters = letter_files(files)
-    if not letters:
+    if not letter_files(files):
         raise KonsepProblem("lampirkan berkas konsep yang sudah diperbaiki (PDF atau DOCX)")
+    letters = list(files)  # the letter and its lampiran (a spreadsheet, say) alike
     naskah = decider.naskah
     konsep.version += 1
     for item in letters:

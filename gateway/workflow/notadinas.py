@@ -7,10 +7,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.core.states import NaskahStatus
-from gateway.db.models import Naskah, Unit
+from gateway.db.models import Disposition, Naskah, Position, Unit
 from gateway.org.authors import Author
 from gateway.org.holders import holders, primary_email
 from gateway.outbound.clip import clip_subject
@@ -30,6 +31,7 @@ def deliver_nota_dinas(
     author: Author,
     targets: list[Target],
     now: dt.datetime,
+    receipt: bool = True,
 ) -> list[tuple[Target, Naskah]]:
     """Dispositions from the writer to every target; (target, the row it was given on)."""
     by_unit: dict[int, list[Target]] = defaultdict(list)
@@ -48,8 +50,21 @@ def deliver_nota_dinas(
     if given:
         # The writer's own row is "disposed" once it left, wherever its dispositions are.
         naskah.status = NaskahStatus.DIDISPOSISIKAN
-    _receipt(session, ctx, naskah, author, given, now)
+    if receipt:
+        _receipt(session, ctx, naskah, author, given, now)
     return given
+
+
+def given_already(session: Session, naskah: Naskah, position: Position) -> bool:
+    """Whether the position has a disposition of this nota dinas, on its own row or on a
+    copy registered in another unit."""
+    rows = [naskah.id, *session.scalars(select(Naskah.id).where(Naskah.origin_id == naskah.id))]
+    found = session.scalar(
+        select(Disposition.id)
+        .where(Disposition.naskah_id.in_(rows), Disposition.to_position_id == position.id)
+        .limit(1)
+    )
+    return found is not None
 
 
 def _receipt(

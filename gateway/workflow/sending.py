@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -111,16 +112,7 @@ def sign_letter(
         year, seq = when.year, _reserved_seq(session, unit.id, when.year)
         number = konsep.reserved_number
     else:
-        year, seq, number = take_number(
-            session,
-            ctx.settings.numbering,
-            unit,
-            SURAT_KELUAR_KIND,
-            when,
-            kka=konsep_row.klasifikasi or "",
-            jenis=konsep_row.jenis or "",
-            derajat=konsep_row.sifat_keamanan,
-        )
+        year, seq, number = _series_number(session, ctx, unit, konsep_row, when)
     signature = signature_block(session, unit, position, person, acting)
     konsep.signature = signature
     letter = Naskah(
@@ -206,6 +198,27 @@ def sign_letter(
     return letter
 
 
+def _series_number(
+    session: Session, ctx: Services, unit: Unit, konsep_row: Naskah, when: dt.datetime
+) -> tuple[int, int, str]:
+    """The next number of the series; one a reserved letter already carries (given by
+    SRIKANDI or the book) is passed over, so no number is ever on two letters."""
+    for _ in range(1000):
+        year, seq, number = take_number(
+            session,
+            ctx.settings.numbering,
+            unit,
+            SURAT_KELUAR_KIND,
+            when,
+            kka=konsep_row.klasifikasi or "",
+            jenis=konsep_row.jenis or "",
+            derajat=konsep_row.sifat_keamanan,
+        )
+        if existing_number(session, unit.id, year, number) is None:
+            return year, seq, number
+    raise DuplicateNumber(f"no free number in the series of {unit.code} for {year}")
+
+
 def _reserved_seq(session: Session, unit_id: int, year: int) -> int:
     """A reserved number takes no place in the series: it gets a negative sequence, so
     the unique (unit, kind, year, seq) still holds and the gapless series is untouched."""
@@ -254,7 +267,12 @@ def send_letter(
         ("tembusan", r) for r in konsep.tembusan
     ]:
         if recipient.get("unit"):
-            target_unit = session.scalars(select(Unit).where(Unit.code == recipient["unit"])).one()
+            target_unit = session.scalars(
+                select(Unit).where(Unit.code == recipient["unit"])
+            ).first()
+            if target_unit is None:
+                _undeliverable_internal(session, ctx, letter, recipient, now)
+                continue
             position = _internal_target(session, target_unit, recipient.get("position"))
             if position is not None:
                 kind = "tembusan" if role == "tembusan" else "disposisi"
@@ -298,6 +316,19 @@ def send_letter(
         },
     )
     return reached
+
+
+def _undeliverable_internal(
+    session: Session, ctx: Services, letter: Naskah, recipient: dict[str, Any], now: dt.datetime
+) -> None:
+    """An internal recipient whose unit is gone since the draft: recorded for the desk."""
+    ctx.system_event(
+        session,
+        "bounced",
+        now,
+        naskah_id=letter.id,
+        payload={"to": recipient["address"], "kind": SURAT_KELUAR_KIND, "detail": "unit tidak ada"},
+    )
 
 
 def _internal_target(session: Session, unit: Unit, handle: str | None) -> Position | None:
@@ -382,7 +413,8 @@ def _sent_copies(
             kind=SENT_COPY_KIND,
             to_address=address,
             to_name=person.name,
-            subject=f"[TNDE {letter.agenda_number}] Terkirim: {clip_subject(letter.perihal)}",
+            subject=f"[TNDE {letter.agenda_number}] Terkirim: "
+            + ("(rahasia)" if letter.is_secret else clip_subject(letter.perihal)),
             text=f"Yth. {person.name},\n\nSurat berikut telah dikirim.\n\n{body}"
             f"\n--\n{ctx.settings.mail.helpdesk}\n",
             attachments=[] if letter.is_secret else files,

@@ -22,8 +22,9 @@ THREAD_RULE = "bawaan: balasan surat keluar"
 _NUMBER = re.compile(r"[^\s\[\]()]+/[^\s\[\]()]+")
 
 
-def answered_letter(session: Session, prepared: Prepared) -> Naskah | None:
-    """The sent surat keluar this mail answers, if any."""
+def answered_letter(session: Session, prepared: Prepared) -> tuple[Naskah, str] | None:
+    """The sent surat keluar this mail answers, and how it was found ("message_id", or
+    "subject" by its number, which anyone can write)."""
     parsed = prepared.parsed
     ids = [f"<{m}>" for m in [*parsed.in_reply_to, *reversed(parsed.references)]]
     if ids:
@@ -32,16 +33,18 @@ def answered_letter(session: Session, prepared: Prepared) -> Naskah | None:
             .where(Outbox.message_id.in_(ids[:20]), Outbox.kind == "surat_keluar")
             .limit(1)
         )
-        if found is not None:
-            return session.get(Naskah, found)
+        letter = session.get(Naskah, found) if found is not None else None
+        if letter is not None:
+            return letter, "message_id"
     numbers = _NUMBER.findall(parsed.subject)[:5]
     if not numbers:
         return None
-    return session.scalars(
+    letter = session.scalars(
         select(Naskah)
         .where(Naskah.kind == "surat_keluar", Naskah.agenda_number.in_(numbers))
         .order_by(Naskah.id.desc())
     ).first()
+    return (letter, "subject") if letter is not None else None
 
 
 def thread_reply(
@@ -53,9 +56,14 @@ def thread_reply(
     now: dt.datetime,
 ) -> Naskah | None:
     """Link a registered letter to the surat keluar it answers; route it to the drafter
-    when only the built-in rules decided where it goes."""
-    sent = answered_letter(session, prepared)
-    if sent is None or sent.id == naskah.id:
+    when it quotes the letter's Message-ID and only the built-in rules decided where it
+    goes. A number in the subject only links it, and only within the sending unit: anyone
+    can write a number, and it must not pull another unit's letter to our drafter."""
+    found = answered_letter(session, prepared)
+    if found is None or found[0].id == naskah.id:
+        return None
+    sent, how = found
+    if how == "subject" and sent.unit_id != naskah.unit_id:
         return None
     naskah.thread_parent_id = sent.id
     ctx.system_event(
@@ -63,11 +71,13 @@ def thread_reply(
         "reply_to_letter",
         now,
         naskah_id=naskah.id,
-        payload={"balasan_atas": sent.agenda_number, "naskah_id": sent.id},
+        payload={"balasan_atas": sent.agenda_number, "naskah_id": sent.id, "by": how},
     )
     konsep = session.scalars(select(Konsep).where(Konsep.letter_id == sent.id)).first()
     builtin_only = all(str(hit.get("rule", "")).startswith(BUILTIN_PREFIX) for hit in decision.hits)
-    if konsep is None or not builtin_only or decision.quarantine or decision.ignore:
+    if how != "message_id" or konsep is None or not builtin_only:
+        return sent
+    if decision.quarantine or decision.ignore:
         return sent
     drafter = session.get_one(Position, konsep.drafter_position_id)
     decision.dispositions = [

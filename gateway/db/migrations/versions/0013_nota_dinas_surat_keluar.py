@@ -32,9 +32,7 @@ def upgrade() -> None:
             "fk_naskah_origin_id_naskah", "naskah", "naskah", ["origin_id"], ["id"]
         )
     op.add_column("naskah", sa.Column("verification_hash", sa.String(64), nullable=True))
-    op.create_index(
-        "ix_naskah_verification_hash", "naskah", ["verification_hash"], unique=True
-    )
+    op.create_index("ix_naskah_verification_hash", "naskah", ["verification_hash"], unique=True)
     op.add_column("attachment", sa.Column("version", sa.Integer(), nullable=True))
     op.create_table(
         "konsep",
