@@ -10,6 +10,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -38,6 +39,7 @@ from tests.support.mail import DOMAIN, failure_dsn
 from tests.support.panel import signed_in
 from tests.support.queries import settled
 from tests.support.replies import build_reply, latest, outgoing, plain, send_reply
+from tests.support.sink import Sink
 
 ORG = "banyumaskab.go.id"
 TRUSTED = "mx.banyumaskab.go.id"
@@ -58,11 +60,18 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def gw(db_url: str, clock: FakeClock) -> Iterator[RunningGateway]:
+def smarthost() -> Iterator[Sink]:
+    with Sink() as running:
+        yield running
+
+
+@pytest.fixture
+def gw(db_url: str, clock: FakeClock, smarthost: Sink) -> Iterator[RunningGateway]:
     settings = gateway_settings(
         db_url,
         mail={"trusted_authserv_ids": [TRUSTED]},
         web={"public_url": "http://tnde.example.go.id"},
+        outbound={"smarthost": f"127.0.0.1:{smarthost.port}"},
     )
     gateway = RunningGateway(App.build(settings, clock=clock)).start()
     try:
@@ -214,7 +223,7 @@ def approve(gw: RunningGateway, *addresses: str, expect: bytes | None = None) ->
         send_reply(gw, build_reply(ask, address, "SETUJU"))
 
 
-def test_surat_keluar_round_trip(gw: RunningGateway) -> None:
+def test_surat_keluar_round_trip(gw: RunningGateway, smarthost: Sink) -> None:
     deliver(gw, draft())
     (konsep_row,) = rows(gw.app, "konsep")
     receipt = plain(latest(gw.app, STAF, "receipt"))
@@ -242,6 +251,7 @@ def test_surat_keluar_round_trip(gw: RunningGateway) -> None:
     # The route restarts at the first approver with version 2.
     approve(gw, KASUBBAG, KABAG, SEKDA, expect=PDF_V2)
     letter, sent, token = check_sent(gw)
+    check_delivered(smarthost, letter)
     check_verification_page(gw, letter, token)
     check_reply_threads_back(gw, letter, sent)
     check_registers(gw, konsep_row, letter)
@@ -295,6 +305,19 @@ def check_sent(gw: RunningGateway) -> tuple[Naskah, EmailMessage, str]:
     for address in (STAF, KASUBBAG, KABAG, SEKDA):
         assert outgoing(gw.app, address, "sent_copy")
     return letter, sent, link.group(1)
+
+
+def check_delivered(smarthost: Sink, letter: Naskah) -> None:
+    """What the smarthost received for the agency: the letter, its file byte-identical."""
+    found = wait_for(
+        lambda: [m for m in smarthost.messages if m.rcpt_tos == [AGENCY]] or None,
+        what="the letter at the smarthost",
+    )
+    (received,) = found
+    message = message_from_bytes(received.data, policy=policy.default)
+    assert isinstance(message, EmailMessage)
+    assert str(message["Subject"]).startswith(letter.agenda_number)
+    assert [p.get_content() for p in message.iter_attachments()] == [PDF_V2]
 
 
 def check_verification_page(gw: RunningGateway, letter: Naskah, token: str) -> None:
