@@ -63,6 +63,7 @@ PUBLIC_PREFIXES = (
     "/healthz",
     "/lacak/",
     "/v/",
+    "/tandatangan/",
     "/masuk",
     "/static/",
     "/api/v1/openapi.json",

@@ -36,6 +36,7 @@ from webadmin.appkey import app_of
 from webadmin.auth import VIEWER, WEB_SESSION
 from webadmin.language import language_of
 from webadmin.params import form_text, record_id
+from webadmin.signing import add_routes as add_signing_routes
 from webadmin.tracking import tracking_page
 from webadmin.verification import verification_page
 
@@ -436,3 +437,4 @@ def register_routes(application: web.Application) -> None:
     application.router.add_get("/naskah/{naskah_id}/lembar-disposisi", naskah_sheet)
     application.router.add_get("/lacak/{token}", tracking_page, name="lacak")
     application.router.add_get("/v/{token}", verification_page, name="verifikasi")
+    add_signing_routes(application)

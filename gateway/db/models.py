@@ -544,6 +544,22 @@ class Konsep(Base):
     signature: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class SigningLink(Base):
+    """A one-time link to the panel's signing page, mailed to one holder of a konsep's
+    signing step when signatures are made with BSrE ([tte] provider = "bsre"). The token
+    is only in the mail; this row keeps its SHA-256. The passphrase is typed on the page
+    and never stored."""
+
+    __tablename__ = "signing_link"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    disposition_id: Mapped[int] = mapped_column(ForeignKey("disposition.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
 class Submission(Base):
     """A nota dinas or konsep sent from an official's address that nothing authenticated:
     nothing is created until the official replies KIRIM to the token mailed to them."""

@@ -38,6 +38,7 @@ from gateway.timefmt import local, waktu
 from gateway.workflow.apply import calendar_for
 from gateway.workflow.internal import own_files
 from gateway.workflow.sending import DuplicateNumber, existing_number, send_letter, sign_letter
+from gateway.workflow.signing_links import new_signing_link
 from gateway.workflow.tags import reply_address, subject_tag
 from rules.due import parse_due
 
@@ -230,16 +231,21 @@ def _notify_step(
     body = _step_body(session, ctx, naskah, konsep, step, files)
     word = "Mohon tanda tangan" if step.kind == "ttd" else "Mohon paraf"
     about = "konsep" if naskah.is_secret else clip_subject(naskah.perihal)
+    by_bsre = step.kind == "ttd" and signs_with_bsre(ctx)
     for holder in found:
         if holder.email is None:
             continue
         prefix = ACTING_TITLE.get(holder.kind, "")
+        text = body
+        if by_bsre:
+            url = new_signing_link(session, ctx, step.id, holder.person_id, now)
+            text = body.replace(SIGNING_PLACEHOLDER, _bsre_paragraph(url))
         mail = OutgoingMail(
             kind="notice",
             to_address=holder.email,
             to_name=holder.name,
             subject=f"{subject_tag(naskah)} {word}: {about}",
-            text=f"Yth. {prefix}{position.title} ({holder.name}),\n\n{body}",
+            text=f"Yth. {prefix}{position.title} ({holder.name}),\n\n{text}",
             reply_to=reply_address(session, ctx, step.id, holder.person_id, now),
             attachments=files,
             extra_headers={"X-TNDE-Agenda": naskah.agenda_number},
@@ -252,6 +258,23 @@ def _notify_step(
             disposition_id=step.id,
             person_id=holder.person_id,
         )
+
+
+SIGNING_PLACEHOLDER = "\x00tte\x00"
+
+
+def signs_with_bsre(ctx: Services) -> bool:
+    """Signatures are made with BSrE: the signer signs on the panel's signing page."""
+    return ctx.settings.tte.provider == "bsre"
+
+
+def _bsre_paragraph(url: str) -> str:
+    return (
+        "Surat ini ditandatangani secara elektronik (TTE BSrE). Untuk MENANDATANGANI, buka "
+        f"tautan sekali pakai berikut:\n  {url}\nKetik NIK dan passphrase TTE Anda di "
+        "halaman itu (passphrase tidak pernah disimpan dan jangan pernah dikirim lewat "
+        "email). REVISI dan TOLAK tetap dengan membalas email ini.\n\n"
+    )
 
 
 def _step_body(
@@ -287,6 +310,7 @@ def _step_body(
         f"  Batas waktu  : {waktu(step.due_at, zone) if step.due_at else '-'}\n\n"
         f"Alur persetujuan:\n{route_lines}\n"
         + (f"Berkas konsep (terlampir):\n{listed}\n" if listed else "")
+        + (SIGNING_PLACEHOLDER if step.kind == "ttd" and signs_with_bsre(ctx) else "")
         + "BALAS email ini dengan salah satu perintah di baris paling atas:\n"
         "  SETUJU                 menyetujui"
         + (" dan menandatangani" if step.kind == "ttd" else " (paraf)")
@@ -364,11 +388,25 @@ def _check_holder(session: Session, decider: Decider) -> None:
         )
 
 
-def approve(session: Session, ctx: Services, decider: Decider, note: str, now: dt.datetime) -> str:
-    """SETUJU: paraf and on to the next approver, or, from the signer, sign and send."""
+def approve(
+    session: Session,
+    ctx: Services,
+    decider: Decider,
+    note: str,
+    now: dt.datetime,
+    signed: dict[int, bytes] | None = None,
+) -> str:
+    """SETUJU: paraf and on to the next approver, or, from the signer, sign and send.
+    With BSrE, the signer's SETUJU comes from the signing page with the signed PDFs
+    (`signed`: attachment id -> the PDF as BSrE signed it), never by mail."""
     konsep = _check_open(session, decider)
     naskah, step = decider.naskah, decider.disposition
     signing = step.kind == "ttd"
+    if signing and signs_with_bsre(ctx) and signed is None:
+        raise KonsepProblem(
+            "surat ini ditandatangani secara elektronik (TTE BSrE): tanda tangani melalui "
+            "tautan pada email permintaan tanda tangan; passphrase tidak dikirim lewat email"
+        )
     if signing and konsep.reserved_number:
         # Refused before anything is written: the letter is not signed, nothing changes.
         taken = existing_number(session, naskah.unit_id, decider.today.year, konsep.reserved_number)
@@ -385,6 +423,8 @@ def approve(session: Session, ctx: Services, decider: Decider, note: str, now: d
         ask_current(session, ctx, naskah, konsep, now)
         nxt = session.get_one(Position, konsep.route[konsep.step])
         return f"SETUJU: paraf tercatat; konsep diteruskan kepada {nxt.title}"
+    if signed:
+        store_signed(session, naskah, konsep.version, signed)
     letter = sign_letter(
         session, ctx, naskah, konsep, decider.person, decider.position, decider.acting, now
     )
@@ -395,6 +435,28 @@ def approve(session: Session, ctx: Services, decider: Decider, note: str, now: d
         f"SETUJU: surat ditandatangani dengan nomor {letter.agenda_number} dan dikirim "
         f"kepada {sent} penerima"
     )
+
+
+def store_signed(session: Session, naskah: Naskah, version: int, signed: dict[int, bytes]) -> None:
+    """The PDFs as BSrE signed them, beside the approved ones (part_path "tte:<id>"): the
+    letter is sent with these instead."""
+    for attachment_id, pdf in signed.items():
+        original = session.get_one(Attachment, attachment_id)
+        session.add(
+            Attachment(
+                naskah_id=naskah.id,
+                filename=original.filename,
+                declared_type="application/pdf",
+                sniffed_type="application/pdf",
+                size=len(pdf),
+                sha256=put_blob(session, pdf),
+                origin="tte",
+                part_path=f"tte:{original.id}",
+                role="file",
+                version=version,
+            )
+        )
+    session.flush()
 
 
 def revise(session: Session, ctx: Services, decider: Decider, note: str, now: dt.datetime) -> str:

@@ -157,15 +157,7 @@ def sign_letter(
     )
     session.add(letter)
     session.flush()
-    files = [
-        a
-        for a in session.scalars(
-            select(Attachment)
-            .where(Attachment.naskah_id == konsep_row.id, Attachment.role == "file")
-            .order_by(Attachment.id)
-        )
-        if a.version == konsep.version
-    ]
+    files = approved_files(session, konsep_row, konsep.version)
     for item in files:
         session.add(
             Attachment(
@@ -196,6 +188,21 @@ def sign_letter(
         },
     )
     return letter
+
+
+def approved_files(session: Session, konsep_row: Naskah, version: int) -> list[Attachment]:
+    """The files of the approved version, each PDF replaced by the one BSrE signed."""
+    rows = [
+        a
+        for a in session.scalars(
+            select(Attachment)
+            .where(Attachment.naskah_id == konsep_row.id, Attachment.role == "file")
+            .order_by(Attachment.id)
+        )
+        if a.version == version
+    ]
+    signed = {a.part_path.removeprefix("tte:") for a in rows if a.origin == "tte"}
+    return [a for a in rows if a.origin == "tte" or str(a.id) not in signed]
 
 
 def _series_number(

@@ -1,0 +1,160 @@
+"""The signer of a konsep signs on the panel's signing page with TTE (BSrE), over a
+one-time link from the signing request: BSrE (a stand-in that really signs) is called
+with the typed passphrase, the signed PDF is what leaves, and the passphrase stays
+nowhere."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from gateway.app import App
+from gateway.db.models import Event, Naskah, Outbox, SigningLink
+from gateway.tte.trust import load_roots
+from gateway.tte.validate import PdfSignatureValidator
+from tests.data.tools.make_pdf import build_text_pdf
+from tests.support.bsre import PASSWORD as BSRE_PASSWORD
+from tests.support.bsre import USERNAME as BSRE_USER
+from tests.support.bsre import FakeBsre
+from tests.support.clock import OFFICE_HOURS, FakeClock
+from tests.support.gateway import RunningGateway, gateway_settings, wait_for
+from tests.support.mail import DOMAIN
+from tests.support.panel import PanelClient
+from tests.support.queries import settled
+from tests.support.replies import build_reply, latest, outgoing, plain, send_reply
+from tests.support.tte import SigningAuthority
+
+ORG = "banyumaskab.go.id"
+TRUSTED = "mx.banyumaskab.go.id"
+KABAG = f"teguh.wibowo@{ORG}"  # signer: Kepala Bagian Umum
+KASUBBAG = f"yuli.astuti@{ORG}"
+STAF = f"nur.hidayah@{ORG}"
+AGENCY = "tu@dinkes.jatengprov.go.id"
+NIK = "3302011201780002"
+PASSPHRASE = "frasa-TTE-kabag-91"
+SIGNER = "Teguh Wibowo, S.Sos."
+
+
+@pytest.fixture(scope="module")
+def authority() -> SigningAuthority:
+    return SigningAuthority.create()
+
+
+@pytest.fixture
+def bsre(authority: SigningAuthority) -> Iterator[FakeBsre]:
+    service = FakeBsre(authority)
+    service.enrol(NIK, PASSPHRASE, SIGNER)
+    service.start()
+    try:
+        yield service
+    finally:
+        service.stop()
+
+
+@pytest.fixture
+def gw(db_url: str, bsre: FakeBsre) -> Iterator[RunningGateway]:
+    settings = gateway_settings(
+        db_url,
+        mail={"trusted_authserv_ids": [TRUSTED]},
+        web={"public_url": "http://tnde.example.go.id"},
+        tte={
+            "provider": "bsre",
+            "bsre_url": bsre.url,
+            "bsre_username": BSRE_USER,
+            "bsre_password": BSRE_PASSWORD,
+        },
+    )
+    gateway = RunningGateway(App.build(settings, clock=FakeClock(OFFICE_HOURS))).start()
+    try:
+        yield gateway
+    finally:
+        gateway.stop()
+
+
+def letter_pdf() -> bytes:
+    lines = ["PEMERINTAH KABUPATEN BANYUMAS", "Perihal: Permohonan data kearsipan"]
+    return build_text_pdf(lines, "Permohonan data", "Setda", "D:20261201090000+07'00'")
+
+
+def submit_draft(gw: RunningGateway, pdf: bytes) -> None:
+    msg = EmailMessage()
+    msg["From"] = STAF
+    msg["To"] = f"keluar@{DOMAIN}"
+    msg["Subject"] = "Permohonan data kearsipan"
+    msg["Message-ID"] = make_msgid(domain=ORG)
+    msg["Authentication-Results"] = f"{TRUSTED}; dmarc=pass header.from={ORG}"
+    msg.set_content(f"KEPADA: <{AGENCY}>\nKLASIFIKASI: 000.8\nPENANDATANGAN: kabag.umum\n")
+    msg.add_attachment(pdf, maintype="application", subtype="pdf", filename="surat.pdf")
+    with gw.smtp() as client:
+        client.send_message(msg, to_addrs=[f"keluar@{DOMAIN}"])
+    wait_for(lambda: settled(gw.app))
+
+
+def letters(app: App) -> list[Naskah]:
+    with app.db.read() as session:
+        return list(session.scalars(select(Naskah).where(Naskah.kind == "surat_keluar")))
+
+
+def test_the_signer_signs_on_the_page_and_the_signed_pdf_is_sent(
+    gw: RunningGateway, bsre: FakeBsre, authority: SigningAuthority, tmp_path: Path
+) -> None:
+    original = letter_pdf()
+    submit_draft(gw, original)
+    send_reply(gw, build_reply(latest(gw.app, KASUBBAG), KASUBBAG, "SETUJU"))
+    request = latest(gw.app, KABAG)
+    link = re.search(r"http://tnde\.example\.go\.id(/tandatangan/\S+)", plain(request))
+    assert link is not None and "passphrase" in plain(request)
+    # SETUJU by mail does not sign a letter that takes a TTE.
+    send_reply(gw, build_reply(request, KABAG, "SETUJU"))
+    assert letters(gw.app) == []
+    assert "TTE BSrE" in plain(latest(gw.app, KABAG, "command_receipt"))
+
+    browser = PanelClient(gw)
+    page = browser.get(link.group(1))
+    assert page.status == 200 and "Permohonan data kearsipan" in page.body
+    wrong = browser.post(link.group(1), {"nik": NIK, "passphrase": "salah"})
+    assert wrong.status == 400 and "Passphrase anda salah" in wrong.body
+    assert "salah" not in str(bsre.seen_fields) and letters(gw.app) == []
+    signed = browser.post(link.group(1), {"nik": NIK, "passphrase": PASSPHRASE})
+    assert signed.status == 200 and "ditandatangani" in signed.body
+
+    (letter,) = letters(gw.app)
+    assert letter.agenda_number.startswith("000.8/1/SETDA/")
+    (sent,) = outgoing(gw.app, AGENCY, "surat_keluar")
+    (attached,) = [part.get_content() for part in sent.iter_attachments()]
+    assert attached != original and attached.startswith(original[:8])
+    roots = tmp_path / "root.pem"
+    roots.write_bytes(authority.root_pem)
+    (check,) = PdfSignatureValidator(load_roots((str(roots),))).check("surat.pdf", attached)
+    assert check.result == "valid" and check.signer == SIGNER
+    assert bsre.seen_fields[-1]["reason"].startswith("Penandatanganan KONSEP-")
+    # The passphrase is nowhere: not in the database's events, mail or links.
+    with gw.app.db.read() as session:
+        stored = [str(e.payload) for e in session.scalars(select(Event))]
+        stored += [bytes(o.message).decode("latin-1") for o in session.scalars(select(Outbox))]
+        assert session.scalars(select(SigningLink)).one().used_at is not None
+    assert not any(PASSPHRASE in text for text in stored)
+    # The link worked once.
+    assert browser.get(link.group(1)).status == 404
+
+
+def test_the_page_refuses_a_form_from_another_browser(gw: RunningGateway) -> None:
+    submit_draft(gw, letter_pdf())
+    send_reply(gw, build_reply(latest(gw.app, KASUBBAG), KASUBBAG, "SETUJU"))
+    link = re.search(r"(/tandatangan/\S+)", plain(latest(gw.app, KABAG)))
+    assert link is not None
+    stranger = PanelClient(gw)  # never loaded the page: no form token of its own
+    answer = stranger.post(link.group(1), {"nik": NIK, "passphrase": PASSPHRASE}, csrf=False)
+    assert answer.status == 403 and letters(gw.app) == []
+
+
+def test_an_unknown_link_is_the_same_404(gw: RunningGateway) -> None:
+    assert PanelClient(gw).get("/tandatangan/bukan-token-yang-sah").status == 404
+    sent = [m for m in outgoing(gw.app, KABAG) if "/tandatangan/" in plain(m)]
+    assert sent == []
