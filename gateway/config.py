@@ -708,6 +708,11 @@ def _auth_problems(settings: Settings) -> list[Problem]:
                 {"key": "tte.provider", "value": repr(tte.provider), "choices": "none, bsre"},
             )
         )
+    if tte.provider == "bsre" and not settings.web.public_url:
+        # The signer's one-time link to the signing page needs the panel's public address.
+        problems.append(
+            Problem("config.requires", {"key": "tte.provider", "other": "web.public_url"})
+        )
     if tte.provider == "bsre" and not re.match(r"^https?://[^\s/]+", tte.bsre_url):
         problems.append(
             Problem("config.public_url", {"key": "tte.bsre_url", "value": repr(tte.bsre_url)})

@@ -122,6 +122,19 @@ def test_a_trust_root_that_does_not_exist_is_refused_when_the_configuration_load
     assert "tte.trust_roots" in str(caught.value)
 
 
+def test_signing_with_bsre_needs_the_panels_public_address() -> None:
+    """The signer's one-time link to the signing page is made from [web] public_url."""
+    environ = {
+        "TNDE_TTE__PROVIDER": "bsre",
+        "TNDE_TTE__BSRE_URL": "http://127.0.0.1:9",
+    }
+    with pytest.raises(ConfigError) as caught:
+        load_settings(None, environ=environ)
+    assert "tte.provider" in str(caught.value) and "web.public_url" in str(caught.value)
+    environ["TNDE_WEB__PUBLIC_URL"] = "https://tnde.banyumaskab.go.id"
+    assert load_settings(None, environ=environ).tte.provider == "bsre"
+
+
 def start(db_url: str, roots: Path) -> RunningGateway:
     settings = gateway_settings(db_url, tte={"trust_roots": (str(roots),)})
     return RunningGateway(App.build(settings, clock=FakeClock(OFFICE_HOURS))).start()
@@ -241,6 +254,7 @@ def test_tnde_tte_sign_reads_the_passphrase_from_stdin_never_an_argument(
         "TNDE_TTE__BSRE_USERNAME": BSRE_USER,
         "TNDE_TTE__BSRE_PASSWORD": BSRE_PASSWORD,
         "TNDE_TTE__TRUST_ROOTS": f'["{roots}"]',
+        "TNDE_WEB__PUBLIC_URL": "https://tnde.banyumaskab.go.id",
     }.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSPHRASE + "\n"))

@@ -5,6 +5,7 @@ nowhere."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -25,7 +26,7 @@ from tests.support.bsre import FakeBsre
 from tests.support.clock import OFFICE_HOURS, FakeClock
 from tests.support.gateway import RunningGateway, gateway_settings, wait_for
 from tests.support.mail import DOMAIN
-from tests.support.panel import PanelClient
+from tests.support.panel import PanelClient, signed_in
 from tests.support.queries import settled
 from tests.support.replies import build_reply, latest, outgoing, plain, send_reply
 from tests.support.tte import SigningAuthority
@@ -82,14 +83,14 @@ def letter_pdf() -> bytes:
     return build_text_pdf(lines, "Permohonan data", "Setda", "D:20261201090000+07'00'")
 
 
-def submit_draft(gw: RunningGateway, pdf: bytes) -> None:
+def submit_draft(gw: RunningGateway, pdf: bytes, head: str = "") -> None:
     msg = EmailMessage()
     msg["From"] = STAF
     msg["To"] = f"keluar@{DOMAIN}"
     msg["Subject"] = "Permohonan data kearsipan"
     msg["Message-ID"] = make_msgid(domain=ORG)
     msg["Authentication-Results"] = f"{TRUSTED}; dmarc=pass header.from={ORG}"
-    msg.set_content(f"KEPADA: <{AGENCY}>\nKLASIFIKASI: 000.8\nPENANDATANGAN: kabag.umum\n")
+    msg.set_content(f"KEPADA: <{AGENCY}>\nKLASIFIKASI: 000.8\nPENANDATANGAN: kabag.umum\n{head}")
     msg.add_attachment(pdf, maintype="application", subtype="pdf", filename="surat.pdf")
     with gw.smtp() as client:
         client.send_message(msg, to_addrs=[f"keluar@{DOMAIN}"])
@@ -158,3 +159,83 @@ def test_an_unknown_link_is_the_same_404(gw: RunningGateway) -> None:
     assert PanelClient(gw).get("/tandatangan/bukan-token-yang-sah").status == 404
     sent = [m for m in outgoing(gw.app, KABAG) if "/tandatangan/" in plain(m)]
     assert sent == []
+
+
+def ready_to_sign(gw: RunningGateway, head: str = "") -> str:
+    """A draft approved up to its signer; the path of the signer's signing page."""
+    submit_draft(gw, letter_pdf(), head)
+    send_reply(gw, build_reply(latest(gw.app, KASUBBAG), KASUBBAG, "SETUJU"))
+    link = re.search(
+        r"http://tnde\.example\.go\.id(/tandatangan/\S+)", plain(latest(gw.app, KABAG))
+    )
+    assert link is not None
+    return link.group(1)
+
+
+def test_the_outbox_page_hides_the_signing_link(gw: RunningGateway) -> None:
+    path = ready_to_sign(gw)
+    with gw.app.db.read() as session:
+        row = session.scalars(
+            select(Outbox).where(Outbox.rcpt_to == KABAG, Outbox.kind == "notice")
+        ).one()
+    desk = signed_in(gw, "operator", ["SETDA"])
+    page = desk.get(f"/kotak-keluar/{row.id}").body
+    assert "/tandatangan/[disembunyikan]" in page and path not in page
+
+
+def test_three_refusals_void_the_link(gw: RunningGateway, bsre: FakeBsre) -> None:
+    path = ready_to_sign(gw)
+    browser = PanelClient(gw)
+    browser.get(path)
+    for attempt in range(3):
+        answer = browser.post(path, {"nik": NIK, "passphrase": f"tebakan-{attempt}"})
+        assert answer.status == 400
+    assert browser.post(path, {"nik": NIK, "passphrase": PASSPHRASE}).status == 404
+    assert len(bsre.seen_fields) == 3 and letters(gw.app) == []
+
+
+def test_a_reserved_number_taken_meanwhile_stops_before_bsre(
+    gw: RunningGateway, bsre: FakeBsre
+) -> None:
+    reserved = "NOMOR: 000.8/9/SETDA/2026\n"
+    first = ready_to_sign(gw, reserved)
+    second = ready_to_sign(gw, reserved)  # the same number again
+    # Both drafts were accepted while the number was free; the first signs.
+    browser = PanelClient(gw)
+    browser.get(first)
+    assert browser.post(first, {"nik": NIK, "passphrase": PASSPHRASE}).status == 200
+    calls = len(bsre.seen_fields)
+    browser.get(second)
+    answer = browser.post(second, {"nik": NIK, "passphrase": PASSPHRASE})
+    assert answer.status == 409 and "sudah dipakai" in answer.body
+    assert len(bsre.seen_fields) == calls and len(letters(gw.app)) == 1
+
+
+def test_a_word_letter_is_refused_when_it_comes_in(gw: RunningGateway) -> None:
+    msg = EmailMessage()
+    msg["From"] = STAF
+    msg["To"] = f"keluar@{DOMAIN}"
+    msg["Subject"] = "Surat dalam Word"
+    msg["Message-ID"] = make_msgid(domain=ORG)
+    msg["Authentication-Results"] = f"{TRUSTED}; dmarc=pass header.from={ORG}"
+    msg.set_content(f"KEPADA: <{AGENCY}>\nKLASIFIKASI: 000.8\nPENANDATANGAN: kabag.umum\n")
+    docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    maintype, _, subtype = docx.partition("/")
+    msg.add_attachment(b"PK\x03\x04word", maintype=maintype, subtype=subtype, filename="surat.docx")
+    with gw.smtp() as client:
+        client.send_message(msg, to_addrs=[f"keluar@{DOMAIN}"])
+    wait_for(lambda: settled(gw.app))
+    assert "hanya untuk PDF" in plain(latest(gw.app, STAF, "receipt"))
+
+
+def test_a_reminder_brings_the_signer_a_fresh_link(gw: RunningGateway) -> None:
+    first = ready_to_sign(gw)
+    clock = gw.app.clock
+    assert isinstance(clock, FakeClock)
+    clock.set(clock() + dt.timedelta(days=2))
+    assert gw.app.scheduler().run_once()["reminders"] == 1
+    reminder = plain(latest(gw.app, KABAG, "reminder"))
+    fresh = re.search(r"(/tandatangan/\S+)", reminder)
+    assert fresh is not None and fresh.group(1) != first
+    browser = PanelClient(gw)
+    assert browser.get(fresh.group(1)).status == 200

@@ -269,10 +269,10 @@ async def outbox_message_page(request: web.Request) -> web.Response:
     return page_response(request, "kotak_keluar_pesan.html", item=item, text=text)
 
 
-# One-time sign-in links (/masuk/<token>) and SR notices' sign-in requests
-# (/masuk/surat/<token>) are keys to an official's access: staff reading the outbox must
-# not be able to use them.
-_SIGN_IN_LINK = re.compile(r"(/masuk/(?:surat/)?)[A-Za-z0-9_-]+")
+# One-time sign-in links (/masuk/<token>), SR notices' sign-in requests
+# (/masuk/surat/<token>) and signing links (/tandatangan/<token>) are keys to an
+# official's access: staff reading the outbox must not be able to use them.
+_SIGN_IN_LINK = re.compile(r"(/masuk/(?:surat/)?|/tandatangan/)[A-Za-z0-9_-]+")
 
 
 def without_sign_in_links(text: str) -> str:

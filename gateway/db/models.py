@@ -558,6 +558,11 @@ class SigningLink(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # While BSrE is signing (a second post waits for it to end), and how many times BSrE
+    # refused (a wrong passphrase): after a few the link is void, so it cannot be used to
+    # guess a passphrase until BSrE locks the signer's certificate.
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Submission(Base):

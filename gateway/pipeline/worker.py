@@ -303,8 +303,10 @@ class Worker:
     def _reply(
         self, session: Session, inbound: Inbound, prepared: Prepared, now: dt.datetime
     ) -> ReplyOutcome | None:
-        """Stage: mail to the gateway's own addresses answers (or forges) one of our mails."""
-        if not prepared.gateway_recipients:
+        """Stage: mail to the gateway's own addresses answers (or forges) one of our mails;
+        a draft to keluar@ answers nothing (it is taken as a konsep)."""
+        draft_local = self.ctx.settings.drafting.draft_local.lower()
+        if all(r.local == draft_local for r in prepared.gateway_recipients):
             return None
         return handle_reply(session, self.ctx, prepared, inbound.id, now)
 

@@ -49,6 +49,7 @@ from gateway.workflow.konsep import (
     letter_files,
     plan_route,
     superiors,
+    unsignable,
 )
 from gateway.workflow.notadinas import deliver_nota_dinas, given_already
 from gateway.workflow.quotes import new_text, reply_text
@@ -410,6 +411,8 @@ def _konsep(
     tembusan = _recipients(session, ctx, head.tembusan, directory, problems, "TEMBUSAN")
     if not letter_files(prepared.parsed.files):
         problems.append("konsep surat tidak terlampir: lampirkan berkasnya (PDF atau DOCX)")
+    elif unsignable(ctx, prepared.parsed.files):
+        problems.append(unsignable(ctx, prepared.parsed.files))
     day = local(now, ctx.settings.mail.timezone).date()
     signer = _signer(session, ctx, head, unit, draft.author, day, problems)
     _check_number(session, ctx, head, unit, now, problems)

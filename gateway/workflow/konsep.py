@@ -68,6 +68,25 @@ class Decider:
     today: dt.date  # the office's date now
 
 
+def unsignable(ctx: Services, files: list[AttachmentData]) -> str:
+    """With BSrE only PDFs are signed: a letter as DOC/DOCX could not be, so it is
+    refused when it comes in, not at the last step."""
+    if not signs_with_bsre(ctx):
+        return ""
+    words = [f.filename for f in letter_files(files) if not _pdf(f)]
+    if not words:
+        return ""
+    return (
+        f"surat ditandatangani dengan TTE BSrE, yang hanya untuk PDF: kirim {', '.join(words)} "
+        "sebagai PDF"
+    )
+
+
+def _pdf(item: AttachmentData) -> bool:
+    kind = item.sniffed_type or item.declared_type
+    return kind == "application/pdf" or item.filename.lower().endswith(".pdf")
+
+
 def letter_files(files: list[AttachmentData]) -> list[AttachmentData]:
     """The files of a mail that can be a letter (PDF, DOCX, DOC)."""
     return [
@@ -369,7 +388,7 @@ def _check_open(session: Session, decider: Decider) -> Konsep:
             "perintah ini hanya berlaku sebagai balasan atas permintaan paraf atau tanda "
             "tangan konsep"
         )
-    konsep = konsep_of(session, decider.naskah)
+    konsep = _locked(session, decider)
     if step.status not in OPEN or konsep.state != KonsepState.PARAF:
         raise KonsepProblem("langkah persetujuan ini sudah selesai; tidak ada yang diubah")
     if konsep.route[konsep.step] != step.to_position_id:
@@ -386,6 +405,16 @@ def _check_holder(session: Session, decider: Decider) -> None:
         raise KonsepProblem(
             f"Anda tidak lagi memegang jabatan {position.title}; tidak ada yang diubah"
         )
+
+
+def _locked(session: Session, decider: Decider) -> Konsep:
+    """The konsep row locked for this decision (PostgreSQL), read afresh with its step:
+    a signature on the page and a REVISI by mail at the same moment never both count."""
+    session.execute(
+        select(Konsep.naskah_id).where(Konsep.naskah_id == decider.naskah.id).with_for_update()
+    )
+    session.refresh(decider.disposition)
+    return session.get_one(Konsep, decider.naskah.id, populate_existing=True)
 
 
 def approve(
@@ -579,6 +608,9 @@ def resubmit(
         raise KonsepProblem("permintaan revisi ini sudah dijawab; tidak ada yang diubah")
     if not letter_files(files):
         raise KonsepProblem("lampirkan berkas konsep yang sudah diperbaiki (PDF atau DOCX)")
+    problem = unsignable(ctx, files)
+    if problem:
+        raise KonsepProblem(problem)
     letters = list(files)  # the letter and its lampiran (a spreadsheet, say) alike
     naskah = decider.naskah
     konsep.version += 1

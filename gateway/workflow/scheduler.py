@@ -26,6 +26,7 @@ from gateway.outbound.clip import clip, clip_body
 from gateway.outbound.compose import OutgoingMail
 from gateway.services import Services
 from gateway.timefmt import local, waktu
+from gateway.workflow.signing_links import new_signing_link
 from gateway.workflow.status import is_overdue
 from gateway.workflow.tags import reply_address, subject_tag
 from gateway.workflow.unverified import flush_unverified_alerts
@@ -195,7 +196,13 @@ def _tell(
         reply_to = (
             reply_address(session, ctx, item.id, holder.person_id, now) if replyable else None
         )
-        body = f"Yth. {holder.name},\n\n{text}\n{about}\n\n--\n{ctx.settings.mail.helpdesk}\n"
+        link = ""
+        if replyable and item.kind == "ttd" and ctx.settings.tte.provider == "bsre":
+            # The signer signs on the signing page: each reminder brings a fresh link (a
+            # Plt/Plh who came after the request, or an expired link, can still sign).
+            url = new_signing_link(session, ctx, item.id, holder.person_id, now)
+            link = f"\nTanda tangani melalui tautan sekali pakai berikut:\n  {url}\n"
+        body = f"Yth. {holder.name},\n\n{text}\n{about}\n{link}\n--\n{ctx.settings.mail.helpdesk}\n"
         mail = OutgoingMail(
             kind=kind,
             to_address=holder.email,

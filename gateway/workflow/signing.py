@@ -24,6 +24,7 @@ from gateway.org.holders import holders
 from gateway.services import Services
 from gateway.timefmt import local
 from gateway.workflow.konsep import Decider, KonsepProblem, approve
+from gateway.workflow.sending import existing_number
 from gateway.workflow.signing_links import usable_link
 
 
@@ -49,6 +50,8 @@ class SigningRequest:
     version: int
     files: list[PageFile]
     pdfs: list[tuple[int, str, bytes]]
+    # Why it cannot be signed now (a reserved number taken meanwhile), before BSrE is asked.
+    blocked: str = ""
 
 
 def signing_request(
@@ -66,6 +69,14 @@ def signing_request(
     ]
     files = [PageFile(a.id, a.filename, a.size, a.sha256, _is_pdf(a)) for a in rows]
     pdfs = [(a.id, a.filename, get_blob(session, a.sha256)) for a in rows if _is_pdf(a)]
+    blocked = ""
+    if konsep.reserved_number:
+        year = local(now, ctx.settings.mail.timezone).year
+        if existing_number(session, naskah.unit_id, year, konsep.reserved_number) is not None:
+            blocked = (
+                f"Nomor {konsep.reserved_number} sudah dipakai surat keluar lain; konsep ini "
+                "tidak dapat ditandatangani. Kirim REVISI kepada penyusun untuk nomor lain."
+            )
     return SigningRequest(
         naskah.agenda_number,
         naskah.perihal,
@@ -74,6 +85,7 @@ def signing_request(
         konsep.version,
         files,
         pdfs,
+        blocked,
     )
 
 

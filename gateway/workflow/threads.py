@@ -22,7 +22,9 @@ THREAD_RULE = "bawaan: balasan surat keluar"
 _NUMBER = re.compile(r"[^\s\[\]()]+/[^\s\[\]()]+")
 
 
-def answered_letter(session: Session, prepared: Prepared) -> tuple[Naskah, str] | None:
+def answered_letter(
+    session: Session, prepared: Prepared, unit_id: int
+) -> tuple[Naskah, str] | None:
     """The sent surat keluar this mail answers, and how it was found ("message_id", or
     "subject" by its number, which anyone can write)."""
     parsed = prepared.parsed
@@ -41,7 +43,11 @@ def answered_letter(session: Session, prepared: Prepared) -> tuple[Naskah, str] 
         return None
     letter = session.scalars(
         select(Naskah)
-        .where(Naskah.kind == "surat_keluar", Naskah.agenda_number.in_(numbers))
+        .where(
+            Naskah.kind == "surat_keluar",
+            Naskah.unit_id == unit_id,
+            Naskah.agenda_number.in_(numbers),
+        )
         .order_by(Naskah.id.desc())
     ).first()
     return (letter, "subject") if letter is not None else None
@@ -59,12 +65,10 @@ def thread_reply(
     when it quotes the letter's Message-ID and only the built-in rules decided where it
     goes. A number in the subject only links it, and only within the sending unit: anyone
     can write a number, and it must not pull another unit's letter to our drafter."""
-    found = answered_letter(session, prepared)
+    found = answered_letter(session, prepared, naskah.unit_id)
     if found is None or found[0].id == naskah.id:
         return None
     sent, how = found
-    if how == "subject" and sent.unit_id != naskah.unit_id:
-        return None
     naskah.thread_parent_id = sent.id
     ctx.system_event(
         session,

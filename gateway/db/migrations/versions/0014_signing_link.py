@@ -28,6 +28,8 @@ def upgrade() -> None:
         sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
         sa.Column("expires_at", UTCDateTime(timezone=True), nullable=False),
         sa.Column("used_at", UTCDateTime(timezone=True), nullable=True),
+        sa.Column("claimed_at", UTCDateTime(timezone=True), nullable=True),
+        sa.Column("failures", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["disposition_id"],
             ["disposition.id"],
