@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, literal_column, or_, select, text
 from sqlalchemy.orm import Session
 
+from gateway.core.states import REGISTERS
 from gateway.db.models import Naskah, Unit
 from gateway.registry import DEFAULT_ZONE, SECRET_LEVELS, naskah_dict, naskah_query
 
@@ -38,6 +39,8 @@ class AgendaFilter:
     date_to: dt.date | None = None
     sender: str = ""
     q: str = ""  # full text: perihal, sender, nomor surat, body
+    # Which register: surat_masuk, nota_dinas, surat_keluar, konsep ("" = all of them).
+    register: str = ""
 
     @classmethod
     def from_query(cls, query: dict[str, str]) -> AgendaFilter:
@@ -69,6 +72,7 @@ class AgendaFilter:
             date_to=day("sampai"),
             sender=text("pengirim", 200),
             q=text("q", 200),
+            register=text("register", 16) if text("register", 16) in REGISTERS else "",
         )
 
     def as_query(self) -> dict[str, str]:
@@ -104,6 +108,8 @@ def filtered(
             query = query.where(Naskah.sifat_keamanan.not_in(SECRET))
     if agenda.status:
         query = query.where(Naskah.status == agenda.status)
+    if agenda.register:
+        query = query.where(Naskah.kind == agenda.register)
     if agenda.sifat:
         query = query.where(Naskah.sifat_keamanan == agenda.sifat)
     office = ZoneInfo(zone)

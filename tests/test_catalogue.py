@@ -28,6 +28,7 @@ GROUPS = (
     "lacak.milestone.",
     "sifat.",
     "status.",
+    "register.",
     "event.",
     "outbox.kind.",
     "rules.field.",

@@ -139,6 +139,12 @@ def test_nota_dinas_to_sekda_is_numbered_delivered_and_answered(gw: RunningGatew
     send_reply(gw, build_reply(notice, SEKDA, "TANGGAPAN setuju, jadwalkan hari Kamis"))
     update = latest(gw.app, KABAG, "update")
     assert "setuju, jadwalkan hari Kamis" in plain(update)
+    # The panel's buku agenda shows each register on its own.
+    deliver(gw, written(AGENCY, [f"setda@{DOMAIN}"], "Undangan", "Isi.", authenticated=False))
+    panel = signed_in(gw)
+    memos = panel.get("/?register=nota_dinas").body
+    assert nota.agenda_number in memos and "/SM/SETDA/" not in memos
+    assert "/SM/SETDA/" in panel.get("/?register=surat_masuk").body
 
 
 def test_nota_dinas_to_another_unit_is_in_both_registers(gw: RunningGateway) -> None:

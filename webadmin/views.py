@@ -17,7 +17,7 @@ from sqlalchemy import select
 from gateway import timefmt
 from gateway.accounts.permissions import Viewer, may_read, visible, visible_units
 from gateway.catalogue import Catalogue
-from gateway.core.states import NASKAH_LABEL
+from gateway.core.states import NASKAH_LABEL, REGISTERS
 from gateway.core.verdict import sender_verdict, signature_lines
 from gateway.db.models import Instruction, Naskah, Position, Unit
 from gateway.org.senders import UNVERIFIED_LABEL, OrgAddresses, claims_org_unproven
@@ -28,7 +28,15 @@ from gateway.registry import (
     redact_secret,
     state_counts,
 )
-from gateway.search import PAGE, SECRET, AgendaFilter, Page, every_row, filtered, page_of
+from gateway.search import (
+    PAGE,
+    SECRET,
+    AgendaFilter,
+    Page,
+    every_row,
+    filtered,
+    page_of,
+)
 from gateway.workflow.corrections import CORRECTABLE, CorrectionError, correct_naskah
 from gateway.workflow.status import Whereabouts, whereabouts
 from rules.model import KECEPATAN
@@ -112,6 +120,7 @@ async def register_list(request: web.Request) -> web.Response:
         query=agenda.as_query(),
         units=units,
         status_labels=NASKAH_LABEL,
+        registers=REGISTERS,
         domain=app.settings.mail.domain,
         unverified_label=UNVERIFIED_LABEL,
     )

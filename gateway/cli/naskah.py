@@ -12,13 +12,10 @@ from typing import TYPE_CHECKING, Any, TextIO
 from gateway.catalogue import Catalogue
 from gateway.cli.common import CommandError, ready_app
 from gateway.cli.output import Progress, dump_json, shown_time, table
+from gateway.core.states import REGISTERS
 
 if TYPE_CHECKING:
     from gateway.app import App
-
-
-# The registers: incoming letters, nota dinas, surat keluar and their drafts (konsep).
-KINDS = ("surat_masuk", "nota_dinas", "surat_keluar", "konsep")
 
 
 def add_commands(commands: Any, t: Catalogue) -> None:
@@ -28,7 +25,7 @@ def add_commands(commands: Any, t: Catalogue) -> None:
     listing = naskah.add_parser("list", help=t("help.list"))
     listing.add_argument("--json", action="store_true", help=t("help.json"))
     listing.add_argument("--limit", type=int, default=None, help=t("help.limit"))
-    listing.add_argument("--kind", choices=KINDS, help=t("help.naskah.kind"))
+    listing.add_argument("--kind", choices=REGISTERS, help=t("help.naskah.kind"))
     listing.set_defaults(handler=cmd_naskah_list)
     show = naskah.add_parser("show", help=t("help.naskah.show"))
     show.add_argument("key", metavar="AGENDA|ID")
@@ -42,7 +39,7 @@ def add_commands(commands: Any, t: Catalogue) -> None:
     export.add_argument("--format", choices=("csv", "json"), required=True)
     export.add_argument("--year", type=int, help=t("help.agenda.year"))
     export.add_argument("--unit", metavar="CODE", help=t("help.agenda.unit"))
-    export.add_argument("--kind", choices=KINDS, help=t("help.naskah.kind"))
+    export.add_argument("--kind", choices=REGISTERS, help=t("help.naskah.kind"))
     export.add_argument("--output", "-o", metavar="FILE", help=t("help.output"))
     export.set_defaults(handler=cmd_agenda_export)
 

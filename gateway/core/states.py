@@ -95,6 +95,10 @@ class KonsepState(StrEnum):
     DIKIRIM = "dikirim"  # signed, numbered and sent
 
 
+# The registers a unit keeps (Naskah.kind): incoming letters, memos, outgoing letters and
+# their drafts.
+REGISTERS = ("surat_masuk", "nota_dinas", "surat_keluar", "konsep")
+
 # Disposition kinds that ask the holder to act (a deadline, reminders, escalation):
 # a disposition proper, and the steps of a konsep's route.
 APPROVAL_KINDS = ("paraf", "ttd")
