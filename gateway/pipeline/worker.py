@@ -180,18 +180,7 @@ class Worker:
             with self.db.write() as session:
                 session.get_one(Inbound, inbound_id).auth_header = own_auth
         settings = self.ctx.settings
-        prepared = prepare(
-            raw,
-            mail_from,
-            rcpt_tos,
-            directory,
-            self.ctx.limits,
-            self.trust,
-            own_auth,
-            self.pdf_signatures,
-            direct,
-            self.pdf_reader(),
-        )
+        prepared = self._parse(raw, mail_from, rcpt_tos, directory, own_auth, direct)
         route_all(routing, prepared, received_at, settings.mail.timezone, released)
         prepared.confirming = self._held(prepared, directory)
         return prepared
@@ -218,7 +207,20 @@ class Worker:
             raw = get_blob(session, inbound.raw_sha256)
             own_auth, source, peer = inbound.auth_header, inbound.source, inbound.peer or ""
         direct = self.verifier is not None and self.trust.checks_itself(source, peer)
-        original = prepare(
+        original = self._parse(raw, mail_from, rcpt_tos, directory, own_auth, direct)
+        return HeldSubmission(submission_id, person_id, inbound_id, original)
+
+    def _parse(
+        self,
+        raw: bytes,
+        mail_from: str,
+        rcpt_tos: list[str],
+        directory: RecipientDirectory,
+        own_auth: str | None,
+        direct: bool,
+    ) -> Prepared:
+        """core.prepared.prepare with this worker's limits, trust and PDF readers."""
+        return prepare(
             raw,
             mail_from,
             rcpt_tos,
@@ -230,7 +232,6 @@ class Worker:
             direct,
             self.pdf_reader(),
         )
-        return HeldSubmission(submission_id, person_id, inbound_id, original)
 
     def _finish(self, session: Session, inbound_id: int, token: str, prepared: Prepared) -> Outcome:
         if not holds_claim(session, Inbound, inbound_id, token, InboundState.PROCESSING):

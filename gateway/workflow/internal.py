@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -46,6 +47,32 @@ def own_files(session: Session, naskah: Naskah) -> list[tuple[str, str, bytes]]:
     ]
 
 
+def same_mail(source: Naskah) -> dict[str, Any]:
+    """The fields that tie a register row to the mail it came from, as `source` has them."""
+    return {
+        "inbound_id": source.inbound_id,
+        "message_id": source.message_id,
+        "message_id_synthesized": source.message_id_synthesized,
+        "raw_sha256": source.raw_sha256,
+        "content_sha256": source.content_sha256,
+    }
+
+
+def copied(item: Attachment, naskah_id: int, origin: str = "") -> Attachment:
+    """The same file (the same blob) on another register row."""
+    return Attachment(
+        naskah_id=naskah_id,
+        filename=item.filename,
+        declared_type=item.declared_type,
+        sniffed_type=item.sniffed_type,
+        size=item.size,
+        sha256=item.sha256,
+        origin=origin or item.origin,
+        part_path=item.part_path,
+        role=item.role,
+    )
+
+
 def receive_copy(
     session: Session,
     ctx: Services,
@@ -84,13 +111,9 @@ def receive_copy(
         year=year,
         seq=seq,
         agenda_number=number,
-        inbound_id=source.inbound_id,
         channel="internal",
         dedupe_key=f"internal:{source.id}",
-        message_id=source.message_id,
-        message_id_synthesized=source.message_id_synthesized,
-        raw_sha256=source.raw_sha256,
-        content_sha256=source.content_sha256,
+        **same_mail(source),
         sender=source.sender,
         sender_name=source.sender_name,
         sender_agency=source.sender_agency,
@@ -124,19 +147,7 @@ def receive_copy(
     ):
         if item.version is not None and source.kind == "konsep":
             continue  # a konsep's versions stay with the konsep
-        session.add(
-            Attachment(
-                naskah_id=copy.id,
-                filename=item.filename,
-                declared_type=item.declared_type,
-                sniffed_type=item.sniffed_type,
-                size=item.size,
-                sha256=item.sha256,
-                origin=item.origin,
-                part_path=item.part_path,
-                role=item.role,
-            )
-        )
+        session.add(copied(item, copy.id))
     ctx.system_event(
         session,
         "registered",

@@ -30,7 +30,7 @@ from gateway.outbound.clip import clip_subject
 from gateway.outbound.compose import OutgoingMail
 from gateway.services import Services
 from gateway.timefmt import local, tanggal
-from gateway.workflow.internal import Target, give, own_files, receive_copy
+from gateway.workflow.internal import Target, copied, give, own_files, receive_copy, same_mail
 
 SURAT_KELUAR_KIND = "surat_keluar"
 SENT_COPY_KIND = "sent_copy"
@@ -121,13 +121,9 @@ def sign_letter(
         year=year,
         seq=seq,
         agenda_number=number,
-        inbound_id=konsep_row.inbound_id,
         channel="email",
         dedupe_key=f"konsep:{konsep_row.id}",
-        message_id=konsep_row.message_id,
-        message_id_synthesized=konsep_row.message_id_synthesized,
-        raw_sha256=konsep_row.raw_sha256,
-        content_sha256=konsep_row.content_sha256,
+        **same_mail(konsep_row),
         sender=_unit_from(session, ctx, unit)[0],
         sender_name=str(signature["title"]),
         sender_agency=unit.name,
@@ -159,19 +155,7 @@ def sign_letter(
     session.flush()
     files = approved_files(session, konsep_row, konsep.version)
     for item in files:
-        session.add(
-            Attachment(
-                naskah_id=letter.id,
-                filename=item.filename,
-                declared_type=item.declared_type,
-                sniffed_type=item.sniffed_type,
-                size=item.size,
-                sha256=item.sha256,
-                origin="konsep",
-                part_path=item.part_path,
-                role="file",
-            )
-        )
+        session.add(copied(item, letter.id, origin="konsep"))
     letter.lampiran_count = len(files)
     konsep.letter_id = letter.id
     ctx.system_event(
