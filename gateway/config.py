@@ -278,6 +278,10 @@ class OutboundSettings:
     give_up_after: float = 5 * 24 * 3600.0
     poll_interval: float = 1.0
     batch_size: int = 20
+    # A sender that died (killed, power cut) holds its claimed mail this long; then another
+    # sender takes it over and sends it again (at least once: a resend carries the same
+    # Message-ID, so receivers can drop it). Keep it above timeout.
+    lease_seconds: float = 300.0
 
 
 @dataclass(frozen=True)
@@ -657,7 +661,7 @@ def value_problems(settings: Settings) -> list[Problem]:
     ):
         if number <= 0:
             problems.append(Problem("config.positive", {"key": key, "value": number}))
-    return problems + _auth_problems(settings)
+    return problems + _auth_problems(settings) + _work_problems(settings)
 
 
 MIN_EXTRACTION_MB = 128
@@ -699,7 +703,6 @@ def _auth_problems(settings: Settings) -> list[Problem]:
                 },
             )
         )
-    problems += _drafting_problems(settings.drafting)
     tte = settings.tte
     if tte.provider not in ("none", "bsre"):
         problems.append(
@@ -851,6 +854,19 @@ def _parse_env_value(value: str) -> Any:
         return tomllib.loads(f"v = {value}")["v"]
     except tomllib.TOMLDecodeError:
         return value
+
+
+def _work_problems(settings: Settings) -> list[Problem]:
+    """[drafting] and the outbox sender's lease."""
+    problems = _drafting_problems(settings.drafting)
+    out = settings.outbound
+    if out.lease_seconds < out.timeout:
+        # A lease shorter than one attempt: a live sender's mail would be sent twice.
+        value, key = out.lease_seconds, "outbound.lease_seconds"
+        problems.append(
+            Problem("config.at_least", {"key": key, "value": value, "other": out.timeout})
+        )
+    return problems
 
 
 def _drafting_problems(drafting: DraftingSettings) -> list[Problem]:

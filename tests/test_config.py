@@ -248,3 +248,13 @@ def test_every_problem_the_configuration_reports_has_a_text() -> None:
     assert len(used) > 30
     assert sorted(used - texts) == []
     assert sorted(texts - used - {"config.problems", "config.problems_in"}) == []
+
+
+def test_an_outbox_lease_shorter_than_one_attempt_is_refused() -> None:
+    """A lease below outbound.timeout would let a second sender resend live mail."""
+    environ = {"TNDE_OUTBOUND__TIMEOUT": "60", "TNDE_OUTBOUND__LEASE_SECONDS": "30"}
+    with pytest.raises(ConfigError) as caught:
+        load_settings(None, environ=environ)
+    assert "outbound.lease_seconds" in str(caught.value)
+    environ["TNDE_OUTBOUND__LEASE_SECONDS"] = "90"
+    assert load_settings(None, environ=environ).outbound.lease_seconds == 90.0

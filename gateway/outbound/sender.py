@@ -62,7 +62,7 @@ class OutboxSender:
                 Outbox,
                 ready=(Outbox.state == OutboxState.QUEUED) & (Outbox.next_attempt_at <= now),
                 now=now,
-                lease=dt.timedelta(seconds=max(out.timeout * 3, 300)),
+                lease=dt.timedelta(seconds=out.lease_seconds),
                 token=token,
                 busy_state=OutboxState.SENDING,
                 limit=out.batch_size,
