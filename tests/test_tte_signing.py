@@ -22,7 +22,7 @@ from gateway.tte.validate import PdfSignatureValidator
 from tests.data.tools.make_pdf import build_text_pdf
 from tests.support.bsre import PASSWORD as BSRE_PASSWORD
 from tests.support.bsre import USERNAME as BSRE_USER
-from tests.support.bsre import FakeBsre
+from tests.support.bsre import FakeBsre, running_bsre
 from tests.support.clock import OFFICE_HOURS, FakeClock
 from tests.support.gateway import RunningGateway, gateway_settings, wait_for
 from tests.support.mail import DOMAIN
@@ -49,13 +49,8 @@ def authority() -> SigningAuthority:
 
 @pytest.fixture
 def bsre(authority: SigningAuthority) -> Iterator[FakeBsre]:
-    service = FakeBsre(authority)
-    service.enrol(NIK, PASSPHRASE, SIGNER)
-    service.start()
-    try:
+    with running_bsre(authority, NIK, PASSPHRASE, SIGNER) as service:
         yield service
-    finally:
-        service.stop()
 
 
 @pytest.fixture

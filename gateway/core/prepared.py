@@ -80,6 +80,17 @@ class Prepared:
     # prepared here too, so the write phase parses nothing.
     confirming: HeldSubmission | None = None
 
+    def identity(self) -> dict[str, Any]:
+        """The register row's fields that tie it to this mail (and find it again)."""
+        parsed = self.parsed
+        return {
+            "dedupe_key": self.dedupe_key,
+            "message_id": parsed.message_id,
+            "message_id_synthesized": parsed.message_id_synthesized,
+            "raw_sha256": parsed.raw_sha256,
+            "content_sha256": parsed.content_sha256,
+        }
+
     @property
     def dedupe_key(self) -> str:
         """Same Message-ID and same content: the same letter."""

@@ -10,6 +10,8 @@ import io
 import json
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -20,6 +22,20 @@ from tests.fixtures.ports import free_port
 from tests.support.tte import SigningAuthority
 
 USERNAME, PASSWORD = "esign-pemda", "rahasia-klien"
+
+
+@contextmanager
+def running_bsre(
+    authority: SigningAuthority, nik: str, passphrase: str, name: str
+) -> Iterator[FakeBsre]:
+    """The stand-in, started, with one signer enrolled."""
+    service = FakeBsre(authority)
+    service.enrol(nik, passphrase, name)
+    service.start()
+    try:
+        yield service
+    finally:
+        service.stop()
 
 
 @dataclass
