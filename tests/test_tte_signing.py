@@ -234,3 +234,23 @@ def test_a_reminder_brings_the_signer_a_fresh_link(gw: RunningGateway) -> None:
     assert fresh is not None and fresh.group(1) != first
     browser = PanelClient(gw)
     assert browser.get(fresh.group(1)).status == 200
+
+
+def test_tautan_mails_the_signer_a_fresh_link(gw: RunningGateway) -> None:
+    first = ready_to_sign(gw)
+    request = latest(gw.app, KABAG)
+    send_reply(gw, build_reply(request, KABAG, "TAUTAN"))
+    notices = [
+        m for m in outgoing(gw.app, KABAG) if "Tautan penandatanganan baru" in str(m["Subject"])
+    ]
+    (fresh_mail,) = notices
+    fresh = re.search(r"(/tandatangan/\S+)", plain(fresh_mail))
+    assert fresh is not None and fresh.group(1) != first
+    browser = PanelClient(gw)
+    browser.get(fresh.group(1))
+    assert browser.post(fresh.group(1), {"nik": NIK, "passphrase": PASSPHRASE}).status == 200
+    assert len(letters(gw.app)) == 1
+    # TAUTAN on a request for paraf is not a signing step: refused with the reason.
+    submit_draft(gw, letter_pdf())
+    send_reply(gw, build_reply(latest(gw.app, KASUBBAG), KASUBBAG, "TAUTAN"))
+    assert "tidak berlaku untuk konsep" in plain(latest(gw.app, KASUBBAG, "command_receipt"))

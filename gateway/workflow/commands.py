@@ -128,6 +128,18 @@ REVISI <catatan>              (juga: REVISE) mengembalikan konsep kepada penyusu
         missing="REVISI memerlukan catatan: apa yang perlu diperbaiki",
     ),
     CommandSpec(
+        "TAUTAN",
+        ("link",),
+        "text",
+        "TAUTAN (sebagai balasan atas email permintaan tanda tangan)",
+        """\
+TAUTAN                        (juga: LINK) meminta tautan penandatanganan baru (TTE BSrE)
+  bila tautan lama hilang atau kedaluwarsa; hanya sebagai balasan atas email permintaan
+  tanda tangan.
+
+""",
+    ),
+    CommandSpec(
         "KIRIM",
         ("send", "submit"),
         "text",

@@ -32,6 +32,7 @@ from gateway.workflow.konsep import (
     Decider,
     KonsepProblem,
     approve,
+    fresh_link,
     reject,
     resubmit,
     revise,
@@ -131,11 +132,11 @@ def mark_read(run: Execution) -> bool:
 # What each kind of konsep step may be answered with; every other command is refused.
 KONSEP_COMMANDS = {
     "paraf": {"SETUJU", "REVISI", "TOLAK", "TANGGAPAN", "STATUS", "BANTUAN", "KONFIRMASI"},
-    "ttd": {"SETUJU", "REVISI", "TOLAK", "TANGGAPAN", "STATUS", "BANTUAN", "KONFIRMASI"},
+    "ttd": {"SETUJU", "REVISI", "TOLAK", "TAUTAN", "TANGGAPAN", "STATUS", "BANTUAN", "KONFIRMASI"},
     "revisi": {"KIRIM", "BATAL", "TANGGAPAN", "STATUS", "BANTUAN", "KONFIRMASI"},
 }
 # Commands that only a konsep's steps take.
-KONSEP_ONLY = {"SETUJU", "REVISI", "KIRIM"}
+KONSEP_ONLY = {"SETUJU", "REVISI", "KIRIM", "TAUTAN"}
 
 
 def execute_all(run: Execution, commands: list[Command]) -> Results:
@@ -410,6 +411,11 @@ def do_setuju(run: Execution, command: Command) -> None:
 @handles("REVISI")
 def do_revisi(run: Execution, command: Command) -> None:
     _konsep(run, command, lambda d: revise(run.session, run.ctx, d, command.text, run.now))
+
+
+@handles("TAUTAN")
+def do_tautan(run: Execution, command: Command) -> None:
+    _konsep(run, command, lambda d: fresh_link(run.session, run.ctx, d, run.now))
 
 
 @handles("KIRIM")

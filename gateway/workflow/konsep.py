@@ -292,7 +292,8 @@ def _bsre_paragraph(url: str) -> str:
         "Surat ini ditandatangani secara elektronik (TTE BSrE). Untuk MENANDATANGANI, buka "
         f"tautan sekali pakai berikut:\n  {url}\nKetik NIK dan passphrase TTE Anda di "
         "halaman itu (passphrase tidak pernah disimpan dan jangan pernah dikirim lewat "
-        "email). REVISI dan TOLAK tetap dengan membalas email ini.\n\n"
+        "email). REVISI dan TOLAK tetap dengan membalas email ini; balas TAUTAN bila "
+        "tautan hilang atau kedaluwarsa.\n\n"
     )
 
 
@@ -464,6 +465,37 @@ def approve(
         f"SETUJU: surat ditandatangani dengan nomor {letter.agenda_number} dan dikirim "
         f"kepada {sent} penerima"
     )
+
+
+def fresh_link(session: Session, ctx: Services, decider: Decider, now: dt.datetime) -> str:
+    """TAUTAN: a new one-time signing link for the signer, to their own address."""
+    if decider.disposition.kind != "ttd" or not signs_with_bsre(ctx):
+        raise KonsepProblem("TAUTAN hanya untuk surat yang ditandatangani dengan TTE BSrE")
+    _check_open(session, decider)
+    address = primary_email(decider.person)
+    if address is None:
+        raise KonsepProblem("alamat email Anda tidak tercatat; hubungi admin")
+    naskah = decider.naskah
+    url = new_signing_link(session, ctx, decider.disposition.id, decider.person.id, now)
+    mail = OutgoingMail(
+        kind="notice",
+        to_address=address,
+        to_name=decider.person.name,
+        subject=f"{subject_tag(naskah)} Tautan penandatanganan baru",
+        text=f"Yth. {decider.person.name},\n\n"
+        + _bsre_paragraph(url)
+        + f"--\n{ctx.settings.mail.helpdesk}\n",
+        reply_to=reply_address(session, ctx, decider.disposition.id, decider.person.id, now),
+    )
+    ctx.queue_mail(
+        session,
+        mail,
+        now,
+        naskah_id=naskah.id,
+        disposition_id=decider.disposition.id,
+        person_id=decider.person.id,
+    )
+    return f"TAUTAN: tautan penandatanganan baru dikirim ke {address}"
 
 
 def store_signed(session: Session, naskah: Naskah, version: int, signed: dict[int, bytes]) -> None:
