@@ -46,15 +46,11 @@ def register_letter(
         )
     ).first()
     if existing is not None:
-        return _link_copy(session, ctx, existing, inbound, unit.code, now)
-    stored = _store_files(session, prepared)
+        link_copy(session, ctx, existing, inbound, now)
+        return Registered(existing.id, existing.agenda_number, unit.code, is_copy=True)
+    stored = store_files(session, prepared)
     naskah = _new_naskah(session, ctx, prepared, letter, unit, inbound, kind, now)
-    for attachment in stored:
-        attachment.naskah_id = naskah.id
-        session.add(attachment)
-    session.add(
-        NaskahSource(naskah_id=naskah.id, inbound_id=inbound.id, role="original", created_at=now)
-    )
+    keep_original(session, naskah, inbound, stored, now)
     ctx.system_event(
         session,
         "registered",
@@ -101,8 +97,23 @@ def _classification(prepared: Prepared, letter: LetterForUnit) -> dict[str, Any]
     return {**values, "field_sources": sources}
 
 
-def _store_files(session: Session, prepared: Prepared) -> list[Attachment]:
-    """Blobs first: they need no lock, so the counter row is held as briefly as possible."""
+def keep_original(
+    session: Session, naskah: Naskah, inbound: Inbound, files: list[Attachment], now: dt.datetime
+) -> None:
+    """A new register row's files, and the inbound mail it was registered from."""
+    for attachment in files:
+        attachment.naskah_id = naskah.id
+        session.add(attachment)
+    session.add(
+        NaskahSource(naskah_id=naskah.id, inbound_id=inbound.id, role="original", created_at=now)
+    )
+
+
+def store_files(
+    session: Session, prepared: Prepared, version: int | None = None
+) -> list[Attachment]:
+    """Blobs first: they need no lock, so the counter row is held as briefly as possible.
+    `version`: the konsep version the files are (None for every other naskah)."""
     result = []
     for item in prepared.parsed.attachments:
         digest = put_blob(session, item.data)
@@ -116,6 +127,7 @@ def _store_files(session: Session, prepared: Prepared) -> list[Attachment]:
                 origin=item.origin,
                 part_path=item.part_path,
                 role=item.role,
+                version=version,
             )
         )
     return result
@@ -184,15 +196,10 @@ def _new_naskah(
     return naskah
 
 
-def _link_copy(
-    session: Session,
-    ctx: Services,
-    naskah: Naskah,
-    inbound: Inbound,
-    unit_code: str,
-    now: dt.datetime,
-) -> Registered:
-    """A second delivery of a registered letter: link it, number nothing, answer nothing."""
+def link_copy(
+    session: Session, ctx: Services, naskah: Naskah, inbound: Inbound, now: dt.datetime
+) -> None:
+    """A second delivery of a registered naskah: link it, number nothing, answer nothing."""
     linked = session.scalars(
         select(NaskahSource).where(
             NaskahSource.naskah_id == naskah.id, NaskahSource.inbound_id == inbound.id
@@ -211,4 +218,3 @@ def _link_copy(
             inbound_id=inbound.id,
             payload={"inbound_id": inbound.id, "copies": naskah.copies},
         )
-    return Registered(naskah.id, naskah.agenda_number, unit_code, is_copy=True)

@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 
 from gateway.core.prepared import Prepared
 from gateway.core.states import NaskahStatus
-from gateway.db.blobs import put_blob
 from gateway.db.counter import take_number
-from gateway.db.models import Attachment, Inbound, Naskah, NaskahSource, Unit
+from gateway.db.models import Inbound, Naskah, Unit
 from gateway.org.authors import Author
 from gateway.parsing.naskah import clean_subject
+from gateway.registration.letter import keep_original, link_copy, store_files
 from gateway.services import Services
 from gateway.timefmt import local
 
@@ -51,33 +51,9 @@ def register_written(
         )
     ).first()
     if existing is not None:
-        linked = session.scalar(
-            select(NaskahSource.id).where(
-                NaskahSource.naskah_id == existing.id, NaskahSource.inbound_id == inbound.id
-            )
-        )
-        if linked is None:
-            session.add(
-                NaskahSource(
-                    naskah_id=existing.id, inbound_id=inbound.id, role="copy", created_at=now
-                )
-            )
-            existing.copies += 1
+        link_copy(session, ctx, existing, inbound, now)
         return existing, False
-    files = [
-        Attachment(
-            filename=item.filename,
-            declared_type=item.declared_type,
-            sniffed_type=item.sniffed_type,
-            size=len(item.data),
-            sha256=put_blob(session, item.data),
-            origin=item.origin,
-            part_path=item.part_path,
-            role=item.role,
-            version=1 if kind == "konsep" else None,
-        )
-        for item in prepared.parsed.attachments
-    ]
+    files = store_files(session, prepared, version=1 if kind == "konsep" else None)
     parsed, meta = prepared.parsed, prepared.metadata
     year, seq, number = take_number(
         session,
@@ -125,12 +101,7 @@ def register_written(
     )
     session.add(naskah)
     session.flush()
-    for attachment in files:
-        attachment.naskah_id = naskah.id
-        session.add(attachment)
-    session.add(
-        NaskahSource(naskah_id=naskah.id, inbound_id=inbound.id, role="original", created_at=now)
-    )
+    keep_original(session, naskah, inbound, files, now)
     ctx.system_event(
         session,
         "registered",
