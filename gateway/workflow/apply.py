@@ -34,6 +34,42 @@ def registrar_of(session: Session, unit: Unit) -> Position | None:
     ).first()
 
 
+def dispose(
+    session: Session,
+    ctx: Services,
+    naskah: Naskah,
+    unit: Unit,
+    disposition: Disposition,
+    position: Position,
+    source: NoticeSource,
+    actor: str,
+    now: dt.datetime,
+    actor_person_id: int | None = None,
+) -> Disposition:
+    """Store a new disposition, put it on the timeline, and notify today's holders."""
+    session.add(disposition)
+    session.flush()
+    record_event(
+        session,
+        type="disposed",
+        actor=actor,
+        channel=disposition.channel,
+        now=now,
+        naskah_id=naskah.id,
+        disposition_id=disposition.id,
+        actor_person_id=actor_person_id,
+        payload={
+            "to": position.handle,
+            "kind": disposition.kind,
+            "instructions": list(disposition.instructions),
+            "note": disposition.note,
+            "due_at": disposition.due_at.isoformat() if disposition.due_at else None,
+        },
+    )
+    queue_notices(session, ctx, naskah, unit, disposition, position, source, now)
+    return disposition
+
+
 def apply_decision(
     session: Session,
     ctx: Services,
@@ -86,26 +122,10 @@ def apply_decision(
             channel="rule",
             created_at=now,
         )
-        session.add(disposition)
-        session.flush()
-        created.append(disposition)
-        record_event(
-            session,
-            type="disposed",
-            actor=f"aturan: {', '.join(rule_names) or '-'}",
-            channel="rule",
-            now=now,
-            naskah_id=naskah.id,
-            disposition_id=disposition.id,
-            payload={
-                "to": target.position.handle,
-                "kind": target.kind,
-                "instructions": list(target.instructions),
-                "note": target.note,
-                "due_at": due_at.isoformat() if due_at else None,
-            },
+        actor = f"aturan: {', '.join(rule_names) or '-'}"
+        created.append(
+            dispose(session, ctx, naskah, unit, disposition, target.position, source, actor, now)
         )
-        queue_notices(session, ctx, naskah, unit, disposition, target.position, source, now)
     if created:
         naskah.status = NaskahStatus.DIDISPOSISIKAN
     return created

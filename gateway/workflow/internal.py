@@ -19,8 +19,8 @@ from gateway.db.models import Attachment, Disposition, Naskah, Position, Unit
 from gateway.org.authors import Author
 from gateway.services import Services
 from gateway.timefmt import local
-from gateway.workflow.apply import calendar_for
-from gateway.workflow.notices import NoticeSource, queue_notices
+from gateway.workflow.apply import calendar_for, dispose
+from gateway.workflow.notices import NoticeSource
 
 
 @dataclass(frozen=True)
@@ -209,27 +209,19 @@ def give(
             channel="email",
             created_at=now,
         )
-        session.add(disposition)
-        session.flush()
-        created.append(disposition)
-        record_event(
+        given = dispose(
             session,
-            type="disposed",
-            actor=author.label,
-            channel="email",
-            now=now,
-            naskah_id=naskah.id,
-            disposition_id=disposition.id,
-            actor_person_id=author.person.id,
-            payload={
-                "to": target.position.handle,
-                "kind": target.kind,
-                "instructions": [],
-                "note": note,
-                "due_at": due_at.isoformat() if due_at else None,
-            },
+            ctx,
+            naskah,
+            unit,
+            disposition,
+            target.position,
+            source,
+            author.label,
+            now,
+            author.person.id,
         )
-        queue_notices(session, ctx, naskah, unit, disposition, target.position, source, now)
+        created.append(given)
     if any(d.kind == "disposisi" for d in created):
         naskah.status = NaskahStatus.DIDISPOSISIKAN
     return created
