@@ -207,7 +207,7 @@ def _series_number(
         )
         if existing_number(session, unit.id, year, number) is None:
             return year, seq, number
-    raise DuplicateNumber(f"no free number in the series of {unit.code} for {year}")
+    raise DuplicateNumber(f"tidak ada nomor bebas pada seri surat keluar {unit.code} tahun {year}")
 
 
 def _reserved_seq(session: Session, unit_id: int, year: int) -> int:
