@@ -137,6 +137,22 @@ def test_the_childs_cpu_limit_is_per_file_not_for_its_whole_life() -> None:
         sandbox.close()
 
 
+def test_one_child_reads_many_files_and_a_fresh_one_follows_a_file_that_grew_it() -> None:
+    # Starting a child costs about 140 ms of CPU: ordinary letters share one child; a
+    # file that grew the child's memory sends it away, so that memory goes back.
+    plain = build_text_pdf(["Nomor: 005/1/2026", "Perihal: Undangan"], "t", "a", "D:2026")
+    sandbox = PdfTextSandbox(timeout=5.0, memory_mb=600)
+    try:
+        for _ in range(60):
+            assert "Perihal: Undangan" in sandbox.text(plain)
+        assert sandbox.started == 1
+        sandbox.text(pdf_bomb(8 * 1024 * 1024))
+        assert "Perihal: Undangan" in sandbox.text(plain)
+        assert sandbox.started == 2
+    finally:
+        sandbox.close()
+
+
 def test_a_winmail_dat_with_20000_files_is_refused_before_it_is_expanded() -> None:
     from gateway.parsing.message import Limits, MessageTooComplex, parse_message
 
