@@ -939,7 +939,7 @@ def bench_gateway(
         run_tnde("init", env, workdir)
         run_tnde("demo", env, workdir)
         argv = [tnde_executable(), "serve"]
-        with server_process(label, argv, env, workdir, "tnde serving") as proc:
+        with server_process(label, argv, env, workdir, "tnde melayani") as proc:
             probe = open_probe()
             try:
                 spec = LoadSpec("127.0.0.1", port, payload, secrets.token_hex(4))

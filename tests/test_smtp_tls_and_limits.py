@@ -202,54 +202,107 @@ def test_an_unusable_certificate_stops_serve_with_one_line(
     assert "Traceback" not in err and len(err.strip().splitlines()) <= 2, err
 
 
+def _reply(reader: Any) -> bytes:
+    """One whole SMTP reply (the last line of a multi-line one)."""
+    line = reader.readline()
+    while line[3:4] == b"-":
+        line = reader.readline()
+    return bytes(line)
+
+
+def _open_data(host: str, port: int, source: str, size: int | None = None) -> Any:
+    """A session from `source` up to its DATA; returns (socket, reader, DATA's reply)."""
+    sock = socket.create_connection((host, port), timeout=10, source_address=(source, 0))
+    reader = sock.makefile("rb")
+    declared = f" SIZE={size}" if size is not None else ""
+    replies = [_reply(reader)]
+    for command in ("EHLO a", f"MAIL FROM:<tu@kemkes.go.id>{declared}", f"RCPT TO:<{TO}>"):
+        sock.sendall(f"{command}\r\n".encode())
+        replies.append(_reply(reader))
+    assert all(r.startswith(b"2") for r in replies), replies
+    sock.sendall(b"DATA\r\n")
+    return sock, reader, _reply(reader)
+
+
+def _body(size: int) -> bytes:
+    """A letter padded with base64-like lines to about `size` bytes, ready for DATA."""
+    line = b"QUJD" * 19 + b"\r\n"
+    raw = letter() + line * max(0, (size - len(letter())) // len(line))
+    return raw + b".\r\n"
+
+
 def test_data_past_the_memory_budget_gets_452_and_the_budget_comes_back(
     sqlite_url: str,
 ) -> None:
-    # Room for one message of the maximum size, and one small one beside it.
-    size = 200_000
+    # Budget 2 MiB: a DATA of undeclared size holds 256 KiB before its first byte and more
+    # as its body arrives; one declaring SIZE holds that (plus slack) up front.
+    limit = 2 * 1024 * 1024
     settings = gateway_settings(
         sqlite_url,
-        smtp={"listen": "127.0.0.1:0", "hostname": "gw.test", "max_data_in_memory": size + 100_000},
-        mail={"max_message_size": size},
+        smtp={"listen": "127.0.0.1:0", "hostname": "gw.test", "max_data_in_memory": limit},
+        mail={"max_message_size": limit},
+    )
+    gateway = RunningGateway(App.build(settings)).start()
+    host, port = gateway.address("smtp")
+    opened = []
+    try:
+        # Five clients that declare nothing (smtp-source does not) all get their 354:
+        # none is charged the whole size limit before sending a byte.
+        for n in range(1, 6):
+            sock, reader, reply = _open_data(host, port, f"127.0.0.{n}")
+            assert reply.startswith(b"354"), reply
+            opened.append((sock, reader))
+        # One that declares 1.5 MiB does not fit beside them: 452 before its body.
+        sock, reader, reply = _open_data(host, port, "127.0.0.9", size=1_500_000)
+        assert reply.startswith(b"452 4.3.1"), reply
+        sock.close()
+        # A body that grows past what is left is refused after its end (RFC 5321 4.2.5),
+        # kept nowhere; the session goes on.
+        big, big_reader = opened[0]
+        big.sendall(_body(1_500_000))
+        assert big_reader.readline().startswith(b"452 4.3.1")
+        for sock, reader in opened[1:]:
+            sock.sendall(_body(20_000))
+            assert reader.readline().startswith(b"250 2.0.0 OK: accepted")
+        # The reservations came back: the same big body alone fits, also from a second
+        # session of the same address while the first is idle.
+        big.sendall(f"MAIL FROM:<tu@kemkes.go.id>\r\nRCPT TO:<{TO}>\r\nDATA\r\n".encode())
+        assert [big_reader.readline()[:3] for _ in range(3)] == [b"250", b"250", b"354"]
+        big.sendall(_body(1_500_000))
+        assert big_reader.readline().startswith(b"250 2.0.0 OK: accepted")
+        with gateway.app.db.read() as session:
+            sizes = sorted(session.scalars(select(Inbound.size)))
+        assert len(sizes) == 5 and sizes[-1] > 1_400_000, sizes
+    finally:
+        for sock, _ in opened:
+            sock.close()
+        gateway.stop()
+
+
+def test_one_address_holds_at_most_a_quarter_of_the_budget_beside_its_own_mail(
+    sqlite_url: str,
+) -> None:
+    settings = gateway_settings(
+        sqlite_url,
+        smtp={"listen": "127.0.0.1:0", "hostname": "gw.test", "max_data_in_memory": 4_000_000},
+        mail={"max_message_size": 4_000_000},
     )
     gateway = RunningGateway(App.build(settings)).start()
     host, port = gateway.address("smtp")
     try:
-        with socket.create_connection((host, port), timeout=10) as first:
-            reader = first.makefile("rb")
-            reader.readline()
-            first.sendall(b"HELO a\r\nMAIL FROM:<tu@kemkes.go.id>\r\n")
-            first.sendall(f"RCPT TO:<{TO}>\r\nDATA\r\n".encode())
-            replies = [reader.readline() for _ in range(4)]
-            assert replies[-1].startswith(b"354"), replies
-            # While the first holds its reservation (no SIZE: the maximum), a second
-            # DATA that declares nothing does not fit and is deferred...
-            with smtplib.SMTP(host, port, timeout=10) as second:
-                second.ehlo("b")
-                second.mail("tu@kemkes.go.id")
-                second.rcpt(TO)
-                code, message = second.docmd("DATA")
-                assert (code, message[:5]) == (452, b"4.3.1"), message
-            # ... while one from another server that declares its small SIZE (as MTAs
-            # do) fits beside it. From the first client's own address it would not: one
-            # address holds at most a quarter of the budget once it holds anything.
-            raw = letter()
-            with smtplib.SMTP(host, port, timeout=10, source_address=("127.0.0.9", 0)) as third:
-                third.ehlo("c")
-                third.sendmail("tu@kemkes.go.id", [TO], raw, mail_options=[f"SIZE={len(raw)}"])
-            with smtplib.SMTP(host, port, timeout=10) as same:
-                same.ehlo("c")
-                same.mail("tu@kemkes.go.id", [f"SIZE={len(raw)}"])
-                same.rcpt(TO)
-                assert same.docmd("DATA")[0] == 452
-            first.sendall(letter() + b".\r\n")
+        first, first_reader, reply = _open_data(host, port, "127.0.0.1", size=900_000)
+        assert reply.startswith(b"354"), reply
+        # A second message of the same address past its share (1 MB) waits...
+        second, _, reply = _open_data(host, port, "127.0.0.1", size=200_000)
+        assert reply.startswith(b"452 4.3.1"), reply
+        second.close()
+        # ...one from another address does not.
+        third, third_reader, reply = _open_data(host, port, "127.0.0.2", size=200_000)
+        assert reply.startswith(b"354"), reply
+        for sock, reader in ((first, first_reader), (third, third_reader)):
+            sock.sendall(_body(20_000))
             assert reader.readline().startswith(b"250 2.0.0 OK: accepted")
-        # The reservations came back: a DATA that declares nothing fits again.
-        with smtplib.SMTP(host, port, timeout=10) as fourth:
-            fourth.ehlo("d")
-            fourth.mail("tu@kemkes.go.id")  # no SIZE (smtplib's sendmail would add one)
-            fourth.rcpt(TO)
-            assert fourth.data(letter())[0] == 250
+            sock.close()
     finally:
         gateway.stop()
 

@@ -9,12 +9,13 @@ import ssl
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP
 
 from gateway.core.directory import RecipientDirectory
+from gateway.intake.dataread import read_data
 from gateway.intake.replylimit import UnverifiedReplyLimit
 from gateway.intake.store import Envelope
 from gateway.isolation.memory import return_memory
@@ -48,6 +49,7 @@ R554_BARE_NEWLINE = (
 R500_LINE = "500 5.5.2 Line too long: the limit is 998 characters (RFC 5322 2.1.1)"
 
 # aiosmtpd answers size and line errors itself without enhanced codes; rewrite them.
+_DATA_REFUSALS = {"size": R552_SIZE, "line": R500_LINE, "budget": R452_BUDGET}
 _AIOSMTPD_REWRITES = (
     ("552 Error: Too much mail data", "size"),
     ("552 Error: message size exceeds fixed maximum message size", "size"),
@@ -64,6 +66,8 @@ StoreFunc = Callable[[bytes, Envelope], Awaitable[int]]
 TRIM_AFTER_BURST = 64 * 1024 * 1024
 # Reserved beyond a declared SIZE: dot-stuffing and a client's final CRLF.
 SLACK = 64 * 1024
+# Reserved for a body of undeclared size before its first byte (then grown as it comes).
+FIRST_RESERVATION = 256 * 1024
 
 
 @dataclass
@@ -85,12 +89,16 @@ class DataBudget:
     peak: int = 0
     by_address: Counter[str] = field(default_factory=Counter)
 
-    def reserve(self, size: int, address: str = "") -> bool:
+    def reserve(self, size: int, address: str = "", own: int = 0) -> bool:
+        """Reserve `size` more bytes for `address`; `own` is what the asking message
+        holds already (it grows as its body arrives)."""
         if self.reserved + size > self.capacity:
             return False
         held = self.by_address[address]
-        if held and held + size > self.capacity * self.per_address_share:
-            return False  # an address's first message always fits; more within its share
+        if held > own and held + size > self.capacity * self.per_address_share:
+            # An address's only message may use the whole budget; beside another of its
+            # messages, the address stays within its share.
+            return False
         self.reserved += size
         self.by_address[address] += size
         self.peak = max(self.peak, self.reserved)
@@ -104,6 +112,44 @@ class DataBudget:
         if self.reserved == 0 and self.peak > TRIM_AFTER_BURST:
             self.peak = 0
             return_memory()
+
+
+class _Reservation:
+    """One DATA's share of the budget: a first part before the 354, more as bytes arrive.
+
+    A declared SIZE (RFC 1870) is reserved up front with slack for dot-stuffing; without
+    one, FIRST_RESERVATION, doubled as the body grows, up to the size limit. So clients
+    that declare nothing (smtp-source, some scanners) are not each charged the full
+    size limit: twenty of them from one address are not told 452 for 20 KiB letters."""
+
+    def __init__(self, budget: DataBudget | None, address: str, limit: int | None) -> None:
+        self.budget = budget
+        self.address = address
+        self.ceiling = (limit or (budget.capacity if budget else 0)) + SLACK
+        self.held = 0
+
+    def start(self, declared: int | None) -> bool:
+        first = FIRST_RESERVATION if declared is None else declared + declared // 8 + SLACK
+        return self._take(min(first, self.ceiling))
+
+    def cover(self, size: int) -> bool:
+        """Make the reservation cover `size` bytes; False when the budget cannot."""
+        if self.budget is None or size <= self.held:
+            return True
+        return self._take(max(size, min(self.held * 2, self.ceiling)))
+
+    def _take(self, total: int) -> bool:
+        if self.budget is None:
+            return True
+        if not self.budget.reserve(total - self.held, self.address, own=self.held):
+            return False
+        self.held = total
+        return True
+
+    def release(self) -> None:
+        if self.budget is not None and self.held:
+            self.budget.release(self.held, self.address)
+            self.held = 0
 
 
 class SharedLimits:
@@ -205,6 +251,17 @@ class _GatewayProtocolMixin:
     """Connection caps and enhanced status codes on top of aiosmtpd's protocol."""
 
     connections: Counter[str]
+    envelope: Any
+    session: Any
+    line_length_limit: int
+    _reader: asyncio.StreamReader
+    _writer: asyncio.StreamWriter
+    _set_post_data_state: Callable[[], None]
+
+    if TYPE_CHECKING:  # aiosmtpd's SMTP has it; the mixin is always combined with it
+
+        async def _call_handler_hook(self, command: str, *args: Any) -> Any: ...
+
     max_per_ip: int
     max_sessions: int = 0
     budget: DataBudget | None = None
@@ -212,26 +269,34 @@ class _GatewayProtocolMixin:
     _peer_ip: str = ""
 
     async def smtp_DATA(self, arg: str) -> None:
-        budget = self.budget
         envelope = getattr(self, "envelope", None)
-        if budget is None or envelope is None or not envelope.rcpt_tos or arg:
+        session = getattr(self, "session", None)
+        if arg or envelope is None or not envelope.rcpt_tos or not session or not session.host_name:
             await super().smtp_DATA(arg)  # type: ignore[misc]  # it answers these itself
             return
-        configured = self.data_size_limit or budget.capacity
-        declared = _declared_size(envelope.mail_options)
-        # SIZE is an estimate without dot-stuffing (RFC 1870): reserve some slack, and
-        # let a message past its reservation through up to the real limit (what it took
-        # beyond the reservation is bounded by that limit per session).
-        wanted = (
-            configured if declared is None else min(configured, declared + declared // 8 + SLACK)
-        )
-        if not budget.reserve(wanted, self._peer_ip):
+        reservation = _Reservation(self.budget, self._peer_ip, self.data_size_limit)
+        if not reservation.start(_declared_size(envelope.mail_options)):
             await self.push(R452_BUDGET)
             return
         try:
-            await super().smtp_DATA(arg)  # type: ignore[misc]
+            await self.push("354 End data with <CR><LF>.<CR><LF>")
+            try:
+                read = await read_data(
+                    self._reader, self.data_size_limit, self.line_length_limit, reservation.cover
+                )
+            except asyncio.IncompleteReadError:
+                self._writer.close()  # the client went away mid-DATA: nothing to answer
+                return
+            if read.refused:
+                self._set_post_data_state()
+                await self.push(_DATA_REFUSALS[read.refused].format(limit=self.data_size_limit))
+                return
+            envelope.content = envelope.original_content = read.content
+            status = await self._call_handler_hook("DATA")
+            self._set_post_data_state()
+            await self.push(status)
         finally:
-            budget.release(wanted, self._peer_ip)
+            reservation.release()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         if getattr(self, "_counted", False):
