@@ -290,6 +290,9 @@ class WorkerSettings:
     # A claimed row whose worker died is claimed again after this many seconds.
     lease_seconds: float = 120.0
     concurrency: int = 1
+    # 0: registration runs in the serving process; N: in N `tnde worker` processes of
+    # their own, so intake never waits for parsing (`tnde serve --workers N`).
+    processes: int = 0
     max_mime_depth: int = 50
     max_mime_parts: int = 1000
     # PDF text is read in a child process; past these (seconds for all of a letter's
@@ -866,6 +869,9 @@ def _work_problems(settings: Settings) -> list[Problem]:
         problems.append(
             Problem("config.at_least", {"key": key, "value": value, "other": out.timeout})
         )
+    if settings.worker.processes < 0:
+        value = settings.worker.processes
+        problems.append(Problem("config.not_negative", {"key": "worker.processes", "value": value}))
     return problems
 
 

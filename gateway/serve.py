@@ -19,6 +19,7 @@ from gateway.intake.replylimit import UnverifiedReplyLimit
 from gateway.intake.smtp import IntakeHandler, SharedLimits, start_listener
 from gateway.intake.store import Envelope, store_inbound
 from gateway.isolation.memory import large_allocations_returnable
+from gateway.workerprocs import WorkerProcesses
 from webadmin.app import create_app
 
 log = logging.getLogger("tnde.serve")
@@ -53,6 +54,8 @@ class Running:
     threads: list[threading.Thread] = field(default_factory=list)
     web_runner: web.AppRunner | None = None
     addresses: dict[str, str] = field(default_factory=dict)
+    # Registration in processes of its own ([worker] processes > 0), else None.
+    workers: WorkerProcesses | None = None
 
 
 class ListenError(Exception):
@@ -64,12 +67,12 @@ class ListenError(Exception):
         super().__init__(f"{key} {host}:{port}: {reason} (alamat tidak dapat dipakai)")
 
 
-def make_store(app: App, wake: asyncio.Event) -> Callable[[bytes, Envelope], Awaitable[int]]:
+def make_store(app: App, wake: Callable[[], None]) -> Callable[[bytes, Envelope], Awaitable[int]]:
     """The storage callable intake uses: commit in a thread, then wake the workers."""
 
     async def store(raw: bytes, envelope: Envelope) -> int:
         inbound_id = await asyncio.to_thread(store_inbound, app.db, raw, envelope, app.clock())
-        wake.set()
+        wake()
         return inbound_id
 
     return store
@@ -114,7 +117,17 @@ async def start(app: App, stop: asyncio.Event) -> Running:
         await asyncio.to_thread(_load_secret, app)
     except Exception as err:
         log.error("could not read the reply-token secret: %s", err)
-    store = make_store(app, wake)
+    if settings.worker.processes > 0:
+        running.workers = WorkerProcesses(settings.worker.processes, _config_path(settings))
+        running.workers.start()
+    workers = running.workers
+
+    def notify() -> None:
+        wake.set()
+        if workers is not None:
+            workers.wake()
+
+    store = make_store(app, notify)
     shared = SharedLimits(settings.smtp.max_data_in_memory)
     for source, conf in (("smtp", settings.smtp), ("lmtp", settings.lmtp)):
         target = parse_listen(conf.listen, f"{source}.listen")
@@ -152,20 +165,32 @@ async def start(app: App, stop: asyncio.Event) -> Running:
     except OSError as err:
         await shutdown(running)
         raise ListenError("web.listen", parse_listen(settings.web.listen, "web"), err) from err
-    for _ in range(max(1, settings.worker.concurrency)):
-        running.tasks.append(asyncio.create_task(app.worker().run(stop, wake)))
+    if workers is None:
+        for _ in range(max(1, settings.worker.concurrency)):
+            running.tasks.append(asyncio.create_task(app.worker().run(stop, wake)))
+    else:
+        running.tasks.append(asyncio.create_task(workers.watch(stop)))
+        running.addresses["workers"] = f"{workers.count} proses ({_pids(workers)})"
     running.tasks.append(asyncio.create_task(app.outbox_sender().run(stop)))
     running.tasks.append(asyncio.create_task(app.scheduler().run(stop)))
-    _start_imap(app, running, wake)
+    _start_imap(app, running, notify)
     return running
 
 
-def _start_imap(app: App, running: Running, wake: asyncio.Event) -> None:
+def _config_path(settings: Settings) -> str | None:
+    return None if settings.source == "defaults" else settings.source
+
+
+def _pids(workers: WorkerProcesses) -> str:
+    return "pid " + ", ".join(str(pid) for pid in workers.pids())
+
+
+def _start_imap(app: App, running: Running, notify: Callable[[], None]) -> None:
     """One thread per enabled [[imap]] account; each fails and recovers on its own."""
     loop = asyncio.get_running_loop()
 
     def stored(_inbound_id: int) -> None:
-        loop.call_soon_threadsafe(wake.set)
+        loop.call_soon_threadsafe(notify)
 
     for account in app.settings.imap:
         if account.enabled:
@@ -216,6 +241,8 @@ async def shutdown(running: Running) -> None:
     await asyncio.gather(*running.tasks, return_exceptions=True)
     joins = (asyncio.to_thread(thread.join, THREAD_STOP_SECONDS) for thread in running.threads)
     await asyncio.gather(*joins)
+    if running.workers is not None:
+        await asyncio.to_thread(running.workers.stop)
 
 
 async def serve(app: App, on_started: Callable[[Running], None] | None = None) -> None:

@@ -1,8 +1,9 @@
-"""`tnde init|demo|serve|check`: prepare, seed, run and check one gateway instance."""
+"""`tnde init|demo|serve|worker|check`: prepare, seed, run and check one gateway instance."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import socket
 from pathlib import Path
@@ -24,7 +25,14 @@ def add_commands(commands: Any, t: Catalogue) -> None:
     demo.set_defaults(handler=cmd_demo)
     serve_parser = commands.add_parser("serve", help=t("help.serve"))
     serve_parser.add_argument("--banner", action="store_true", help=t("help.serve.banner"))
+    serve_parser.add_argument(
+        "--workers", type=int, metavar="N", default=None, help=t("help.serve.workers")
+    )
     serve_parser.set_defaults(handler=cmd_serve)
+    worker_parser = commands.add_parser("worker", help=t("help.worker"))
+    # Set by `tnde serve --workers N` for its children: the pipe that wakes them.
+    worker_parser.add_argument("--wake-fd", type=int, default=None, help=argparse.SUPPRESS)
+    worker_parser.set_defaults(handler=cmd_worker)
     check = commands.add_parser("check", help=t("help.check"))
     check.set_defaults(handler=cmd_check)
 
@@ -116,6 +124,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from gateway.serve import ListenError, Running, serve  # aiohttp: only when serving
 
     t: Catalogue = args.t
+    if args.workers is not None:
+        if args.workers < 0:
+            raise CommandError(t("serve.workers_negative", value=args.workers))
+        worker = dataclasses.replace(args.settings.worker, processes=args.workers)
+        args.settings = dataclasses.replace(args.settings, worker=worker)
     with ready_app(args) as app:
 
         def started(running: Running) -> None:
@@ -125,6 +138,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
             asyncio.run(serve(app, started))
         except ListenError as err:
             raise CommandError(t("serve.cannot_listen", error=err)) from err
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from gateway.workerprocs import run_worker_process
+
+    with ready_app(args) as app:
+        asyncio.run(run_worker_process(app, args.wake_fd))
     return 0
 
 

@@ -1,0 +1,152 @@
+"""Registration in worker processes of their own: started, woken, watched and restarted.
+
+`tnde serve --workers N` (or `[worker] processes = N`) keeps intake, the panel, the
+outbox and the scheduler in the serving process and runs registration in N `tnde worker`
+processes, so parsing and routing never hold the GIL while SMTP waits to answer. Each
+child gets the read end of a pipe: the parent writes a byte when mail was stored (a
+wake-up, not a message: the database is the queue, claims are leased), and the child
+exits when the pipe closes, so a parent killed with SIGKILL leaves no orphan behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+log = logging.getLogger("tnde.workers")
+# A child that died is started again, but not more often than this (a crash loop, for
+# example a database that refuses connections, must not spin).
+RESTART_PAUSE = 1.0
+STOP_SECONDS = 30.0
+
+
+@dataclass
+class _Child:
+    """One worker process and the write end of its wake-up pipe."""
+
+    process: subprocess.Popen[bytes]
+    wake_fd: int
+    started: float
+
+
+@dataclass
+class WorkerProcesses:
+    """N `tnde worker` children of the serving process."""
+
+    count: int
+    config: str | None = None  # the parent's --config, passed on
+    children: list[_Child | None] = field(default_factory=list)
+    restarts: int = 0
+
+    def start(self) -> None:
+        self.children = [self._spawn() for _ in range(self.count)]
+
+    def _spawn(self) -> _Child:
+        read_fd, write_fd = os.pipe()  # not inheritable: only pass_fds reaches the child
+        os.set_blocking(write_fd, False)
+        argv = [sys.executable, "-m", "gateway.cli.main"]
+        if self.config:
+            argv += ["--config", self.config]
+        argv += ["worker", "--wake-fd", str(read_fd)]
+        try:
+            process = subprocess.Popen(argv, pass_fds=(read_fd,), stdin=subprocess.DEVNULL)
+        except OSError:
+            os.close(write_fd)
+            raise
+        finally:
+            os.close(read_fd)
+        return _Child(process, write_fd, time.monotonic())
+
+    def wake(self) -> None:
+        """Tell every child that mail is waiting (cheap; a full pipe means already told)."""
+        for child in self.children:
+            if child is not None:
+                with contextlib.suppress(BlockingIOError, BrokenPipeError):
+                    os.write(child.wake_fd, b"\0")
+
+    def pids(self) -> list[int]:
+        return [c.process.pid for c in self.children if c is not None]
+
+    def restart_dead(self) -> None:
+        """Start again each child that exited, at most once per RESTART_PAUSE."""
+        for slot, child in enumerate(self.children):
+            if child is None or child.process.poll() is None:
+                continue
+            if time.monotonic() - child.started < RESTART_PAUSE:
+                continue
+            log.warning(
+                "worker process %s exited with %s; starting it again",
+                child.process.pid,
+                child.process.returncode,
+            )
+            os.close(child.wake_fd)
+            self.children[slot] = None
+            self.children[slot] = self._spawn()
+            self.restarts += 1
+
+    async def watch(self, stop: asyncio.Event) -> None:
+        """Restart dead children until `stop`."""
+        while not stop.is_set():
+            try:
+                self.restart_dead()
+            except OSError as err:  # no process could be started: try again later
+                log.error("cannot start a worker process: %s", err)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), RESTART_PAUSE / 2)
+
+    def stop(self) -> None:
+        """SIGTERM to every child; each finishes its letter (SIGKILL after STOP_SECONDS)."""
+        live = [c for c in self.children if c is not None]
+        for child in live:
+            with contextlib.suppress(ProcessLookupError):
+                child.process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_SECONDS
+        for child in live:
+            try:
+                child.process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.process.kill()
+                child.process.wait()
+            os.close(child.wake_fd)
+        self.children = []
+
+
+async def run_worker_process(app: object, wake_fd: int | None) -> None:
+    """The body of `tnde worker`: registration workers only, until SIGTERM, SIGINT or
+    (with a wake pipe) the parent's end of the pipe closing."""
+    from gateway.app import App
+
+    assert isinstance(app, App)
+    stop = asyncio.Event()
+    wake = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    if wake_fd is not None:
+        os.set_blocking(wake_fd, False)
+
+        def readable() -> None:
+            try:
+                data = os.read(wake_fd, 4096)
+            except BlockingIOError:
+                return
+            if not data:  # the serving process is gone: so is this one
+                loop.remove_reader(wake_fd)
+                stop.set()
+                return
+            wake.set()
+
+        loop.add_reader(wake_fd, readable)
+    tasks = [
+        asyncio.create_task(app.worker().run(stop, wake))
+        for _ in range(max(1, app.settings.worker.concurrency))
+    ]
+    await stop.wait()
+    await asyncio.gather(*tasks, return_exceptions=True)
