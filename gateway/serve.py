@@ -15,9 +15,10 @@ from aiohttp import web
 from gateway.app import App
 from gateway.config import Settings, parse_listen, unreadable
 from gateway.core.tokens import is_authentic
+from gateway.intake.groupcommit import GroupCommit
 from gateway.intake.replylimit import UnverifiedReplyLimit
 from gateway.intake.smtp import IntakeHandler, SharedLimits, start_listener
-from gateway.intake.store import Envelope, store_inbound
+from gateway.intake.store import Envelope
 from gateway.isolation.memory import large_allocations_returnable
 from gateway.workerprocs import WorkerProcesses
 from webadmin.app import create_app
@@ -68,10 +69,12 @@ class ListenError(Exception):
 
 
 def make_store(app: App, wake: Callable[[], None]) -> Callable[[bytes, Envelope], Awaitable[int]]:
-    """The storage callable intake uses: commit in a thread, then wake the workers."""
+    """The storage callable intake uses: a group commit (messages of all sessions that
+    arrive during one commit share the next), then wake the workers."""
+    committer = GroupCommit(app.db, app.clock)
 
     async def store(raw: bytes, envelope: Envelope) -> int:
-        inbound_id = await asyncio.to_thread(store_inbound, app.db, raw, envelope, app.clock())
+        inbound_id = await committer.store(raw, envelope)
         wake()
         return inbound_id
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -23,9 +22,10 @@ class DataRead:
     refused: str = ""
 
 
-def _long_line(line_length_limit: int) -> re.Pattern[bytes]:
-    # The limit counts the CRLF; a line of `limit - 1` characters is already too long.
-    return re.compile(rb"[^\r\n]{%d}" % (line_length_limit - 1))
+def _longest_line(body: bytes) -> int:
+    """The length of the body's longest line, without its CRLF. (Splitting runs in C; a
+    regex such as [^\r\n]{1000} retries at every position and cost 5 ms per 20 KiB.)"""
+    return max(map(len, body.split(b"\r\n")), default=0)
 
 
 async def read_data(
@@ -64,7 +64,8 @@ async def read_data(
     if refused:
         return DataRead(b"", refused)
     body = bytes(held[: -len(_DOT_LINE_END)])
-    if _long_line(line_length_limit).search(body):
+    # The limit counts the CRLF, as aiosmtpd's does.
+    if _longest_line(body) > line_length_limit - 2:
         return DataRead(b"", "line")
     # Undo dot-stuffing (RFC 5321 4.5.2): a line's leading dot was doubled by the client.
     if body.startswith(b"."):
