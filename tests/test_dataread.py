@@ -9,6 +9,7 @@ import re
 import pytest
 
 from gateway.intake.dataread import DataRead, read_data
+from gateway.intake.smtp import has_bare_newline
 
 LINE_LIMIT = 1001  # aiosmtpd's, the CRLF counted
 
@@ -82,3 +83,20 @@ def test_a_body_the_budget_cannot_cover_is_refused_after_its_end() -> None:
     body = (b"QUJD" * 19 + b"\r\n") * 100
     result, rest = read(stuffed(body), budget=4000, pieces=9)
     assert result == DataRead(b"", "budget") and rest == b"QUIT\r\n"
+
+
+@pytest.mark.parametrize(
+    ("raw", "bare"),
+    [
+        (b"a\r\nb\r\n", False),
+        (b"", False),
+        (b"a\rb\r\n", True),
+        (b"a\nb\r\n", True),
+        (b"a\n\rb", True),  # as many CRs as LFs, but no pair
+        (b"a\r\r\nb", True),
+        (b"a\n\r\nb", True),
+        (b"x" * 5000 + b"\r\n" + b"\n", True),
+    ],
+)
+def test_bare_newlines_are_found_however_they_hide(raw: bytes, bare: bool) -> None:
+    assert has_bare_newline(raw) is bare

@@ -61,6 +61,16 @@ R530_STARTTLS = "530 5.7.0 Must issue a STARTTLS command first (wajib STARTTLS t
 # A CR not followed by LF, or an LF not preceded by CR.
 _BARE_NEWLINE = re.compile(rb"\r(?!\n)|(?<!\r)\n")
 
+
+def has_bare_newline(raw: bytes) -> bool:
+    """A CR without LF or an LF without CR anywhere. Counting runs in C; only when the
+    counts differ does the regex look (it costs about 1 ms per 20 KiB)."""
+    pairs = raw.count(b"\r\n")
+    if raw.count(b"\r") == pairs and raw.count(b"\n") == pairs:
+        return False
+    return _BARE_NEWLINE.search(raw) is not None
+
+
 StoreFunc = Callable[[bytes, Envelope], Awaitable[int]]
 # After a burst of large messages, hand freed memory back to the system.
 TRIM_AFTER_BURST = 64 * 1024 * 1024
@@ -206,7 +216,7 @@ class IntakeHandler:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         raw: bytes = envelope.original_content or b""
         peer_ip = session.peer[0] if session.peer else ""
-        if peer_ip not in self.allow_bare_lf_from and _BARE_NEWLINE.search(raw):
+        if peer_ip not in self.allow_bare_lf_from and has_bare_newline(raw):
             # Bare CR/LF is how smuggled messages hide a second end-of-data marker.
             return self._per_recipient(envelope, R554_BARE_NEWLINE)
         meta = Envelope(

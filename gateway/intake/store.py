@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from gateway.core.states import InboundState
@@ -39,19 +40,19 @@ def store_inbound(db: Database, raw: bytes, envelope: Envelope, now: dt.datetime
 def add_inbound(session: Session, raw: bytes, envelope: Envelope, now: dt.datetime) -> int:
     """Add the blob and Inbound row inside the caller's transaction (IMAP ledger uses it)."""
     digest = put_blob(session, raw)
-    row = Inbound(
-        source=envelope.source,
-        source_ref=envelope.source_ref,
-        peer=envelope.peer,
-        helo=envelope.helo,
-        mail_from=envelope.mail_from,
-        rcpt_tos=list(envelope.rcpt_tos),
-        raw_sha256=digest,
-        size=len(raw),
-        received_at=now,
-        state=InboundState.RECEIVED,
-        attempts=0,
-    )
-    session.add(row)
-    session.flush()
-    return row.id
+    # A Core INSERT .. RETURNING: the ORM's unit of work cost more than the rest of the
+    # intake's database work together (py-spy, 20 sessions of 20 KiB letters).
+    values = {
+        "source": envelope.source,
+        "source_ref": envelope.source_ref,
+        "peer": envelope.peer,
+        "helo": envelope.helo,
+        "mail_from": envelope.mail_from,
+        "rcpt_tos": list(envelope.rcpt_tos),
+        "raw_sha256": digest,
+        "size": len(raw),
+        "received_at": now,
+        "state": InboundState.RECEIVED,
+        "attempts": 0,
+    }
+    return int(session.execute(insert(Inbound).values(values).returning(Inbound.id)).scalar_one())
