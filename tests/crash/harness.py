@@ -1,0 +1,114 @@
+"""What the crash and multi-node tests share: a client that records every 250, a
+`tnde serve` starter, and queries that tell whether everything settled."""
+
+from __future__ import annotations
+
+import smtplib
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.utils import make_msgid
+from pathlib import Path
+
+from sqlalchemy import select
+
+from gateway.app import App
+from gateway.db.models import Inbound, Naskah, Outbox, Unit
+from tests.fixtures.ports import wait_for_port
+from tests.support.mail import DOMAIN, letter
+from tests.support.sink import Sink
+
+TNDE = str(Path(sys.executable).with_name("tnde"))
+UNIT = "DINKES"
+
+
+@dataclass
+class Client:
+    """Sends letter after letter; a letter is resent (same Message-ID, same bytes) until
+    it gets 250, as an MTA would retry it."""
+
+    port: int
+    # Distinguishes the subjects of several clients sending at once.
+    name: str = ""
+    acknowledged: list[str] = field(default_factory=list)
+    refused: Counter[str] = field(default_factory=Counter)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def run(self) -> None:
+        number = 0
+        while not self.stop.is_set():
+            number += 1
+            subject = f"Surat uji ketahanan {self.name}{number}"
+            raw = letter(
+                to=f"{UNIT.lower()}@{DOMAIN}",
+                subject=subject,
+                message_id=make_msgid(domain="kemkes.go.id"),
+            )
+            while not self._deliver(raw):
+                if self.stop.is_set():
+                    return
+                time.sleep(0.05)
+            self.acknowledged.append(subject)
+
+    def _deliver(self, raw: bytes) -> bool:
+        try:
+            with smtplib.SMTP("127.0.0.1", self.port, timeout=10) as client:
+                client.sendmail("tu@kemkes.go.id", [f"{UNIT.lower()}@{DOMAIN}"], raw)
+            return True
+        except (OSError, smtplib.SMTPException) as err:
+            self.refused[type(err).__name__] += 1
+            return False
+
+
+def start_serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    with open(log, "ab") as out:
+        process = subprocess.Popen([TNDE, "serve"], env=env, stdout=out, stderr=out)
+    wait_for_port("127.0.0.1", port, 30)
+    return process
+
+
+def smarthost_sink() -> Iterator[Sink]:
+    """A smarthost that keeps every mail it is given."""
+    with Sink() as running:
+        yield running
+
+
+def all_sent(app: App) -> bool:
+    with app.db.read() as session:
+        states = Counter(session.scalars(select(Outbox.state)))
+    return states["queued"] == 0 and states["sending"] == 0
+
+
+def outbox_sent(app: App) -> list[str]:
+    """The Message-IDs of all mail recorded as sent (each row once)."""
+    with app.db.read() as session:
+        rows = session.scalars(select(Outbox).where(Outbox.state == "sent")).all()
+        return [row.message_id for row in rows]
+
+
+def message_id_of(data: bytes) -> str:
+    message = message_from_bytes(data, policy=policy.compat32)
+    return str(message["Message-ID"]).strip()
+
+
+def settled(app: App) -> bool:
+    """Nothing received and waiting, nothing claimed and held (leases taken over)."""
+    with app.db.read() as session:
+        states = Counter(session.scalars(select(Inbound.state)))
+    return states["received"] == 0 and states["processing"] == 0
+
+
+def registered_letters(app: App) -> list[tuple[str, int]]:
+    with app.db.read() as session:
+        unit_id = session.scalars(select(Unit.id).where(Unit.code == UNIT)).one()
+        rows = session.execute(
+            select(Naskah.subject, Naskah.seq).where(
+                Naskah.unit_id == unit_id, Naskah.kind == "surat_masuk"
+            )
+        ).all()
+        return [(subject, seq) for subject, seq in rows]
