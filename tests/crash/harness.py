@@ -65,9 +65,13 @@ class Client:
             return False
 
 
-def start_serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+def start_serve(
+    env: dict[str, str], port: int, log: Path, workers: int = 0
+) -> subprocess.Popen[bytes]:
+    """`tnde serve --workers N`, once its SMTP port answers."""
+    argv = [TNDE, "serve", "--workers", str(workers)]
     with open(log, "ab") as out:
-        process = subprocess.Popen([TNDE, "serve"], env=env, stdout=out, stderr=out)
+        process = subprocess.Popen(argv, env=env, stdout=out, stderr=out)
     wait_for_port("127.0.0.1", port, 30)
     return process
 

@@ -68,7 +68,9 @@ def test_four_nodes_share_one_postgresql_and_survive_one_killed(
         for port in ports
     ]
     logs = [tmp_path / f"node{n}.log" for n in range(NODES)]
-    nodes = [start_serve(env, port, log) for env, port, log in zip(envs, ports, logs, strict=True)]
+    # Two nodes register in their serving process, two in a worker process of their own.
+    workers = [n % 2 for n in range(NODES)]
+    nodes = [start_serve(envs[n], ports[n], logs[n], workers=workers[n]) for n in range(NODES)]
     clients = [Client(port, name=f"n{n}-") for n, port in enumerate(ports)]
     threads = [threading.Thread(target=c.run, daemon=True) for c in clients]
     app = App.build(gateway_settings(pg_url))
@@ -83,7 +85,7 @@ def test_four_nodes_share_one_postgresql_and_survive_one_killed(
         nodes[2].wait(10)
         held = _processing(app)
         time.sleep(LEASE + 2.0)
-        nodes[2] = start_serve(envs[2], ports[2], logs[2])
+        nodes[2] = start_serve(envs[2], ports[2], logs[2], workers=1)
         time.sleep(3.0)
     finally:
         for client in clients:
