@@ -24,13 +24,17 @@ def _limit(memory_bytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
 
 
-def _peak_rss() -> int:
-    """The child's peak resident memory so far, in bytes (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+def _resident() -> int:
+    """The child's resident memory now, in bytes (Linux /proc; elsewhere its peak)."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def _extract(data: bytes, cpu_seconds: float) -> tuple[str, int]:
-    """One file's text and the child's peak memory after it. The child is reused, so its
+    """One file's text and the child's resident memory after it. The child is reused, so its
     CPU limit is set per file: the CPU used so far plus this file's budget (only the soft
     limit, which may rise again)."""
     from gateway.parsing.pdftext import pdf_text
@@ -39,18 +43,18 @@ def _extract(data: bytes, cpu_seconds: float) -> tuple[str, int]:
     spent = used.ru_utime + used.ru_stime
     hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
     resource.setrlimit(resource.RLIMIT_CPU, (int(spent + cpu_seconds) + 1, hard))
-    return pdf_text(data), _peak_rss()
+    return pdf_text(data), _resident()
 
 
 def _warm() -> int:
     """Import pypdf before the first file's clock starts; the child's memory after it."""
     import gateway.parsing.pdftext  # noqa: F401
 
-    return _peak_rss()
+    return _resident()
 
 
-# A fresh child once a file has grown it this far past its memory at start, so memory a
-# big PDF took goes back to the system. Not after a fixed number of files: starting a
+# A fresh child once a file left it holding this much more memory than at its start, so
+# memory a big PDF took goes back to the system. Not after a fixed number of files: starting a
 # child costs about 140 ms of CPU, which every 25 files was 5.6 ms per letter.
 RECYCLE_GROWTH = 64 * 1024 * 1024
 # ...and after this many files in any case (a slow leak in the PDF library).
@@ -64,12 +68,15 @@ class Overrun(Exception):
 class PdfTextSandbox:
     """One child process, reused; replaced when it was killed or died."""
 
-    def __init__(self, timeout: float = 10.0, memory_mb: int = 512) -> None:
+    def __init__(
+        self, timeout: float = 10.0, memory_mb: int = 512, recycle_growth: int = RECYCLE_GROWTH
+    ) -> None:
         self.timeout = timeout
         self.memory = memory_mb * 1024 * 1024
+        self.recycle_growth = recycle_growth
         self._lock = threading.Lock()
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
-        self._baseline = 0  # the child's peak memory when it was ready
+        self._baseline = 0  # the child's resident memory when it was ready
         self.started = 0  # children started so far (for tests and the benchmark)
 
     def _executor(self) -> concurrent.futures.ProcessPoolExecutor:
@@ -101,12 +108,12 @@ class PdfTextSandbox:
             started = time.monotonic()
             future = executor.submit(_extract, data, limit)
             try:
-                text, peak = future.result(timeout=limit)
+                text, resident = future.result(timeout=limit)
             except (concurrent.futures.TimeoutError, BrokenProcessPool, MemoryError) as err:
                 self._kill()
                 raise Overrun(type(err).__name__) from err
             took = time.monotonic() - started
-            if peak > self._baseline + RECYCLE_GROWTH:
+            if resident > self._baseline + self.recycle_growth:
                 self._retire()
             return text, took
 

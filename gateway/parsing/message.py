@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
+from typing import Any
 from email import policy
 from email.message import EmailMessage, Message
+from email.policy import EmailPolicy
 from email.parser import BytesParser
 
 from gateway.parsing.addresses import Mailbox, first_mailbox, mailboxes
@@ -125,9 +128,32 @@ class Limits:
     max_parts: int = 1000
 
 
+# Header values longer than this are parsed each time (rare; keeps the cache small).
+_REUSE_UP_TO = 2000
+
+
+@functools.lru_cache(maxsize=4096)
+def _header_object(name: str, value: str) -> Any:
+    return policy.default.header_fetch_parse(name, value)
+
+
+class _ReusingPolicy(EmailPolicy):
+    """policy.default, except that a header value is parsed once: the library parses on
+    every access, and one letter's Content-Type was read (and parsed) 23 times. Header
+    objects are immutable, so the same object serves every access and every message."""
+
+    def header_fetch_parse(self, name: str, value: str) -> Any:
+        if hasattr(value, "name") or len(value) > _REUSE_UP_TO:
+            return super().header_fetch_parse(name, value)
+        return _header_object(name, value)
+
+
+_POLICY = _ReusingPolicy()
+
+
 def parse_message(raw: bytes, limits: Limits = Limits()) -> ParsedMessage:
     """Parse raw RFC 5322 bytes. Raises MessageTooComplex; other errors are bugs."""
-    msg = BytesParser(policy=policy.default).parsebytes(raw)
+    msg = BytesParser(policy=_POLICY).parsebytes(raw)
     assert isinstance(msg, EmailMessage)
     content_hash = content_sha256(raw)
     parsed = _parse_tree(msg, limits, _Counter(), depth=0, content_hash=content_hash)
