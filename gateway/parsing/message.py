@@ -7,11 +7,11 @@ import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import Any
 from email import policy
 from email.message import EmailMessage, Message
-from email.policy import EmailPolicy
 from email.parser import BytesParser
+from email.policy import EmailPolicy
+from typing import Any
 
 from gateway.parsing.addresses import Mailbox, first_mailbox, mailboxes
 from gateway.parsing.charset import decode_bytes
