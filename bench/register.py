@@ -129,12 +129,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         counter.reset()
         walls = []
         cpu0 = cpu_seconds(me)
-        for _ in range(args.letters):
+        done = 0
+        while done < args.letters:
+            # As `tnde serve` does: claim a batch ([worker] claim_batch), register each.
             start = time.perf_counter()
-            outcome = worker.run_once()
-            walls.append((time.perf_counter() - start) * 1000)
-            if outcome is None or outcome.state != "registered":
-                raise SystemExit(f"letter not registered: {outcome}")
+            ids, token = worker.claim(min(settings.worker.claim_batch, args.letters - done))
+            for inbound_id in ids:
+                outcome = worker.process(inbound_id, token)
+                if outcome.state != "registered":
+                    raise SystemExit(f"letter not registered: {outcome}")
+            walls.append((time.perf_counter() - start) * 1000 / max(1, len(ids)))
+            done += len(ids)
         cpu = cpu_seconds(me) - cpu0
         if profiler is not None:
             profiler.stop()

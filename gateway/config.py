@@ -290,6 +290,9 @@ class WorkerSettings:
     # A claimed row whose worker died is claimed again after this many seconds.
     lease_seconds: float = 120.0
     concurrency: int = 1
+    # Messages a worker claims in one transaction (one commit for several letters); a
+    # claim not begun within a third of lease_seconds goes back for any worker.
+    claim_batch: int = 4
     # 0: registration runs in the serving process; N: in N `tnde worker` processes of
     # their own, so intake never waits for parsing (`tnde serve --workers N`).
     processes: int = 0
@@ -654,6 +657,7 @@ def value_problems(settings: Settings) -> list[Problem]:
         ("mail.reply_token_days", mail.reply_token_days),
         ("worker.lease_seconds", settings.worker.lease_seconds),
         ("worker.concurrency", settings.worker.concurrency),
+        ("worker.claim_batch", settings.worker.claim_batch),
         ("smtp.timeout", settings.smtp.timeout),
         ("smtp.max_sessions", settings.smtp.max_sessions),
         ("tte.bsre_timeout", settings.tte.bsre_timeout),

@@ -119,6 +119,39 @@ def test_a_dead_workers_claim_is_taken_over_after_the_lease(sqlite_url: str) -> 
     assert inbound.claim_token is None and len(receipts) == 1
 
 
+def _states(app: App) -> list[str]:
+    with app.db.read() as session:
+        return list(session.scalars(select(Inbound.state).order_by(Inbound.id)))
+
+
+def test_a_worker_claims_a_batch_and_gives_back_what_it_cannot_begin_in_time(
+    sqlite_url: str,
+) -> None:
+    envelope = Envelope(source="smtp", mail_from=SENDER, rcpt_tos=[f"setda@{DOMAIN}"])
+    app = App.build(gateway_settings(sqlite_url, worker={"claim_batch": 4}))
+    try:
+        for n in range(6):
+            store_inbound(app.db, letter(subject=f"Surat {n}"), envelope, app.clock())
+        # One claim for four letters, all four registered in one pass.
+        assert app.worker().run_batch() is not None
+        assert _states(app) == ["registered"] * 4 + ["received"] * 2
+    finally:
+        app.close()
+    # A lease so short that after the first letter a third of it is gone: the rest of the
+    # batch goes back unclaimed, for any worker, instead of outliving its lease.
+    hurried = App.build(
+        gateway_settings(sqlite_url, worker={"claim_batch": 4, "lease_seconds": 0.003})
+    )
+    try:
+        hurried.worker().run_batch()
+        assert _states(hurried) == ["registered"] * 5 + ["received"]
+        with hurried.db.read() as session:
+            tokens = set(session.scalars(select(Inbound.claim_token)))
+        assert tokens == {None}
+    finally:
+        hurried.close()
+
+
 def test_a_second_pass_over_a_registered_inbound_changes_nothing(
     sqlite_gateway: RunningGateway,
 ) -> None:

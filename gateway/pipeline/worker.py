@@ -14,11 +14,12 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -111,8 +112,9 @@ class Worker:
         # for all of the letter's PDFs together (the app's).
         self.pdf_reader = pdf_reader
 
-    def claim(self) -> tuple[int, str] | None:
-        """Claim the oldest received message (or one whose worker died)."""
+    def claim(self, limit: int = 1) -> tuple[list[int], str]:
+        """Claim the oldest received messages (or ones whose worker died), up to `limit`,
+        under one token; ([], token) when there is nothing to do."""
         token = new_token()
         now = self.ctx.clock()
         with self.db.write() as session:
@@ -124,8 +126,22 @@ class Worker:
                 lease=dt.timedelta(seconds=self.ctx.settings.worker.lease_seconds),
                 token=token,
                 busy_state=InboundState.PROCESSING,
+                limit=limit,
             )
-        return (ids[0], token) if ids else None
+        return ids, token
+
+    def release(self, inbound_ids: list[int], token: str) -> None:
+        """Give back claimed messages not yet worked on, for any worker to take."""
+        with self.db.write() as session:
+            session.execute(
+                update(Inbound)
+                .where(
+                    Inbound.id.in_(inbound_ids),
+                    Inbound.claim_token == token,
+                    Inbound.state == InboundState.PROCESSING,
+                )
+                .values(state=InboundState.RECEIVED, claim_token=None, claimed_at=None)
+            )
 
     def process(self, inbound_id: int, token: str) -> Outcome:
         """Prepare outside the write lock, then finish in one transaction."""
@@ -470,17 +486,32 @@ class Worker:
 
     def run_once(self) -> Outcome | None:
         """Claim and process one message; None when there was nothing to do."""
-        claimed = self.claim()
-        if claimed is None:
-            return None
-        return self.process(*claimed)
+        ids, token = self.claim()
+        return self.process(ids[0], token) if ids else None
+
+    def run_batch(self) -> Outcome | None:
+        """Claim up to [worker] claim_batch messages in one transaction and process them
+        in turn (one claim commit for several letters); the last outcome, or None.
+
+        The lease runs from the claim: when the batch has used a third of it (slow DNS),
+        the messages not yet begun go back for any worker, so none outlives its lease."""
+        worker = self.ctx.settings.worker
+        ids, token = self.claim(max(1, worker.claim_batch))
+        started = time.monotonic()
+        outcome = None
+        for position, inbound_id in enumerate(ids):
+            if position and time.monotonic() - started > worker.lease_seconds / 3:
+                self.release(ids[position:], token)
+                break
+            outcome = self.process(inbound_id, token)
+        return outcome
 
     async def run(self, stop: asyncio.Event, wake: asyncio.Event) -> None:
         """Work until `stop`; sleep until `wake` (new mail) or the poll interval."""
         interval = self.ctx.settings.worker.poll_interval
         while not stop.is_set():
             try:
-                outcome = await asyncio.to_thread(self.run_once)
+                outcome = await asyncio.to_thread(self.run_batch)
             except Exception:
                 log.exception("worker pass failed (database unavailable?); retrying")
                 outcome = None
