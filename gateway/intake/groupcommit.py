@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from gateway.db.engine import Database
-from gateway.intake.store import Envelope, add_inbound, store_inbound
+from gateway.intake.store import Envelope, add_inbounds, store_inbound
 
 log = logging.getLogger("tnde.intake")
 # At most this many messages, or this many bytes, share one transaction.
@@ -37,7 +37,7 @@ def store_together(
 ) -> list[int]:
     """Commit every message in one transaction; their Inbound ids, in order."""
     with db.write() as session:
-        return [add_inbound(session, raw, envelope, now) for raw, envelope in messages]
+        return add_inbounds(session, messages, now)
 
 
 @dataclass

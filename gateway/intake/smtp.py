@@ -58,6 +58,12 @@ _AIOSMTPD_REWRITES = (
 )
 R530_STARTTLS = "530 5.7.0 Must issue a STARTTLS command first (wajib STARTTLS terlebih dahulu)"
 
+# `<dot-atom@host.name>` and parameters: the forward-path or reverse-path of nearly all
+# mail; quoted local parts, address literals, source routes go the long way.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_PLAIN_PATH = re.compile(rf"\s*<({_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})*)>(?:\s+(.*)|)\Z")
+
 # A CR not followed by LF, or an LF not preceded by CR.
 _BARE_NEWLINE = re.compile(rb"\r(?!\n)|(?<!\r)\n")
 
@@ -277,6 +283,19 @@ class _GatewayProtocolMixin:
     budget: DataBudget | None = None
     data_size_limit: int | None
     _peer_ip: str = ""
+
+    def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
+        """aiosmtpd's address parsing, with a fast path for the plain `<local@domain>`
+        every MTA sends: the library's parser (and a class it builds on every call) was
+        a tenth of the intake's CPU. Anything unusual goes to aiosmtpd as before."""
+        plain = _PLAIN_PATH.match(arg)
+        if plain is None:
+            return super()._getaddr(arg)  # type: ignore[misc, no-any-return]
+        address, rest = plain.group(1), plain.group(2) or ""
+        limit = getattr(self, "local_part_limit", 0)
+        if limit and len(address.rpartition("@")[0]) > limit:
+            return None, None
+        return address, rest
 
     async def smtp_DATA(self, arg: str) -> None:
         envelope = getattr(self, "envelope", None)

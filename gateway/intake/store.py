@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from gateway.core.states import InboundState
-from gateway.db.blobs import put_blob
+from gateway.db.blobs import sha256_hex
 from gateway.db.engine import Database
-from gateway.db.models import Inbound
+from gateway.db.models import Blob, Inbound
+from gateway.db.upsert import insert_for
 
 
 @dataclass(frozen=True)
@@ -37,22 +39,44 @@ def store_inbound(db: Database, raw: bytes, envelope: Envelope, now: dt.datetime
     return inbound_id
 
 
+_INBOUND = cast(Table, Inbound.__table__)
+_BLOB = cast(Table, Blob.__table__)
+
+
 def add_inbound(session: Session, raw: bytes, envelope: Envelope, now: dt.datetime) -> int:
     """Add the blob and Inbound row inside the caller's transaction (IMAP ledger uses it)."""
-    digest = put_blob(session, raw)
-    # A Core INSERT .. RETURNING: the ORM's unit of work cost more than the rest of the
-    # intake's database work together (py-spy, 20 sessions of 20 KiB letters).
-    values = {
-        "source": envelope.source,
-        "source_ref": envelope.source_ref,
-        "peer": envelope.peer,
-        "helo": envelope.helo,
-        "mail_from": envelope.mail_from,
-        "rcpt_tos": list(envelope.rcpt_tos),
-        "raw_sha256": digest,
-        "size": len(raw),
-        "received_at": now,
-        "state": InboundState.RECEIVED,
-        "attempts": 0,
-    }
-    return int(session.execute(insert(Inbound).values(values).returning(Inbound.id)).scalar_one())
+    return add_inbounds(session, [(raw, envelope)], now)[0]
+
+
+def add_inbounds(
+    session: Session, messages: list[tuple[bytes, Envelope]], now: dt.datetime
+) -> list[int]:
+    """Add several messages in the caller's transaction with two multi-row statements;
+    their Inbound ids in the order given. Core statements on the tables: the ORM's unit
+    of work cost more than the rest of the intake's database work (py-spy)."""
+    blobs = {}
+    rows = []
+    for raw, envelope in messages:
+        digest = sha256_hex(raw)
+        blobs[digest] = {"sha256": digest, "size": len(raw), "data": raw}
+        rows.append(
+            {
+                "source": envelope.source,
+                "source_ref": envelope.source_ref,
+                "peer": envelope.peer,
+                "helo": envelope.helo,
+                "mail_from": envelope.mail_from,
+                "rcpt_tos": list(envelope.rcpt_tos),
+                "raw_sha256": digest,
+                "size": len(raw),
+                "received_at": now,
+                "state": InboundState.RECEIVED,
+                "attempts": 0,
+            }
+        )
+    session.execute(insert_for(session, _BLOB).on_conflict_do_nothing(), list(blobs.values()))
+    inserted = session.execute(
+        insert(_INBOUND).returning(_INBOUND.c.id, sort_by_parameter_order=True),
+        rows,
+    )
+    return [int(row_id) for row_id in inserted.scalars()]

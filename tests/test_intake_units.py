@@ -1,4 +1,4 @@
-"""The chunked DATA reader: bodies come back exactly as the client meant them."""
+"""Intake units: the chunked DATA reader, bare newlines, the fast address path."""
 
 from __future__ import annotations
 
@@ -7,9 +7,11 @@ import random
 import re
 
 import pytest
+from aiosmtpd.handlers import Sink
+from aiosmtpd.smtp import SMTP
 
 from gateway.intake.dataread import DataRead, read_data
-from gateway.intake.smtp import has_bare_newline
+from gateway.intake.smtp import _PLAIN_PATH, GatewaySMTP, has_bare_newline
 
 LINE_LIMIT = 1001  # aiosmtpd's, the CRLF counted
 
@@ -100,3 +102,21 @@ def test_a_body_the_budget_cannot_cover_is_refused_after_its_end() -> None:
 )
 def test_bare_newlines_are_found_however_they_hide(raw: bytes, bare: bool) -> None:
     assert has_bare_newline(raw) is bare
+
+
+def test_the_fast_address_path_agrees_with_aiosmtpd_on_every_argument() -> None:
+    ours, theirs = GatewaySMTP(Sink()), SMTP(Sink())
+    rng = random.Random(2)
+    locals_ = ["a", "Z9", "x.y", "!#", "+tag", "-", "_", "..", '"q"', "[1.2.3.4]", "é", "ü"]
+    domains = ["go", "id", "b-c", "x1", "-a", "a-", "[127.0.0.1]", "é"]
+    tails = ["", " ", " SIZE=5", " SIZE=5 BODY=8BITMIME", "x", "  A=B"]
+    fast = 0
+    for _ in range(20_000):
+        local = "".join(rng.choice(locals_) for _ in range(rng.randrange(1, 4)))
+        domain = ".".join(rng.choice(domains) for _ in range(rng.randrange(1, 4)))
+        arg = f"{rng.choice(['', ' '])}<{local}@{domain}>{rng.choice(tails)}"
+        fast += _PLAIN_PATH.match(arg) is not None
+        assert ours._getaddr(arg) == theirs._getaddr(arg), arg
+    assert fast > 1000  # the fast path was taken, not only the fallback
+    assert ours._getaddr("<>") == theirs._getaddr("<>")
+    assert ours._getaddr("") == theirs._getaddr("")
