@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from email import message_from_bytes
 
 import pytest
 
@@ -121,3 +122,29 @@ def test_serve_relays_receipts_on_its_own(sqlite_url: str, sink: Sink) -> None:
         "suryanto@banyumaskab.go.id",  # Kepala Bappedalitbang, the unit's head
         "tu@kemkes.go.id",
     ]
+
+
+def test_a_smarthost_down_for_an_hour_loses_nothing_and_sends_each_mail_once(
+    sqlite_url: str,
+) -> None:
+    clock = FakeClock(START)
+    app = _register_one(sqlite_url, clock)
+    smarthost = Sink()  # its port stays closed for the hour, then it comes up
+    sender = _sender(sqlite_url, clock, f"127.0.0.1:{smarthost.port}")
+    for _ in range(60):  # an hour, the sender looking every minute
+        sender.run_once()
+        clock.advance(minutes=1)
+    rows = outbox_rows(app)
+    assert rows and {r.state for r in rows} == {"queued"}  # nothing dropped, nothing failed
+    # Backoff doubling from 60 s: tried at minutes 0, 1, 3, 7, 15 and 31, not 60 times.
+    assert {r.attempts for r in rows} == {6}, [r.attempts for r in rows]
+    with smarthost:
+        clock.advance(minutes=60)  # past every next attempt
+        sender.run_once()
+        sender.run_once()
+        delivered = [m.data for m in smarthost.messages]
+    rows = outbox_rows(app)
+    assert {r.state for r in rows} == {"sent"}
+    # Each mail reached the smarthost exactly once, with the Message-ID it was queued with.
+    received = sorted(str(message_from_bytes(data)["Message-ID"]) for data in delivered)
+    assert received == sorted(r.message_id for r in rows)

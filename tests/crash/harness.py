@@ -36,7 +36,10 @@ class Client:
     # Distinguishes the subjects of several clients sending at once.
     name: str = ""
     acknowledged: list[str] = field(default_factory=list)
+    acknowledged_at: list[float] = field(default_factory=list)  # time.monotonic() of each 250
     refused: Counter[str] = field(default_factory=Counter)
+    # (time.monotonic(), SMTP code or 0 for a connection error) of each refused attempt
+    refusals: list[tuple[float, int]] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
 
     def run(self) -> None:
@@ -53,6 +56,7 @@ class Client:
                 if self.stop.is_set():
                     return
                 time.sleep(0.05)
+            self.acknowledged_at.append(time.monotonic())
             self.acknowledged.append(subject)
 
     def _deliver(self, raw: bytes) -> bool:
@@ -62,6 +66,7 @@ class Client:
             return True
         except (OSError, smtplib.SMTPException) as err:
             self.refused[type(err).__name__] += 1
+            self.refusals.append((time.monotonic(), int(getattr(err, "smtp_code", 0) or 0)))
             return False
 
 
