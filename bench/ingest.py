@@ -1366,7 +1366,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     add(
         "--workers",
-        default="0",
+        default="1",
         help="comma-separated `tnde serve --workers` values, each a gateway target [%(default)s]",
     )
     add(

@@ -293,9 +293,10 @@ class WorkerSettings:
     # Messages a worker claims in one transaction (one commit for several letters); a
     # claim not begun within a third of lease_seconds goes back for any worker.
     claim_batch: int = 4
-    # 0: registration runs in the serving process; N: in N `tnde worker` processes of
-    # their own, so intake never waits for parsing (`tnde serve --workers N`).
-    processes: int = 0
+    # N: registration runs in N `tnde worker` processes of its own, so intake never waits
+    # for parsing (`tnde serve --workers N`); 0: in the serving process. One worker
+    # process took intake from 0.26x to 1.26x Postfix's hold-queue rate (bench/ingest.py).
+    processes: int = 1
     max_mime_depth: int = 50
     max_mime_parts: int = 1000
     # PDF text is read in a child process; past these (seconds for all of a letter's

@@ -27,7 +27,9 @@ def gateway_settings(db_url: str, **sections: dict[str, Any]) -> Settings:
         "lmtp": {"listen": "127.0.0.1:0"},
         "web": {"listen": "127.0.0.1:0"},
         # Tests change rules and organisation between letters: see changes at once.
-        "worker": {"poll_interval": 0.05, "refresh_interval": 0.0},
+        # In-process gateways register in their own process: a worker process would read
+        # its settings from the environment, not from these.
+        "worker": {"poll_interval": 0.05, "refresh_interval": 0.0, "processes": 0},
         # Tests drive the scheduler by hand (run_once) with a fake clock.
         "workflow": {"scheduler_interval": 3600.0},
         "outbound": {"poll_interval": 0.05},
@@ -64,6 +66,11 @@ class RunningGateway:
     """Starts `gateway.serve.start` on its own event loop; stop() shuts it down cleanly."""
 
     def __init__(self, app: App) -> None:
+        if app.settings.worker.processes:
+            # A worker process would read its settings from the environment, not from the
+            # ones this test built: register in this process.
+            worker = dataclasses.replace(app.settings.worker, processes=0)
+            app.settings = dataclasses.replace(app.settings, worker=worker)
         self.app = app
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
