@@ -129,6 +129,7 @@ class Sample:
     outbox_backlog: int
     accepted: int
     registered: int
+    database_mib: float = 0.0
 
 
 @dataclass
@@ -138,6 +139,7 @@ class Watcher:
     pid: int
     open_probe: Any
     every: float
+    database_bytes: Any  # () -> int: the database's size on disk
     samples: list[Sample] = field(default_factory=list)
     seen: dict[str, float] = field(default_factory=dict)  # message id -> first seen
     stop: threading.Event = field(default_factory=threading.Event)
@@ -184,8 +186,9 @@ class Watcher:
                 )[0]
                 (accepted,) = probe.rows("SELECT count(*) FROM inbound")[0]
                 (registered,) = probe.rows("SELECT count(*) FROM naskah")[0]
+                size = self.database_bytes() / 1024 / 1024
                 self.samples.append(
-                    Sample(time.time(), rss, fds, waiting, backlog, accepted, registered)
+                    Sample(time.time(), rss, fds, waiting, backlog, accepted, registered, size)
                 )
                 print(
                     f"\r{time.strftime('%H:%M:%S')} accepted {accepted} registered {registered}"
@@ -268,6 +271,10 @@ def build_report(
         "rss_mib_second_fifth_vs_last_fifth": rss,
         "rss_growth_pct": growth,
         "fds_second_fifth_vs_last_fifth": fds,
+        # What the database holds per letter (blobs, rows, outbox, events, indexes).
+        "database_kib_per_letter": (
+            last.database_mib * 1024 / last.registered if last and last.registered else None
+        ),
         "queues_at_end": {
             "inbound_waiting": last.inbound_waiting if last else None,
             "outbox_backlog": last.outbox_backlog if last else None,
@@ -321,6 +328,23 @@ def plot(report: dict[str, Any], path: Path) -> None:
 # --------------------------------------------------------------------------- main
 
 
+def _size_of(url: str, open_probe: Any) -> Any:
+    """A function giving the database's bytes on disk (SQLite file and WAL, or PostgreSQL)."""
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+
+        def sqlite_size() -> int:
+            return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
+
+        return sqlite_size
+    probe = open_probe()
+
+    def pg_size() -> int:
+        return int(probe.rows("SELECT pg_database_size(current_database())")[0][0])
+
+    return pg_size
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="tnde-soak-"))
     database = sqlite_database(workdir) if args.backend == "sqlite" else postgres_database()
@@ -339,7 +363,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         run_tnde("demo", env, workdir)
         argv = [tnde_executable(), "serve", "--workers", str(args.workers)]
         with server_process("gateway", argv, env, workdir, "tnde melayani") as proc:
-            watcher = Watcher(proc.pid, open_probe, args.sample)
+            watcher = Watcher(proc.pid, open_probe, args.sample, _size_of(url, open_probe))
             threads = [
                 threading.Thread(target=watcher.run_samples, daemon=True),
                 threading.Thread(target=watcher.run_registrations, daemon=True),

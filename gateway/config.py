@@ -95,7 +95,7 @@ class SmtpSettings:
     # Sessions at once from all addresses together; past it new clients get 421 4.3.2.
     max_sessions: int = 1000
     # Bytes of message data held in memory at once by all sessions (each DATA reserves
-    # its declared SIZE, else mail.max_message_size); past it DATA gets 452 4.3.1.
+    # its declared SIZE, else 256 KiB and more as its body arrives); past it 452 4.3.1.
     # Must be at least mail.max_message_size; 0: no budget.
     max_data_in_memory: int = 512 * 1024 * 1024
     # STARTTLS with this certificate chain and key (PEM); both empty: no STARTTLS.
@@ -290,8 +290,9 @@ class WorkerSettings:
     # A claimed row whose worker died is claimed again after this many seconds.
     lease_seconds: float = 120.0
     concurrency: int = 1
-    # Messages a worker claims in one transaction (one commit for several letters); a
-    # claim not begun within a third of lease_seconds goes back for any worker.
+    # Messages a worker claims in one transaction (one claim commit for several letters,
+    # each still registered in its own); a claim not begun within a third of
+    # lease_seconds goes back for any worker.
     claim_batch: int = 4
     # N: registration runs in N `tnde worker` processes of its own, so intake never waits
     # for parsing (`tnde serve --workers N`); 0: in the serving process. One worker

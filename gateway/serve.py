@@ -75,7 +75,10 @@ def make_store(app: App, wake: Callable[[], None]) -> Callable[[bytes, Envelope]
 
     async def store(raw: bytes, envelope: Envelope) -> int:
         inbound_id = await committer.store(raw, envelope)
-        wake()
+        try:
+            wake()
+        except Exception:  # committed: the 250 stands; a worker finds it by polling
+            log.exception("waking the workers failed")
         return inbound_id
 
     return store
@@ -106,8 +109,9 @@ def reply_limit(app: App) -> UnverifiedReplyLimit:
     )
 
 
-async def start(app: App, stop: asyncio.Event) -> Running:
-    """Start every configured listener and background task; return their handles."""
+async def start(app: App, stop: asyncio.Event, worker_flags: tuple[str, ...] = ()) -> Running:
+    """Start every configured listener and background task; return their handles.
+    `worker_flags`: the command line's global flags, for worker processes."""
     settings = app.settings
     running = Running()
     wake = asyncio.Event()
@@ -121,7 +125,9 @@ async def start(app: App, stop: asyncio.Event) -> Running:
     except Exception as err:
         log.error("could not read the reply-token secret: %s", err)
     if settings.worker.processes > 0:
-        running.workers = WorkerProcesses(settings.worker.processes, _config_path(settings))
+        running.workers = WorkerProcesses(
+            settings.worker.processes, _config_path(settings), worker_flags
+        )
         running.workers.start()
     workers = running.workers
 
@@ -173,7 +179,7 @@ async def start(app: App, stop: asyncio.Event) -> Running:
             running.tasks.append(asyncio.create_task(app.worker().run(stop, wake)))
     else:
         running.tasks.append(asyncio.create_task(workers.watch(stop)))
-        running.addresses["workers"] = f"{workers.count} proses ({_pids(workers)})"
+        running.addresses["workers"] = f"{workers.count} ({_pids(workers)})"
     running.tasks.append(asyncio.create_task(app.outbox_sender().run(stop)))
     running.tasks.append(asyncio.create_task(app.scheduler().run(stop)))
     _start_imap(app, running, notify)
@@ -248,14 +254,18 @@ async def shutdown(running: Running) -> None:
         await asyncio.to_thread(running.workers.stop)
 
 
-async def serve(app: App, on_started: Callable[[Running], None] | None = None) -> None:
+async def serve(
+    app: App,
+    on_started: Callable[[Running], None] | None = None,
+    worker_flags: tuple[str, ...] = (),
+) -> None:
     """Run until SIGINT or SIGTERM."""
     large_allocations_returnable()  # messages of many MB must not stay in RSS at rest
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    running = await start(app, stop)
+    running = await start(app, stop, worker_flags)
     if on_started:
         on_started(running)
     await stop.wait()

@@ -21,9 +21,12 @@ import time
 from dataclasses import dataclass, field
 
 log = logging.getLogger("tnde.workers")
-# A child that died is started again, but not more often than this (a crash loop, for
-# example a database that refuses connections, must not spin).
+# A child that died is started again after a pause that doubles with each quick death, up
+# to MAX_PAUSE (a crash loop, for example a database that refuses connections at start,
+# must not spin), and is back to RESTART_PAUSE once a child lived STABLE_SECONDS.
 RESTART_PAUSE = 1.0
+MAX_PAUSE = 60.0
+STABLE_SECONDS = 60.0
 STOP_SECONDS = 30.0
 
 
@@ -34,6 +37,7 @@ class _Child:
     process: subprocess.Popen[bytes]
     wake_fd: int
     started: float
+    pause: float = RESTART_PAUSE  # before this slot's next start, should this one die
 
 
 @dataclass
@@ -42,16 +46,20 @@ class WorkerProcesses:
 
     count: int
     config: str | None = None  # the parent's --config, passed on
-    children: list[_Child | None] = field(default_factory=list)
+    # The parent's global flags (--debug, --verbose), passed on. A child reads the same
+    # configuration file and TNDE_* environment as the parent did when it starts.
+    flags: tuple[str, ...] = ()
+    children: list[_Child] = field(default_factory=list)
     restarts: int = 0
+    python: str = sys.executable  # the interpreter the children run on
 
     def start(self) -> None:
         self.children = [self._spawn() for _ in range(self.count)]
 
-    def _spawn(self) -> _Child:
+    def _spawn(self, pause: float = RESTART_PAUSE) -> _Child:
         read_fd, write_fd = os.pipe()  # not inheritable: only pass_fds reaches the child
         os.set_blocking(write_fd, False)
-        argv = [sys.executable, "-m", "gateway.cli.main"]
+        argv = [self.python, "-m", "gateway.cli.main", *self.flags]
         if self.config:
             argv += ["--config", self.config]
         argv += ["worker", "--wake-fd", str(read_fd)]
@@ -62,33 +70,38 @@ class WorkerProcesses:
             raise
         finally:
             os.close(read_fd)
-        return _Child(process, write_fd, time.monotonic())
+        return _Child(process, write_fd, time.monotonic(), pause)
 
     def wake(self) -> None:
-        """Tell every child that mail is waiting (cheap; a full pipe means already told)."""
-        for child in self.children:
-            if child is not None:
-                with contextlib.suppress(BlockingIOError, BrokenPipeError):
-                    os.write(child.wake_fd, b"\0")
+        """Tell every child that mail is waiting (cheap; a full pipe means already told).
+        Never raises: the mail is committed whatever happens to a wake-up."""
+        for child in list(self.children):
+            with contextlib.suppress(OSError):
+                os.write(child.wake_fd, b"\0")
 
     def pids(self) -> list[int]:
-        return [c.process.pid for c in self.children if c is not None]
+        return [c.process.pid for c in self.children]
 
     def restart_dead(self) -> None:
-        """Start again each child that exited, at most once per RESTART_PAUSE."""
+        """Start again each child that exited, once its slot's pause has passed. The dead
+        child stays in its slot until a new one started, so a failed start is retried."""
+        now = time.monotonic()
         for slot, child in enumerate(self.children):
-            if child is None or child.process.poll() is None:
+            if child.process.poll() is None:
                 continue
-            if time.monotonic() - child.started < RESTART_PAUSE:
+            lived = now - child.started
+            pause = RESTART_PAUSE if lived >= STABLE_SECONDS else child.pause
+            if lived < pause:
                 continue
             log.warning(
-                "worker process %s exited with %s; starting it again",
+                "worker process %s exited with %s after %.0f s; starting it again",
                 child.process.pid,
                 child.process.returncode,
+                lived,
             )
+            replacement = self._spawn(min(MAX_PAUSE, pause * 2))  # OSError: slot kept
             os.close(child.wake_fd)
-            self.children[slot] = None
-            self.children[slot] = self._spawn()
+            self.children[slot] = replacement
             self.restarts += 1
 
     async def watch(self, stop: asyncio.Event) -> None:
@@ -103,7 +116,7 @@ class WorkerProcesses:
 
     def stop(self) -> None:
         """SIGTERM to every child; each finishes its letter (SIGKILL after STOP_SECONDS)."""
-        live = [c for c in self.children if c is not None]
+        live, self.children = self.children, []  # no wake-up writes to closed pipes
         for child in live:
             with contextlib.suppress(ProcessLookupError):
                 child.process.send_signal(signal.SIGTERM)
@@ -115,7 +128,6 @@ class WorkerProcesses:
                 child.process.kill()
                 child.process.wait()
             os.close(child.wake_fd)
-        self.children = []
 
 
 async def run_worker_process(app: object, wake_fd: int | None) -> None:
@@ -127,8 +139,13 @@ async def run_worker_process(app: object, wake_fd: int | None) -> None:
     stop = asyncio.Event()
     wake = asyncio.Event()
     loop = asyncio.get_running_loop()
+
+    def halt() -> None:
+        stop.set()
+        wake.set()  # an idle worker waits on `wake`: it must look at `stop` now
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, halt)
     if wake_fd is not None:
         os.set_blocking(wake_fd, False)
 
@@ -139,7 +156,7 @@ async def run_worker_process(app: object, wake_fd: int | None) -> None:
                 return
             if not data:  # the serving process is gone: so is this one
                 loop.remove_reader(wake_fd)
-                stop.set()
+                halt()
                 return
             wake.set()
 

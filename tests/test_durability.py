@@ -135,6 +135,11 @@ def test_a_worker_claims_a_batch_and_gives_back_what_it_cannot_begin_in_time(
         # One claim for four letters, all four registered in one pass.
         assert app.worker().run_batch() is not None
         assert _states(app) == ["registered"] * 4 + ["received"] * 2
+        # Stopping (SIGTERM): the letter begun is finished, the rest go back at once.
+        app.worker().run_batch(stopping=lambda: True)
+        assert _states(app) == ["registered"] * 5 + ["received"]
+        for n in range(6, 8):
+            store_inbound(app.db, letter(subject=f"Surat {n}"), envelope, app.clock())
     finally:
         app.close()
     # A lease so short that after the first letter a third of it is gone: the rest of the
@@ -144,7 +149,7 @@ def test_a_worker_claims_a_batch_and_gives_back_what_it_cannot_begin_in_time(
     )
     try:
         hurried.worker().run_batch()
-        assert _states(hurried) == ["registered"] * 5 + ["received"]
+        assert _states(hurried) == ["registered"] * 6 + ["received"] * 2
         with hurried.db.read() as session:
             tokens = set(session.scalars(select(Inbound.claim_token)))
         assert tokens == {None}

@@ -236,3 +236,23 @@ def test_a_charset_that_is_no_text_encoding_is_guessed_not_fatal(label: str) -> 
     parsed = parse_message(raw)
     assert "Perihal: Uji" in parsed.text
     assert decode_bytes(b"caf\xe9", label) == ("caf\xe9", "windows-1252")
+
+
+def test_parsed_headers_do_not_outlive_their_message() -> None:
+    # A parsed address header is a large tree (60 addresses: about 0.5 MB); a cache of
+    # them that outlived the message would let a sender fill a worker's memory.
+    import gc
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        for n in range(40):
+            to = ", ".join(f"Pejabat {i} <p{n}x{i}@dinas.go.id>" for i in range(60))
+            assert len(to) < 2000
+            raw = f"From: a@b.go.id\r\nTo: {to}\r\nSubject: s{n}\r\n\r\nisi\r\n".encode()
+            assert len(parse_message(raw).to) == 60
+        gc.collect()
+        retained, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert retained < 8 * 1024 * 1024, retained

@@ -336,3 +336,31 @@ def test_starttls_sessions_are_counted_once(sqlite_url: str, certificate: tuple[
                 assert client.noop()[0] == 250
     finally:
         gateway.stop()
+
+
+def test_lmtp_refuses_a_body_past_the_limit_once_per_recipient(sqlite_url: str) -> None:
+    settings = gateway_settings(sqlite_url, mail={"max_message_size": 50_000})
+    gateway = RunningGateway(App.build(settings)).start()
+    host, port = gateway.address("lmtp")
+    try:
+        with socket.create_connection((host, port), timeout=10) as sock:
+            reader = sock.makefile("rb")
+            replies = [_reply(reader)]
+            for command in (
+                "LHLO postfix.test",
+                "MAIL FROM:<tu@kemkes.go.id>",
+                f"RCPT TO:<{TO}>",
+                f"RCPT TO:<setda@{DOMAIN}>",
+                "DATA",
+            ):
+                sock.sendall(f"{command}\r\n".encode())
+                replies.append(_reply(reader))
+            assert replies[-1].startswith(b"354"), replies
+            sock.sendall(_body(80_000))
+            # RFC 2033 4.2: one reply per accepted recipient after the final dot.
+            after = [reader.readline(), reader.readline()]
+            assert all(line.startswith(b"552 5.3.4") for line in after), after
+            sock.sendall(b"NOOP\r\n")
+            assert reader.readline().startswith(b"250")
+    finally:
+        gateway.stop()

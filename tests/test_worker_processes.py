@@ -62,7 +62,7 @@ def _counts(app: App) -> tuple[int, int]:
 @pytest.fixture
 def served(db_url: str, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int, App]]:
     port = free_port()
-    env = serve_env(db_url, port, {"TNDE_WORKER__POLL_INTERVAL": "5"})
+    env = serve_env(db_url, port, {"TNDE_WORKER__POLL_INTERVAL": "60"})
     with open(tmp_path / "serve.log", "wb") as log:
         serve = subprocess.Popen([TNDE, "serve", "--workers", "2"], env=env, stdout=log, stderr=log)
     app = App.build(gateway_settings(db_url))
@@ -91,8 +91,9 @@ def test_letters_are_registered_in_the_worker_processes_which_come_back_when_kil
     assert _counts(app) == (0, 5)
     for worker in workers:
         worker.resume()
-    # Woken through their pipes at once, not after the 5 s poll interval.
-    wait_for(lambda: _counts(app) == (5, 5), timeout=4, what="registered by the workers")
+    # Woken through their pipes (the poll interval is a minute): a worker resumed looks
+    # at once, having been woken while paused.
+    wait_for(lambda: _counts(app) == (5, 5), timeout=3, what="registered by the workers")
     # One killed mid-run is started again; nothing it held is lost.
     killed = workers[0].pid
     os.kill(killed, signal.SIGKILL)
@@ -125,3 +126,36 @@ def test_a_negative_number_of_workers_is_one_line(sqlite_url: str) -> None:
     assert done.returncode != 0
     assert done.stderr.strip().count("\n") == 0 and "--workers" in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_worker_that_keeps_dying_is_restarted_ever_more_slowly_and_never_given_up(
+    tmp_path: Path,
+) -> None:
+    from gateway.workerprocs import RESTART_PAUSE, WorkerProcesses
+
+    # A configuration that cannot be read: each child exits at once.
+    workers = WorkerProcesses(1, config=str(tmp_path / "hilang.toml"))
+    workers.start()
+    try:
+        first = workers.children[0]
+        first.process.wait(30)
+        first.started -= RESTART_PAUSE  # as if its pause had passed
+        workers.restart_dead()
+        second = workers.children[0]
+        assert second is not first and second.pause == 2 * RESTART_PAUSE
+        second.process.wait(30)
+        workers.restart_dead()  # within its (doubled) pause: not yet
+        assert workers.children[0] is second
+        # A start that fails (here: no interpreter) keeps the dead child in its slot, so
+        # the next pass tries again instead of leaving registration stopped for good.
+        second.started -= 2 * RESTART_PAUSE
+        workers.python = str(tmp_path / "tidak-ada-python")
+        with pytest.raises(OSError):
+            workers.restart_dead()
+        assert workers.children[0] is second
+        workers.python = sys.executable
+        workers.restart_dead()
+        assert workers.children[0] is not second and workers.children[0].pause == 4.0
+        assert workers.restarts == 2
+    finally:
+        workers.stop()

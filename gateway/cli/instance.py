@@ -135,7 +135,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             print(banner(app, running, t) if args.banner else _short_banner(running, t), flush=True)
 
         try:
-            asyncio.run(serve(app, started))
+            flags = tuple(f for f, on in (("--debug", args.debug), ("-v", args.verbose)) if on)
+            asyncio.run(serve(app, started, flags))
         except ListenError as err:
             raise CommandError(t("serve.cannot_listen", error=err)) from err
     return 0

@@ -23,9 +23,14 @@ class DataRead:
 
 
 def _longest_line(body: bytes) -> int:
-    """The length of the body's longest line, without its CRLF. (Splitting runs in C; a
-    regex such as [^\r\n]{1000} retries at every position and cost 5 ms per 20 KiB.)"""
-    return max(map(len, body.split(b"\r\n")), default=0)
+    """The length of the body's longest line, without its CRLF. By `find` in C, without
+    copying the body (a regex such as [^\r\n]{1000} retried at every position and cost
+    5 ms per 20 KiB; splitting copied every line)."""
+    longest = start = 0
+    while (end := body.find(b"\r\n", start)) >= 0:
+        longest = max(longest, end - start)
+        start = end + 2
+    return max(longest, len(body) - start)
 
 
 async def read_data(
@@ -63,11 +68,14 @@ async def read_data(
             break
     if refused:
         return DataRead(b"", refused)
-    body = bytes(held[: -len(_DOT_LINE_END)])
+    # One copy of the body at a time: the buffer goes once its bytes are taken.
+    del held[-len(_DOT_LINE_END) :]
+    body = bytes(held)
+    del held
     # The limit counts the CRLF, as aiosmtpd's does.
     if _longest_line(body) > line_length_limit - 2:
         return DataRead(b"", "line")
     # Undo dot-stuffing (RFC 5321 4.5.2): a line's leading dot was doubled by the client.
     if body.startswith(b"."):
         body = body[1:]
-    return DataRead(body.replace(b"\r\n.", b"\r\n"))
+    return DataRead(body.replace(b"\r\n.", b"\r\n") if b"\r\n." in body else body)

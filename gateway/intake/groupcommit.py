@@ -16,6 +16,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import OperationalError
+
 from gateway.db.engine import Database
 from gateway.intake.store import Envelope, add_inbounds, store_inbound
 
@@ -49,21 +51,23 @@ class GroupCommit:
     max_messages: int = MAX_MESSAGES
     max_bytes: int = MAX_BYTES
     _queue: list[_Waiting] = field(default_factory=list)
-    _committing: bool = False
+    _task: asyncio.Task[None] | None = None  # the commit loop while it runs (kept alive)
     batches: int = 0  # commits so far (for tests and the benchmark)
 
     async def store(self, raw: bytes, envelope: Envelope) -> int:
         done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._queue.append(_Waiting(raw, envelope, done))
-        if not self._committing:
-            self._committing = True
-            asyncio.get_running_loop().create_task(self._commit_all())
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._commit_all())
         return await done
 
     def _next_batch(self) -> list[_Waiting]:
         batch: list[_Waiting] = []
         size = 0
         while self._queue and len(batch) < self.max_messages:
+            if self._queue[0].done.done():
+                self._queue.pop(0)  # its session went away before the commit: not stored
+                continue
             if batch and size + len(self._queue[0].raw) > self.max_bytes:
                 break
             size += len(self._queue[0].raw)
@@ -73,17 +77,22 @@ class GroupCommit:
     async def _commit_all(self) -> None:
         try:
             while self._queue:
-                await self._commit(self._next_batch())
+                batch = self._next_batch()
+                if batch:
+                    await self._commit(batch)
         finally:
-            self._committing = False
+            self._task = None
 
     async def _commit(self, batch: list[_Waiting]) -> None:
         messages = [(w.raw, w.envelope) for w in batch]
         try:
             ids = await asyncio.to_thread(store_together, self.db, messages, self.clock())
         except Exception as err:
-            if len(batch) == 1:
-                _settle(batch[0], error=err)
+            if len(batch) == 1 or isinstance(err, OperationalError):
+                # The database itself (locked, gone): every message of the batch gets its
+                # 451 now, rather than each waiting out its own timeout in turn.
+                for waiting in batch:
+                    _settle(waiting, error=err)
                 return
             log.warning("group commit of %d messages failed (%s); one by one", len(batch), err)
             for waiting in batch:

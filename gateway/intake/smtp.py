@@ -91,8 +91,9 @@ class DataBudget:
     """Bytes of message data the listeners may hold in memory at once, across sessions.
 
     Each DATA reserves, before the 354, the SIZE its client declared in MAIL FROM (RFC
-    1870, with slack), else the message size limit. Past the budget, or past one
-    address's share of it, DATA is answered "452 4.3.1" and the client retries. This
+    1870, with slack), else FIRST_RESERVATION, and more as its body grows past that
+    (_Reservation). Past the budget, or past one address's share of it, DATA is answered
+    "452 4.3.1" (after the body when it grew too far) and the client retries. This
     counts message bytes, not process memory: holding a message costs the process about
     three times its size while it is received and stored (measured, bench/hostile.py).
     """
@@ -149,10 +150,11 @@ class _Reservation:
         return self._take(min(first, self.ceiling))
 
     def cover(self, size: int) -> bool:
-        """Make the reservation cover `size` bytes; False when the budget cannot."""
+        """Make the reservation cover `size` bytes; False when the budget cannot. It grows
+        by doubling (few budget calls), or by just what is needed when that is all left."""
         if self.budget is None or size <= self.held:
             return True
-        return self._take(max(size, min(self.held * 2, self.ceiling)))
+        return self._take(max(size, min(self.held * 2, self.ceiling))) or self._take(size)
 
     def _take(self, total: int) -> bool:
         if self.budget is None:
@@ -317,8 +319,13 @@ class _GatewayProtocolMixin:
                 self._writer.close()  # the client went away mid-DATA: nothing to answer
                 return
             if read.refused:
+                refusal = _DATA_REFUSALS[read.refused].format(limit=self.data_size_limit)
+                # LMTP answers after the body once per accepted recipient (RFC 2033 4.2).
+                handler = getattr(self, "event_handler", None)
+                if isinstance(handler, IntakeHandler):
+                    refusal = handler._per_recipient(envelope, refusal)
                 self._set_post_data_state()
-                await self.push(_DATA_REFUSALS[read.refused].format(limit=self.data_size_limit))
+                await self.push(refusal)
                 return
             envelope.content = envelope.original_content = read.content
             status = await self._call_handler_hook("DATA")

@@ -24,33 +24,37 @@ def _limit(memory_bytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
 
 
-def _resident() -> int:
-    """The child's resident memory now, in bytes (Linux /proc; elsewhere its peak)."""
+def _memory() -> tuple[int, int]:
+    """The child's (resident, address space) now, in bytes: Linux /proc; elsewhere its
+    peak resident memory for both."""
     try:
         with open("/proc/self/statm", "rb") as statm:
-            return int(statm.read().split()[1]) * resource.getpagesize()
-    except (OSError, ValueError, IndexError):
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+            size, resident = statm.read().split()[:2]
+        page = resource.getpagesize()
+        return int(resident) * page, int(size) * page
+    except (OSError, ValueError):
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        return peak, peak
 
 
-def _extract(data: bytes, cpu_seconds: float) -> tuple[str, int]:
-    """One file's text and the child's resident memory after it. The child is reused, so its
-    CPU limit is set per file: the CPU used so far plus this file's budget (only the soft
-    limit, which may rise again)."""
+def _extract(data: bytes, cpu_seconds: float) -> tuple[str, tuple[int, int]]:
+    """One file's text and the child's memory after it (resident, address space). The
+    child is reused, so its CPU limit is set per file: the CPU used so far plus this
+    file's budget (only the soft limit, which may rise again)."""
     from gateway.parsing.pdftext import pdf_text
 
     used = resource.getrusage(resource.RUSAGE_SELF)
     spent = used.ru_utime + used.ru_stime
     hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
     resource.setrlimit(resource.RLIMIT_CPU, (int(spent + cpu_seconds) + 1, hard))
-    return pdf_text(data), _resident()
+    return pdf_text(data), _memory()
 
 
 def _warm() -> int:
     """Import pypdf before the first file's clock starts; the child's memory after it."""
     import gateway.parsing.pdftext  # noqa: F401
 
-    return _resident()
+    return _memory()[0]
 
 
 # A fresh child once a file left it holding this much more memory than at its start, so
@@ -108,12 +112,14 @@ class PdfTextSandbox:
             started = time.monotonic()
             future = executor.submit(_extract, data, limit)
             try:
-                text, resident = future.result(timeout=limit)
+                text, (resident, address_space) = future.result(timeout=limit)
             except (concurrent.futures.TimeoutError, BrokenProcessPool, MemoryError) as err:
                 self._kill()
                 raise Overrun(type(err).__name__) from err
             took = time.monotonic() - started
-            if resident > self._baseline + self.recycle_growth:
+            # Also when its address space nears the limit it runs under (RLIMIT_AS): a
+            # fragmented heap would fail the next ordinary PDF with MemoryError.
+            if resident > self._baseline + self.recycle_growth or address_space > self.memory * 0.8:
                 self._retire()
             return text, took
 

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
-from email import policy
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.policy import EmailPolicy
@@ -128,32 +126,34 @@ class Limits:
     max_parts: int = 1000
 
 
-# Header values longer than this are parsed each time (rare; keeps the cache small).
-_REUSE_UP_TO = 2000
-
-
-@functools.lru_cache(maxsize=4096)
-def _header_object(name: str, value: str) -> Any:
-    return policy.default.header_fetch_parse(name, value)
-
-
 class _ReusingPolicy(EmailPolicy):
-    """policy.default, except that a header value is parsed once: the library parses on
-    every access, and one letter's Content-Type was read (and parsed) 23 times. Header
-    objects are immutable, so the same object serves every access and every message."""
+    """policy.default, except that within one message a header value is parsed once: the
+    library parses on every access, and one letter's Content-Type was parsed 23 times.
+
+    The cache lives as long as the one parse (a new policy object per message): parsed
+    header trees can be large (150 addresses, about 1 MB), so none outlives its message."""
+
+    _parsed: dict[tuple[str, str], Any] | None = None  # set per instance (policies are frozen)
+
+    @classmethod
+    def for_one_message(cls) -> _ReusingPolicy:
+        fresh: dict[str, Any] = {"_parsed": {}}
+        return cls(**fresh)
 
     def header_fetch_parse(self, name: str, value: str) -> Any:
-        if hasattr(value, "name") or len(value) > _REUSE_UP_TO:
+        cache = self._parsed
+        if cache is None or hasattr(value, "name"):
             return super().header_fetch_parse(name, value)
-        return _header_object(name, value)
-
-
-_POLICY = _ReusingPolicy()
+        key = (name, value)
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = super().header_fetch_parse(name, value)
+        return found
 
 
 def parse_message(raw: bytes, limits: Limits = Limits()) -> ParsedMessage:
     """Parse raw RFC 5322 bytes. Raises MessageTooComplex; other errors are bugs."""
-    msg = BytesParser(policy=_POLICY).parsebytes(raw)
+    msg = BytesParser(policy=_ReusingPolicy.for_one_message()).parsebytes(raw)
     assert isinstance(msg, EmailMessage)
     content_hash = content_sha256(raw)
     parsed = _parse_tree(msg, limits, _Counter(), depth=0, content_hash=content_hash)

@@ -489,21 +489,28 @@ class Worker:
         ids, token = self.claim()
         return self.process(ids[0], token) if ids else None
 
-    def run_batch(self) -> Outcome | None:
+    def run_batch(self, stopping: Callable[[], bool] = lambda: False) -> Outcome | None:
         """Claim up to [worker] claim_batch messages in one transaction and process them
         in turn (one claim commit for several letters); the last outcome, or None.
 
-        The lease runs from the claim: when the batch has used a third of it (slow DNS),
-        the messages not yet begun go back for any worker, so none outlives its lease."""
+        The lease runs from the claim: the messages not yet begun go back for any worker
+        when the batch has used a third of it (slow DNS), when `stopping()` says so
+        (SIGTERM), or when processing one of them failed unexpectedly."""
         worker = self.ctx.settings.worker
         ids, token = self.claim(max(1, worker.claim_batch))
         started = time.monotonic()
         outcome = None
-        for position, inbound_id in enumerate(ids):
-            if position and time.monotonic() - started > worker.lease_seconds / 3:
-                self.release(ids[position:], token)
-                break
-            outcome = self.process(inbound_id, token)
+        begun = 0
+        try:
+            for inbound_id in ids:
+                late = time.monotonic() - started > worker.lease_seconds / 3
+                if begun and (late or stopping()):
+                    break
+                begun += 1
+                outcome = self.process(inbound_id, token)
+        finally:
+            if begun < len(ids):
+                self.release(ids[begun:], token)
         return outcome
 
     async def run(self, stop: asyncio.Event, wake: asyncio.Event) -> None:
@@ -511,11 +518,11 @@ class Worker:
         interval = self.ctx.settings.worker.poll_interval
         while not stop.is_set():
             try:
-                outcome = await asyncio.to_thread(self.run_batch)
+                outcome = await asyncio.to_thread(self.run_batch, stop.is_set)
             except Exception:
                 log.exception("worker pass failed (database unavailable?); retrying")
                 outcome = None
-            if outcome is not None:
+            if outcome is not None or stop.is_set():
                 continue
             wake.clear()
             with contextlib.suppress(TimeoutError):

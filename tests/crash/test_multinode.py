@@ -5,6 +5,8 @@ loses nothing: its claims are taken over by the others after the lease, and it r
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import signal
 import threading
 import time
@@ -12,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 from sqlalchemy import func, select
 
@@ -41,10 +44,31 @@ def smarthost() -> Iterator[Sink]:
     yield from smarthost_sink()
 
 
-def _processing(app: App) -> int:
+def _stale_claims(app: App, older_than: float) -> int:
+    """Rows claimed longer ago than `older_than` seconds and not finished."""
+    cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=older_than)
     with app.db.read() as session:
-        count = session.scalar(select(func.count()).where(Inbound.state == InboundState.PROCESSING))
+        count = session.scalar(
+            select(func.count()).where(
+                Inbound.state == InboundState.PROCESSING, Inbound.claimed_at < cutoff
+            )
+        )
     return int(count or 0)
+
+
+def _freeze_holding_a_claim(family: list[int], app: App) -> int:
+    """SIGSTOP a node's processes until they hold a claim; how many rows they hold."""
+    for _ in range(50):
+        for pid in family:
+            os.kill(pid, signal.SIGSTOP)
+        time.sleep(1.5)  # letters take milliseconds: a claim this old is a frozen one
+        held = _stale_claims(app, 1.2)
+        if held:
+            return held
+        for pid in family:
+            os.kill(pid, signal.SIGCONT)
+        time.sleep(0.1)
+    return 0
 
 
 @pytest.mark.slow
@@ -79,11 +103,14 @@ def test_four_nodes_share_one_postgresql_and_survive_one_killed(
         for thread in threads:
             thread.start()
         time.sleep(3.0)
-        # Node 2 dies in the middle of its work; what it claimed stays claimed until the
-        # lease runs out, then the other nodes take it over. It comes back later.
-        nodes[2].send_signal(signal.SIGKILL)
+        # Node 2 dies in the middle of its work: frozen first until it is seen holding a
+        # claim (a row processing for longer than any letter takes), then killed. What it
+        # claimed stays claimed until the lease runs out, then the others take it over.
+        family = [nodes[2].pid, *(c.pid for c in psutil.Process(nodes[2].pid).children())]
+        held = _freeze_holding_a_claim(family, app)
+        for pid in family:  # the whole node dies, its worker process with it
+            os.kill(pid, signal.SIGKILL)
         nodes[2].wait(10)
-        held = _processing(app)
         time.sleep(LEASE + 2.0)
         nodes[2] = start_serve(envs[2], ports[2], logs[2], workers=1)
         time.sleep(3.0)
@@ -107,9 +134,10 @@ def test_four_nodes_share_one_postgresql_and_survive_one_killed(
     acknowledged = [subject for client in clients for subject in client.acknowledged]
     print(
         f"{len(acknowledged)} letters over {NODES} nodes in {load_seconds:.1f} s"
-        f" ({len(acknowledged) / load_seconds:.1f}/s), {held} in processing at the kill,"
+        f" ({len(acknowledged) / load_seconds:.1f}/s), {held} claims held by the killed node,"
         f" per node {[len(c.acknowledged) for c in clients]}"
     )
+    assert held > 0  # the killed node held claims that the others had to take over
     assert all(len(c.acknowledged) > 5 for c in clients)  # every node took mail
     subjects = Counter(subject for subject, _ in registered)
     assert [s for s in acknowledged if subjects[s] != 1] == []  # each exactly once
