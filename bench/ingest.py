@@ -1302,11 +1302,16 @@ def plot(runs: list[TargetRun], report: dict[str, Any], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    colours = {"sink": "tab:gray", "gateway-sqlite": "tab:blue", "gateway-postgresql": "tab:red"}
+    fixed = {"sink": "tab:gray", "postfix-hold": "tab:olive"}
+    others = ["tab:blue", "tab:red", "tab:green", "tab:purple", "tab:orange", "tab:cyan"]
+    colours = dict(fixed)
+    for run in runs:  # each target its own colour, in the order they first ran
+        if run.label not in colours:
+            colours[run.label] = others[(len(colours) - len(fixed)) % len(others)]
     fig, (timeline, cdf) = plt.subplots(1, 2, figsize=(13, 5.2), width_ratios=[3, 2])
     seen: set[str] = set()
     for run in runs:
-        colour = colours.get(run.label, "tab:green")
+        colour = colours[run.label]
         first = run.label not in seen  # one legend entry per target, however many rounds
         seen.add(run.label)
         times = run.load.accepted_times()

@@ -279,7 +279,13 @@ def build_report(
             "inbound_waiting": last.inbound_waiting if last else None,
             "outbox_backlog": last.outbox_backlog if last else None,
         },
-        "no_growth": abs(growth) <= 10 and fds[1] <= fds[0] + 2,
+        "no_growth": (
+            abs(growth) <= 10
+            and fds[1] <= fds[0] + 2
+            and last is not None
+            and last.inbound_waiting == 0
+            and last.outbox_backlog == 0
+        ),
         "samples": [s.__dict__ | {"t": s.t - t0} for s in samples],
     }
 
@@ -326,6 +332,27 @@ def plot(report: dict[str, Any], path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- main
+
+
+def _per_letter(open_probe: Any) -> dict[str, float]:
+    """What each registered letter left in the database: rows and stored bytes."""
+    probe = open_probe()
+    try:
+        (letters,) = probe.rows("SELECT count(*) FROM naskah")[0]
+        counts = {
+            table: probe.rows(f"SELECT count(*) FROM {table}")[0][0]
+            for table in ("event", "outbox", "attachment", "disposition", "blob")
+        }
+        (blob_bytes,) = probe.rows("SELECT coalesce(sum(size), 0) FROM blob")[0]
+        (outbox_bytes,) = probe.rows("SELECT coalesce(sum(length(message)), 0) FROM outbox")[0]
+    finally:
+        probe.close()
+    if not letters:
+        return {}
+    result = {f"{table}_rows": round(n / letters, 2) for table, n in counts.items()}
+    result["blob_kib"] = round(blob_bytes / letters / 1024, 1)
+    result["outbox_kib"] = round(outbox_bytes / letters / 1024, 1)
+    return result
 
 
 def _size_of(url: str, open_probe: Any) -> Any:
@@ -388,8 +415,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             watcher.stop.set()
             for thread in threads:
                 thread.join(10)
+            growth = _per_letter(open_probe)
     print(file=sys.stderr)
-    return build_report(args, records, watcher, tag, t0)
+    report = build_report(args, records, watcher, tag, t0)
+    report["per_letter"] = growth
+    return report
 
 
 def main() -> int:

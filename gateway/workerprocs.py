@@ -38,6 +38,7 @@ class _Child:
     wake_fd: int
     started: float
     pause: float = RESTART_PAUSE  # before this slot's next start, should this one die
+    died: float | None = None  # when it was first seen dead (time.monotonic())
 
 
 @dataclass
@@ -83,23 +84,31 @@ class WorkerProcesses:
         return [c.process.pid for c in self.children]
 
     def restart_dead(self) -> None:
-        """Start again each child that exited, once its slot's pause has passed. The dead
-        child stays in its slot until a new one started, so a failed start is retried."""
+        """Start again each child that exited, once its slot's pause has passed since it
+        died. The pause doubles when a child lived less than STABLE_SECONDS. A failed
+        start keeps the dead child in its slot and waits out the pause again."""
         now = time.monotonic()
         for slot, child in enumerate(self.children):
             if child.process.poll() is None:
                 continue
-            lived = now - child.started
-            pause = RESTART_PAUSE if lived >= STABLE_SECONDS else child.pause
-            if lived < pause:
+            if child.died is None:
+                child.died = now
+                lived = now - child.started
+                log.warning(
+                    "worker process %s exited with %s after %.0f s",
+                    child.process.pid,
+                    child.process.returncode,
+                    lived,
+                )
+                child.pause = RESTART_PAUSE if lived >= STABLE_SECONDS else child.pause
+            if now - child.died < child.pause:
                 continue
-            log.warning(
-                "worker process %s exited with %s after %.0f s; starting it again",
-                child.process.pid,
-                child.process.returncode,
-                lived,
-            )
-            replacement = self._spawn(min(MAX_PAUSE, pause * 2))  # OSError: slot kept
+            try:
+                replacement = self._spawn(min(MAX_PAUSE, child.pause * 2))
+            except OSError as err:
+                log.error("cannot start a worker process: %s; trying again later", err)
+                child.died = now  # wait out the pause again
+                continue
             os.close(child.wake_fd)
             self.children[slot] = replacement
             self.restarts += 1
@@ -107,10 +116,7 @@ class WorkerProcesses:
     async def watch(self, stop: asyncio.Event) -> None:
         """Restart dead children until `stop`."""
         while not stop.is_set():
-            try:
-                self.restart_dead()
-            except OSError as err:  # no process could be started: try again later
-                log.error("cannot start a worker process: %s", err)
+            self.restart_dead()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), RESTART_PAUSE / 2)
 

@@ -145,6 +145,22 @@ def test_a_smarthost_down_for_an_hour_loses_nothing_and_sends_each_mail_once(
         delivered = [m.data for m in smarthost.messages]
     rows = outbox_rows(app)
     assert {r.state for r in rows} == {"sent"}
-    # Each mail reached the smarthost exactly once, with the Message-ID it was queued with.
+    # Each mail reached the smarthost exactly once, with the Message-ID it was queued with,
+    # the whole batch over one connection.
     received = sorted(str(message_from_bytes(data)["Message-ID"]) for data in delivered)
     assert received == sorted(r.message_id for r in rows)
+    assert len({m.peer for m in smarthost.messages}) == 1
+
+
+def test_a_refused_mail_does_not_cost_the_rest_of_the_batch_its_connection(
+    sqlite_url: str, sink: Sink
+) -> None:
+    clock = FakeClock(START)
+    app = _register_one(sqlite_url, clock)
+    batch = [r.id for r in outbox_rows(app)]
+    assert len(batch) == 2  # the receipt and the notice
+    sink.script.append("550 5.1.1 <tu@kemkes.go.id>: mailbox unknown")
+    _sender(sqlite_url, clock, f"127.0.0.1:{sink.port}").run_once()
+    states = sorted(r.state for r in outbox_rows(app) if r.id in batch)
+    assert states == ["failed", "sent"]
+    assert len(sink.messages) == 1 and sink.messages[0].peer is not None

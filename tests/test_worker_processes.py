@@ -133,27 +133,36 @@ def test_a_worker_that_keeps_dying_is_restarted_ever_more_slowly_and_never_given
 ) -> None:
     from gateway.workerprocs import RESTART_PAUSE, WorkerProcesses
 
+    def dead_for(seconds: float) -> None:
+        """Wait for the slot's child to exit, then make it look dead for `seconds`."""
+        child = workers.children[0]
+        child.process.wait(30)
+        workers.restart_dead()  # notices the death
+        assert child.died is not None
+        child.died -= seconds
+
     # A configuration that cannot be read: each child exits at once.
     workers = WorkerProcesses(1, config=str(tmp_path / "hilang.toml"))
     workers.start()
     try:
         first = workers.children[0]
-        first.process.wait(30)
-        first.started -= RESTART_PAUSE  # as if its pause had passed
+        dead_for(RESTART_PAUSE)
         workers.restart_dead()
         second = workers.children[0]
         assert second is not first and second.pause == 2 * RESTART_PAUSE
-        second.process.wait(30)
-        workers.restart_dead()  # within its (doubled) pause: not yet
+        dead_for(RESTART_PAUSE)  # dead for less than its (doubled) pause: not yet
+        workers.restart_dead()
         assert workers.children[0] is second
-        # A start that fails (here: no interpreter) keeps the dead child in its slot, so
-        # the next pass tries again instead of leaving registration stopped for good.
-        second.started -= 2 * RESTART_PAUSE
+        # A start that fails (here: no interpreter) keeps the dead child in its slot and
+        # waits out the pause again, instead of leaving registration stopped for good.
+        second.died = (second.died or 0) - 2 * RESTART_PAUSE
         workers.python = str(tmp_path / "tidak-ada-python")
-        with pytest.raises(OSError):
-            workers.restart_dead()
+        workers.restart_dead()
         assert workers.children[0] is second
         workers.python = sys.executable
+        workers.restart_dead()
+        assert workers.children[0] is second  # the pause began again at the failure
+        second.died = (second.died or 0) - 2 * RESTART_PAUSE
         workers.restart_dead()
         assert workers.children[0] is not second and workers.children[0].pause == 4.0
         assert workers.restarts == 2

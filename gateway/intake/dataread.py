@@ -68,7 +68,7 @@ async def read_data(
             break
     if refused:
         return DataRead(b"", refused)
-    # One copy of the body at a time: the buffer goes once its bytes are taken.
+    # The buffer goes once its bytes are taken: at most two copies of the body at once.
     del held[-len(_DOT_LINE_END) :]
     body = bytes(held)
     del held

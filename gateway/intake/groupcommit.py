@@ -57,7 +57,7 @@ class GroupCommit:
     async def store(self, raw: bytes, envelope: Envelope) -> int:
         done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._queue.append(_Waiting(raw, envelope, done))
-        if self._task is None:
+        if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._commit_all())
         return await done
 
@@ -75,11 +75,20 @@ class GroupCommit:
         return batch
 
     async def _commit_all(self) -> None:
+        batch: list[_Waiting] = []
         try:
             while self._queue:
                 batch = self._next_batch()
                 if batch:
                     await self._commit(batch)
+        except asyncio.CancelledError:
+            # Shutting down: whoever still waits gets an error (451), not silence. (A
+            # batch whose commit was under way may be stored: a resend is a duplicate
+            # that registration recognises.)
+            for waiting in [*batch, *self._queue]:
+                _settle(waiting, error=ConnectionAbortedError("shutting down"))
+            self._queue.clear()
+            raise
         finally:
             self._task = None
 
@@ -96,7 +105,8 @@ class GroupCommit:
                 return
             log.warning("group commit of %d messages failed (%s); one by one", len(batch), err)
             for waiting in batch:
-                await self._commit_one(waiting)
+                if not waiting.done.done():  # a session gone meanwhile is not stored
+                    await self._commit_one(waiting)
             return
         self.batches += 1
         for waiting, inbound_id in zip(batch, ids, strict=True):

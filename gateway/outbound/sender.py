@@ -17,11 +17,10 @@ from gateway.db.claims import claim_rows, holds_claim, new_token
 from gateway.db.engine import Database
 from gateway.db.models import Outbox
 from gateway.outbound.dkimsign import DkimSigner
-from gateway.outbound.relay import DeliveryResult, deliver
+from gateway.outbound.relay import DeliveryResult, SmarthostSession
 
 log = logging.getLogger("tnde.outbox")
 
-Deliver = Callable[[str, str, bytes], DeliveryResult]
 # Told, inside the transaction that marks the row failed, that a message was refused for
 # good (5xx): the workflow marks the address and alerts the TU desk. Injected by the app.
 Undeliverable = Callable[[Session, Outbox, str, dt.datetime], None]
@@ -67,11 +66,14 @@ class OutboxSender:
                 busy_state=OutboxState.SENDING,
                 limit=out.batch_size,
             )
-        for outbox_id in ids:
-            self._deliver_one(outbox_id, token)
+        # One connection to the smarthost for the batch; each result is still recorded
+        # in its own transaction, so a crash resends at most the message in flight.
+        with SmarthostSession(out, self.helo) as smarthost:
+            for outbox_id in ids:
+                self._deliver_one(smarthost, outbox_id, token)
         return len(ids)
 
-    def _deliver_one(self, outbox_id: int, token: str) -> None:
+    def _deliver_one(self, smarthost: SmarthostSession, outbox_id: int, token: str) -> None:
         with self.db.read() as session:
             row = session.execute(
                 select(Outbox.mail_from, Outbox.rcpt_to, Outbox.message).where(
@@ -81,7 +83,7 @@ class OutboxSender:
         message = bytes(row[2])
         if self.signer is not None:
             message = self.signer.sign(message)
-        result = deliver(self.settings.outbound, self.helo, row[0], row[1], message)
+        result = smarthost.send(row[0], row[1], message)
         self._record(outbox_id, token, result)
 
     def _record(self, outbox_id: int, token: str, result: DeliveryResult) -> None:

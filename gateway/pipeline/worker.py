@@ -517,6 +517,8 @@ class Worker:
         """Work until `stop`; sleep until `wake` (new mail) or the poll interval."""
         interval = self.ctx.settings.worker.poll_interval
         while not stop.is_set():
+            # Cleared before the pass: a wake-up during it is kept for the wait below.
+            wake.clear()
             try:
                 outcome = await asyncio.to_thread(self.run_batch, stop.is_set)
             except Exception:
@@ -524,7 +526,6 @@ class Worker:
                 outcome = None
             if outcome is not None or stop.is_set():
                 continue
-            wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), interval)
 

@@ -35,6 +35,8 @@ class Client:
     port: int
     # Distinguishes the subjects of several clients sending at once.
     name: str = ""
+    # Seconds between letters (0: as fast as the gateway answers).
+    pause: float = 0.0
     acknowledged: list[str] = field(default_factory=list)
     acknowledged_at: list[float] = field(default_factory=list)  # time.monotonic() of each 250
     refused: Counter[str] = field(default_factory=Counter)
@@ -58,6 +60,8 @@ class Client:
                 time.sleep(0.05)
             self.acknowledged_at.append(time.monotonic())
             self.acknowledged.append(subject)
+            if self.pause:
+                self.stop.wait(self.pause)
 
     def _deliver(self, raw: bytes) -> bool:
         try:

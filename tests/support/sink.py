@@ -16,6 +16,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     data: bytes
+    peer: Any = None  # the client's (address, port): one per connection
 
 
 @dataclass
@@ -31,7 +32,12 @@ class SinkHandler:
             reply = self.script.pop(0) if self.script else "250 2.0.0 OK"
             if reply.startswith("250"):
                 self.messages.append(
-                    Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
+                    Received(
+                        envelope.mail_from,
+                        list(envelope.rcpt_tos),
+                        envelope.original_content,
+                        session.peer,
+                    )
                 )
         return reply
 
