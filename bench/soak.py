@@ -406,11 +406,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             loader.start()
             records = receive.recv()
             loader.join()
-            # Drain: until every accepted letter is seen, or the drain timeout.
+            # Drain: until every accepted letter is seen, or the drain timeout...
             deadline = time.time() + args.drain_timeout
             wanted = sum(1 for r in records if r[3] == 250)
             while len(watcher.seen) < wanted and time.time() < deadline:
                 time.sleep(0.2)
+            # ...and until the outbox sent what the letters queued (receipts, notices).
+            while time.time() < deadline and (
+                not watcher.samples or watcher.samples[-1].outbox_backlog > 0
+            ):
+                time.sleep(args.sample)
             time.sleep(args.sample * 2)  # a last samples with the queues drained
             watcher.stop.set()
             for thread in threads:

@@ -20,6 +20,9 @@ from gateway.outbound.dkimsign import DkimSigner
 from gateway.outbound.relay import DeliveryResult, SmarthostSession
 
 log = logging.getLogger("tnde.outbox")
+# Deliveries whose results are committed together (at most this many are sent again
+# after a crash between the smarthost's 250 and our commit).
+RECORD_EVERY = 5
 
 # Told, inside the transaction that marks the row failed, that a message was refused for
 # good (5xx): the workflow marks the address and alerts the TU desk. Injected by the app.
@@ -66,14 +69,25 @@ class OutboxSender:
                 busy_state=OutboxState.SENDING,
                 limit=out.batch_size,
             )
-        # One connection to the smarthost for the batch; each result is still recorded
-        # in its own transaction, so a crash resends at most the message in flight.
-        with SmarthostSession(out, self.helo) as smarthost:
-            for outbox_id in ids:
-                self._deliver_one(smarthost, outbox_id, token)
+        # One connection to the smarthost for the batch, and the results committed a few
+        # at a time: a commit per mail queued behind registration for SQLite's write lock
+        # and fell behind under load. A crash between the smarthost's 250 and the commit
+        # sends those few again, with the same Message-ID (at least once; receivers can
+        # drop the copy).
+        done: list[tuple[int, DeliveryResult]] = []
+        try:
+            with SmarthostSession(out, self.helo) as smarthost:
+                for outbox_id in ids:
+                    done.append((outbox_id, self._deliver_one(smarthost, outbox_id)))
+                    if len(done) >= RECORD_EVERY:
+                        self._record(done, token)
+                        done = []
+        finally:
+            if done:  # what was sent is recorded even when a later mail failed oddly
+                self._record(done, token)
         return len(ids)
 
-    def _deliver_one(self, smarthost: SmarthostSession, outbox_id: int, token: str) -> None:
+    def _deliver_one(self, smarthost: SmarthostSession, outbox_id: int) -> DeliveryResult:
         with self.db.read() as session:
             row = session.execute(
                 select(Outbox.mail_from, Outbox.rcpt_to, Outbox.message).where(
@@ -83,34 +97,36 @@ class OutboxSender:
         message = bytes(row[2])
         if self.signer is not None:
             message = self.signer.sign(message)
-        result = smarthost.send(row[0], row[1], message)
-        self._record(outbox_id, token, result)
+        return smarthost.send(row[0], row[1], message)
 
-    def _record(self, outbox_id: int, token: str, result: DeliveryResult) -> None:
+    def _record(self, results: list[tuple[int, DeliveryResult]], token: str) -> None:
+        """The outcome of each delivery, in one transaction."""
         now = self.clock()
         out = self.settings.outbound
         with self.db.write() as session:
-            if not holds_claim(session, Outbox, outbox_id, token, OutboxState.SENDING):
-                return  # Our lease expired and someone else took it over.
-            row = session.get_one(Outbox, outbox_id)
-            row.attempts += 1
-            row.claim_token = None
-            row.last_error = None if result.outcome == "sent" else result.detail
-            if result.outcome == "sent":
-                row.state, row.sent_at = OutboxState.SENT, now
-            elif result.outcome == "permanent" or now - row.created_at > dt.timedelta(
-                seconds=out.give_up_after
-            ):
-                log.warning("outbox %s failed permanently: %s", outbox_id, result.detail)
-                row.state = OutboxState.FAILED
-                if result.outcome == "permanent":
-                    # A 5xx for a notice is a bounce: mark the address, alert the TU desk.
-                    self.on_undeliverable(session, row, result.detail, now)
-            else:
-                row.state = OutboxState.QUEUED
-                delay = min(out.first_retry_delay * 2 ** (row.attempts - 1), out.max_retry_delay)
-                row.next_attempt_at = now + dt.timedelta(seconds=delay)
-                log.info("outbox %s retry in %.0fs: %s", outbox_id, delay, result.detail)
+            for outbox_id, result in results:
+                if not holds_claim(session, Outbox, outbox_id, token, OutboxState.SENDING):
+                    continue  # Our lease expired and someone else took it over.
+                row = session.get_one(Outbox, outbox_id)
+                row.attempts += 1
+                row.claim_token = None
+                row.last_error = None if result.outcome == "sent" else result.detail
+                if result.outcome == "sent":
+                    row.state, row.sent_at = OutboxState.SENT, now
+                elif result.outcome == "permanent" or now - row.created_at > dt.timedelta(
+                    seconds=out.give_up_after
+                ):
+                    log.warning("outbox %s failed permanently: %s", outbox_id, result.detail)
+                    row.state = OutboxState.FAILED
+                    if result.outcome == "permanent":
+                        # A 5xx for a notice is a bounce: mark the address, alert the TU.
+                        self.on_undeliverable(session, row, result.detail, now)
+                else:
+                    row.state = OutboxState.QUEUED
+                    attempt = row.attempts - 1
+                    delay = min(out.first_retry_delay * 2**attempt, out.max_retry_delay)
+                    row.next_attempt_at = now + dt.timedelta(seconds=delay)
+                    log.info("outbox %s retry in %.0fs: %s", outbox_id, delay, result.detail)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Loop until `stop` is set, polling for due messages."""

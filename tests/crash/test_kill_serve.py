@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from gateway.app import App
+from gateway.outbound.sender import RECORD_EVERY
 from tests.crash.harness import (
     Client,
     all_sent,
@@ -104,7 +105,9 @@ def test_every_acknowledged_letter_survives_repeated_sigkill(
     assert [m for m in outbox if received[m] == 0] == []
     resent = {m: n for m, n in received.items() if n > 1}
     print(f"{len(outbox)} mails sent, {len(resent)} sent again after a kill")
-    assert len(resent) <= KILLS
+    # A kill between the smarthost's 250 and the commit of those results: at most the
+    # mails whose results are committed together (RECORD_EVERY) per kill.
+    assert len(resent) <= KILLS * RECORD_EVERY
 
 
 @pytest.fixture
