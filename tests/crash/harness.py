@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+import random
+import signal
 import smtplib
 import subprocess
 import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.utils import make_msgid
@@ -20,6 +22,7 @@ from sqlalchemy import select
 from gateway.app import App
 from gateway.db.models import Inbound, Naskah, Outbox, Unit
 from tests.fixtures.ports import wait_for_port
+from tests.support.gateway import wait_for
 from tests.support.mail import DOMAIN, letter
 from tests.support.sink import Sink
 
@@ -125,3 +128,39 @@ def registered_letters(app: App) -> list[tuple[str, int]]:
             )
         ).all()
         return [(subject, seq) for subject, seq in rows]
+
+
+def assert_each_once(acknowledged: list[str], registered: list[tuple[str, int]]) -> None:
+    """Every acknowledged letter registered exactly once, nothing twice, and the unit's
+    numbers 1..N without a gap."""
+    subjects = Counter(subject for subject, _ in registered)
+    assert [s for s in acknowledged if subjects[s] != 1] == []  # each exactly once
+    assert [s for s, n in subjects.items() if n > 1] == []  # nothing twice
+    seqs = sorted(seq for _, seq in registered)
+    assert seqs == list(range(1, len(seqs) + 1))  # gapless, 1..N
+
+
+def kill_again_and_again(
+    process: subprocess.Popen[bytes],
+    restart: Callable[[int], subprocess.Popen[bytes]],
+    kills: int,
+    chance: random.Random,
+    gap: tuple[float, float],
+) -> subprocess.Popen[bytes]:
+    """SIGKILL the server `kills` times at random moments (`gap` seconds apart) and start
+    it again each time, by chance with or without a worker process (restart(workers)):
+    kills of either kind, and restarts that change the mode, must lose nothing."""
+    for _ in range(kills):
+        time.sleep(chance.uniform(*gap))
+        process.send_signal(signal.SIGKILL)
+        process.wait(10)
+        process = restart(chance.choice([0, 1]))
+    return process
+
+
+def settled_outcome(app: App) -> tuple[list[tuple[str, int]], list[str]]:
+    """Once everything is processed and sent: (registered letters, sent Message-IDs)."""
+    wait_for(lambda: settled(app), timeout=60, what="every inbound processed")
+    registered = registered_letters(app)
+    wait_for(lambda: all_sent(app), timeout=60, what="every queued mail sent")
+    return registered, outbox_sent(app)

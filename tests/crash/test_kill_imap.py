@@ -12,9 +12,8 @@ from __future__ import annotations
 import os
 import random
 import signal
+import subprocess
 import threading
-import time
-from collections import Counter
 from collections.abc import Iterator
 from email.utils import make_msgid
 from pathlib import Path
@@ -25,7 +24,7 @@ from sqlalchemy import select
 
 from gateway.app import App
 from gateway.db.models import Naskah, Unit
-from tests.crash.harness import settled, start_serve
+from tests.crash.harness import assert_each_once, kill_again_and_again, settled, start_serve
 from tests.fixtures.dovecot import DovecotInstance
 from tests.fixtures.ports import free_port
 from tests.support.gateway import gateway_settings, serve_env, wait_for
@@ -119,11 +118,11 @@ def test_every_imap_message_survives_repeated_sigkill(
     thread = threading.Thread(target=appender.run, daemon=True)
     thread.start()
     try:
-        for _ in range(KILLS):
-            time.sleep(chance.uniform(0.2, 1.2))
-            process.send_signal(signal.SIGKILL)
-            process.wait(10)
-            process = start_serve(env, port, log, workers=chance.choice([0, 1]))
+
+        def restart(workers: int) -> subprocess.Popen[bytes]:
+            return start_serve(env, port, log, workers)
+
+        process = kill_again_and_again(process, restart, KILLS, chance, (0.2, 1.2))
     finally:
         appender.stop.set()
         thread.join(30)
@@ -144,9 +143,5 @@ def test_every_imap_message_survives_repeated_sigkill(
         app.close()
     print(f"{total} messages appended during {KILLS} kills")
     assert total > KILLS
-    subjects = Counter(subject for subject, _ in registered)
-    assert [s for s in appender.subjects if subjects[s] != 1] == []  # each exactly once
-    assert [s for s, n in subjects.items() if n > 1] == []
-    seqs = sorted(seq for _, seq in registered)
-    assert seqs == list(range(1, len(seqs) + 1))
+    assert_each_once(appender.subjects, registered)
     assert moved == total

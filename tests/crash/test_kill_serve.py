@@ -25,16 +25,15 @@ from gateway.app import App
 from gateway.outbound.sender import RECORD_EVERY
 from tests.crash.harness import (
     Client,
-    all_sent,
+    assert_each_once,
+    kill_again_and_again,
     message_id_of,
-    outbox_sent,
-    registered_letters,
-    settled,
+    settled_outcome,
     smarthost_sink,
     start_serve,
 )
 from tests.fixtures.ports import free_port
-from tests.support.gateway import gateway_settings, serve_env, wait_for
+from tests.support.gateway import gateway_settings, serve_env
 from tests.support.sink import Sink
 
 KILLS = int(os.environ.get("TNDE_CRASH_KILLS", "20"))
@@ -69,24 +68,21 @@ def test_every_acknowledged_letter_survives_repeated_sigkill(
     sender = threading.Thread(target=client.run, daemon=True)
     sender.start()
     try:
-        for _ in range(KILLS):
-            # Anywhere: in DATA, between the commit and the 250, mid-registration.
-            time.sleep(chance.uniform(0.05, 0.6))
-            process.send_signal(signal.SIGKILL)
-            process.wait(10)
-            # Registration in the serving process or in a worker process of its own, by
-            # chance: a kill of either kind, and restarts that change the mode, lose nothing.
-            process = start_serve(env, port, log, workers=chance.choice([0, 1]))
+        # Anywhere: in DATA, between the commit and the 250, mid-registration.
+        process = kill_again_and_again(
+            process,
+            lambda workers: start_serve(env, port, log, workers),
+            KILLS,
+            chance,
+            (0.05, 0.6),
+        )
         time.sleep(0.5)
     finally:
         client.stop.set()
         sender.join(30)
     app = App.build(gateway_settings(db_url))
     try:
-        wait_for(lambda: settled(app), timeout=60, what="every inbound processed")
-        registered = registered_letters(app)
-        wait_for(lambda: all_sent(app), timeout=60, what="every queued mail sent")
-        outbox = outbox_sent(app)
+        registered, outbox = settled_outcome(app)
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(30)
@@ -94,11 +90,7 @@ def test_every_acknowledged_letter_survives_repeated_sigkill(
     acknowledged = client.acknowledged
     print(f"{len(acknowledged)} letters acknowledged, retries {dict(client.refused)}")
     assert len(acknowledged) > KILLS  # the load kept going between the kills
-    subjects = Counter(subject for subject, _ in registered)
-    assert [s for s in acknowledged if subjects[s] != 1] == []  # each exactly once
-    assert [s for s, n in subjects.items() if n > 1] == []  # nothing twice
-    seqs = sorted(seq for _, seq in registered)
-    assert seqs == list(range(1, len(seqs) + 1))  # gapless, 1..N
+    assert_each_once(acknowledged, registered)
     # The outbox: every mail recorded as sent once and received at least once, resends
     # (a kill between the smarthost's 250 and our commit) with the same Message-ID.
     received = Counter(message_id_of(m.data) for m in smarthost.messages)

@@ -14,7 +14,14 @@ from pathlib import Path
 import pytest
 
 from gateway.app import App
-from tests.crash.harness import TNDE, Client, registered_letters, settled, start_serve
+from tests.crash.harness import (
+    TNDE,
+    Client,
+    assert_each_once,
+    registered_letters,
+    settled,
+    start_serve,
+)
 from tests.fixtures.pgprivate import PrivatePostgres
 from tests.fixtures.ports import free_port
 from tests.support.gateway import gateway_settings, serve_env, wait_for
@@ -64,10 +71,4 @@ def test_postgresql_stopped_mid_load_gives_451_and_loses_nothing(tmp_path: Path)
     # No 250 while the database was down (a commit that finished just before the stop
     # may answer a moment later).
     assert [t for t in client.acknowledged_at if stopped_at + 1.0 < t < restarted_at] == []
-    acknowledged = client.acknowledged
-    counts = {subject: 0 for subject in acknowledged}
-    for subject, _ in registered:
-        counts[subject] = counts.get(subject, 0) + 1
-    assert [s for s, n in counts.items() if n != 1] == []  # each exactly once, nothing extra
-    seqs = sorted(seq for _, seq in registered)
-    assert seqs == list(range(1, len(seqs) + 1))
+    assert_each_once(client.acknowledged, registered)
