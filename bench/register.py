@@ -7,7 +7,8 @@ received Inbound rows of a fresh demo database, then runs the worker over them i
 process and reports, per letter: CPU ms of this process plus its children (the PDF text
 reader), SQL statements, and wall ms. A `--warmup` share of the letters runs first and is
 not counted (imports, caches, the PDF reader's start). `--profile FILE` writes a
-pyinstrument HTML profile of the counted letters (pyinstrument from requirements-test).
+pyinstrument profile of the counted letters (`pip install pyinstrument` first; it is not
+a dependency of the gateway or its tests).
 This isolates what `ingest.py` reports as one number for intake plus registration.
 """
 
