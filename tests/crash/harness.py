@@ -159,8 +159,16 @@ def kill_again_and_again(
 
 
 def settled_outcome(app: App) -> tuple[list[tuple[str, int]], list[str]]:
-    """Once everything is processed and sent: (registered letters, sent Message-IDs)."""
-    wait_for(lambda: settled(app), timeout=60, what="every inbound processed")
+    """Once everything is processed and sent: (registered letters, sent Message-IDs).
+    The wait allows for the backlog: intake outruns registration, and after 200 kills
+    thousands of letters can be waiting (at least 10 a second are registered)."""
+    wait_for(lambda: settled(app), timeout=60 + _waiting(app) / 10, what="every inbound processed")
     registered = registered_letters(app)
     wait_for(lambda: all_sent(app), timeout=60, what="every queued mail sent")
     return registered, outbox_sent(app)
+
+
+def _waiting(app: App) -> int:
+    with app.db.read() as session:
+        states = Counter(session.scalars(select(Inbound.state)))
+    return states["received"] + states["processing"]
