@@ -1,0 +1,1 @@
+"""The archive (arsip): KKA classification codes, retention, disposal lists and export packages."""

@@ -1,0 +1,1 @@
+"""Log output: text or JSON lines, with the letter a line is about."""

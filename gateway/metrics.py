@@ -1,0 +1,1 @@
+"""Prometheus metrics the gateway's processes update; served at /metrics."""
