@@ -166,14 +166,19 @@ _SECRET_TEXT = ("perihal", "subject", "nomor_surat", "isi_ringkas", "jenis", "kl
 # Dropped too: the Message-ID and the SHA-256 would let anyone holding a copy of the mail
 # confirm it is this letter, and the recipients say which offices it went to.
 _SECRET_DROPPED = ("field_sources", "decision", "parse_defects", "message_id", "sha256")
+# The free text of an approval step: the decider's note, and the version a step was
+# asked for, which on a `revisi` step is the official's REVISI note itself.
+_STEP_TEXT = ("note", "version")
 
 
 def redact_secret(item: dict[str, Any]) -> dict[str, Any]:
     """A copy of a register entry with an SR/R letter's content masked (others unchanged).
 
     What stays: agenda number, unit, times, sender, sifat, status and the kinds of events,
-    as the buku agenda list shows them. What goes: perihal, subject, numbers, summary,
-    attachment names, notes, mail subjects and event payloads.
+    as the buku agenda list shows them. What goes: perihal, subject, the letter's own
+    number and a konsep's reserved number, summary, attachment names, every free text of
+    dispositions and approval steps (a REVISI note is stored as the next step's version),
+    recipients (also of its outgoing mail), mail subjects and event payloads.
     """
     if item.get("sifat", {}).get("keamanan") not in SECRET_LEVELS:
         return item
@@ -192,17 +197,20 @@ def redact_secret(item: dict[str, Any]) -> dict[str, Any]:
     if "recipients" in masked:
         masked["recipients"] = []
     if "outbox" in masked:
-        masked["outbox"] = [{**o, "subject": MASK} for o in item["outbox"]]
+        masked["outbox"] = [{**o, "to": MASK, "subject": MASK} for o in item["outbox"]]
     if "dispositions" in masked:
         masked["dispositions"] = [
             {**d, "note": MASK if d.get("note") else d.get("note"), "instructions": []}
             for d in item["dispositions"]
         ]
     if masked.get("konsep"):
-        masked["konsep"] = {**masked["konsep"], "kepada": [], "tembusan": []}
+        konsep = masked["konsep"]
+        reserved = MASK if konsep.get("reserved_number") else konsep.get("reserved_number")
+        masked["konsep"] = {**konsep, "kepada": [], "tembusan": [], "reserved_number": reserved}
     if "approval" in masked:
         masked["approval"] = [
-            {**a, "note": MASK if a.get("note") else ""} for a in item["approval"]
+            {**a, **{key: MASK if a.get(key) else a.get(key) for key in _STEP_TEXT}}
+            for a in item["approval"]
         ]
     if "timeline" in masked:
         masked["timeline"] = [{**e, "payload": {}} for e in item["timeline"]]

@@ -10,8 +10,9 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway.archive.kka import seed_kka
 from gateway.core.calendar import parse_holidays
-from gateway.db.models import Holiday, Instruction, Klasifikasi, Unit
+from gateway.db.models import Holiday, Instruction, Unit
 from gateway.db.secret import WEB_KEY, ensure_secret
 from gateway.org.document import parse_org
 from gateway.org.store import ImportReport, import_org
@@ -35,12 +36,7 @@ def seed_reference(session: Session) -> dict[str, int]:
         if code not in known:
             session.add(Instruction(code=code, label=label, active=True))
             added["instructions"] += 1
-    known = set(session.scalars(select(Klasifikasi.code)))
-    for code, name in load_yaml("klasifikasi.yaml").items():
-        if code not in known:
-            parent = code.rsplit(".", 1)[0] if "." in code else None
-            session.add(Klasifikasi(code=code, name=name, parent_code=parent))
-            added["klasifikasi"] += 1
+    added["klasifikasi"] = seed_kka(session)
     added["holidays"] = seed_holidays(session)
     ensure_secret(session)
     ensure_secret(session, WEB_KEY)

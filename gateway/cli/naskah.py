@@ -1,4 +1,5 @@
-"""`tnde naskah list|show` and `tnde agenda export`: the register (buku agenda) as read."""
+"""`tnde naskah list|show|kka` and `tnde agenda export`: the register (buku agenda) as read,
+and the one field the archive lets an operator set (the KKA code)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any, TextIO
 
 from gateway.catalogue import Catalogue
+from gateway.cli.archive import ATTENTION, actor
 from gateway.cli.common import CommandError, ready_app
 from gateway.cli.output import Progress, dump_json, shown_time, table
 from gateway.core.states import REGISTERS
@@ -31,6 +33,11 @@ def add_commands(commands: Any, t: Catalogue) -> None:
     show.add_argument("key", metavar="AGENDA|ID")
     show.add_argument("--json", action="store_true", help=t("help.json"))
     show.set_defaults(handler=cmd_naskah_show)
+    kka = naskah.add_parser("kka", help=t("help.naskah.kka"))
+    kka.add_argument("key", metavar="AGENDA|ID")
+    kka.add_argument("code", metavar="CODE")
+    kka.add_argument("--by", help=t("help.archive.by"))
+    kka.set_defaults(handler=cmd_naskah_kka)
 
     agenda = commands.add_parser("agenda", help=t("help.agenda")).add_subparsers(
         dest="agenda_command", required=True
@@ -80,6 +87,7 @@ def cmd_naskah_show(args: argparse.Namespace) -> int:
         detail = naskah_detail(app.db, args.key, zone)
         if detail is not None:
             detail["whereabouts"] = _whereabouts(app, detail["id"], zone)
+            detail["arsip"] = _archive(app, detail["id"], zone)
     if detail is None:
         raise CommandError(t("naskah.not_found", key=repr(args.key)))
     detail.pop("received_at_dt", None)
@@ -96,6 +104,63 @@ def cmd_naskah_show(args: argparse.Namespace) -> int:
         return 0
     _print_detail(detail, zone, t)
     return 0
+
+
+def cmd_naskah_kka(args: argparse.Namespace) -> int:
+    """Set a naskah's KKA code (validated against the table, on its audit trail)."""
+    from gateway.archive.records import RecordError, set_kka
+    from gateway.registry import find_naskah
+
+    t: Catalogue = args.t
+    with ready_app(args) as app, app.db.write() as session:
+        found = find_naskah(session, args.key)
+        if found is None:
+            raise CommandError(t("naskah.not_found", key=repr(args.key)))
+        naskah = found[0]
+        try:
+            old = set_kka(session, naskah, args.code, actor(args), app.clock())
+        except RecordError as err:
+            raise CommandError(t(err.key, **err.fields)) from err
+        number, new = naskah.agenda_number, naskah.klasifikasi
+    if old == new:
+        print(t("archive.kka_unchanged", agenda=number, code=new))
+    else:
+        print(t("archive.kka_set", agenda=number, old=old or "-", new=new))
+    return 0
+
+
+def _archive(app: App, naskah_id: int, zone: str) -> dict[str, Any]:
+    """KKA, retention dates (derived today, WIB) and legal hold of one naskah."""
+    from gateway.archive.due import archive_record
+    from gateway.db.models import Naskah
+    from gateway.timefmt import local
+
+    with app.db.read() as session:
+        today = local(app.clock(), zone).date()
+        return archive_record(session, session.get_one(Naskah, naskah_id), today)
+
+
+def _archive_line(record: dict[str, Any], t: Catalogue) -> str | None:
+    """400.7 Kesehatan; aktif s.d. 2028-12-31, inaktif s.d. 2031-12-31, musnah."""
+    if not record["klasifikasi"]:
+        return None
+    name = f" {record['kka_nama']}" if record["kka_nama"] else ""
+    if record["aktif_sampai"] is None:  # the code not in the table, or no retention yet
+        return f"{record['klasifikasi']}{name}; {t(ATTENTION[record['status']])}"
+    retention = t(
+        "archive.show.retention",
+        aktif=record["aktif_sampai"],
+        inaktif=record["inaktif_sampai"],
+        nasib=t(_NASIB[record["nasib_akhir"]]),
+    )
+    return f"{record['klasifikasi']}{name}; {retention}"
+
+
+_NASIB = {
+    "musnah": "archive.nasib.musnah",
+    "permanen": "archive.nasib.permanen",
+    "dinilai_kembali": "archive.nasib.dinilai_kembali",
+}
 
 
 def _whereabouts(app: App, naskah_id: int, zone: str) -> dict[str, Any]:
@@ -151,6 +216,9 @@ def _print_detail(detail: dict[str, Any], zone: str, t: Catalogue) -> None:
             for signature in detail["signatures"]:
                 line("naskah.tte", signature)
     line("naskah.status", t.label("status.naskah", detail["status"]))
+    line("archive.show.kka", _archive_line(detail["arsip"], t))
+    if detail["arsip"]["legal_hold"]:
+        line("archive.show.hold", detail["arsip"]["legal_hold_reason"])
     for key, part in (("naskah.keamanan", "keamanan"), ("naskah.kecepatan", "kecepatan")):
         code = detail["sifat"][part]
         line(key, f"{t.label(f'sifat.{part}', code)} ({code})" if code else None)

@@ -244,9 +244,14 @@ class Klasifikasi(Base):
     code: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(255))
     parent_code: Mapped[str | None] = mapped_column(String(32))
+    # Retention in years and the final disposition (musnah | permanen | dinilai_kembali);
+    # None while no source states them ("belum ditetapkan": the pemda's JRA is imported).
     retensi_aktif: Mapped[int | None] = mapped_column(Integer)
     retensi_inaktif: Mapped[int | None] = mapped_column(Integer)
     nasib_akhir: Mapped[str | None] = mapped_column(String(32))
+    keterangan: Mapped[str | None] = mapped_column(Text)
+    # Where the code, its name and its retention come from (a regulation, a Lampiran, a file).
+    sumber: Mapped[str | None] = mapped_column(Text)
 
 
 class Holiday(Base):
@@ -426,6 +431,11 @@ class Naskah(Base):
     # the token itself is only in the letter.
     verification_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
     copies: Mapped[int] = mapped_column(Integer, default=1)
+    # A legal hold (perkara, audit, investigation): the archive never proposes the naskah
+    # for transfer or disposal while it is set (`tnde archive hold|release`, audited).
+    legal_hold: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    legal_hold_reason: Mapped[str | None] = mapped_column(Text)
+    legal_hold_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="naskah", order_by="Attachment.id", cascade="all, delete-orphan"
     )
@@ -508,6 +518,9 @@ class Disposition(Base):
     __table_args__ = (
         Index("ix_disposition_naskah", "naskah_id"),
         Index("ix_disposition_to", "to_position_id", "status"),
+        # /metrics counts open dispositions, overdue ones and waiting approvals at every
+        # scrape (gateway/db/health.py): from this index, never the whole table.
+        Index("ix_disposition_open", "status", "kind", "due_at"),
     )
 
 
