@@ -17,6 +17,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gateway.catalogue import DEFAULT_LANGUAGE, LANGUAGES, Catalogue
+from gateway.logs import FORMATS as LOG_FORMATS
+from gateway.logs import LEVELS as LOG_LEVELS
 
 ENV_PREFIX = "TNDE_"
 CONFIG_ENV = "TNDE_CONFIG"
@@ -402,10 +404,37 @@ class TrackingSettings:
 
 
 @dataclass(frozen=True)
+class MetricsSettings:
+    # Who may read /metrics (Prometheus scrapes without a panel sign-in): a direct
+    # request (no X-Forwarded-For/X-Real-IP/Forwarded: not through nginx) from these
+    # addresses or networks, or any request with "Authorization: Bearer <token>".
+    allow_from: tuple[str, ...] = ("127.0.0.1", "::1")
+    token: str = ""
+    # /readyz answers 503 once an enabled [[imap]] account has failed this many seconds.
+    imap_down_after: float = 900.0
+    # Free space of these paths' disks is shown (tnde_disk_free_bytes), besides the
+    # SQLite database's directory.
+    disk_paths: tuple[str, ...] = ()
+    # Where `tnde serve` makes the fresh directory its processes write metrics to;
+    # empty: the system's temporary directory.
+    directory: str = ""
+
+
+@dataclass(frozen=True)
 class UiSettings:
     # What the command line and the panel speak: "id" (Bahasa Indonesia) or "en".
     # Mail to officials and senders is official correspondence and stays Indonesian.
     language: str = "id"
+
+
+@dataclass(frozen=True)
+class LogSettings:
+    # "text" (one readable line) or "json" (one JSON object per line, for a log
+    # collector); both carry the Message-ID, inbound id and agenda number of the letter
+    # a line is about.
+    format: str = "text"
+    # debug | info | warning | error; `tnde -v` means debug.
+    level: str = "info"
 
 
 @dataclass(frozen=True)
@@ -478,6 +507,8 @@ class Settings:
     workflow: WorkflowSettings = field(default_factory=WorkflowSettings)
     ui: UiSettings = field(default_factory=UiSettings)
     tracking: TrackingSettings = field(default_factory=TrackingSettings)
+    log: LogSettings = field(default_factory=LogSettings)
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
     imap: tuple[ImapAccount, ...] = ()
     source: str = "defaults"
 
@@ -670,7 +701,28 @@ def value_problems(settings: Settings) -> list[Problem]:
     ):
         if number <= 0:
             problems.append(Problem("config.positive", {"key": key, "value": number}))
-    return problems + _auth_problems(settings) + _work_problems(settings)
+    return (
+        problems + _auth_problems(settings) + _work_problems(settings) + _metrics_problems(settings)
+    )
+
+
+def _metrics_problems(settings: Settings) -> list[Problem]:
+    """[metrics]: who may scrape is a list of addresses or networks; a positive grace."""
+    metrics = settings.metrics
+    problems = []
+    for item in metrics.allow_from:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            problems.append(
+                Problem("config.ip_address", {"key": "metrics.allow_from", "value": repr(item)})
+            )
+    if metrics.imap_down_after <= 0:
+        value = metrics.imap_down_after
+        problems.append(
+            Problem("config.positive", {"key": "metrics.imap_down_after", "value": value})
+        )
+    return problems
 
 
 MIN_EXTRACTION_MB = 128
@@ -866,7 +918,7 @@ def _parse_env_value(value: str) -> Any:
 
 
 def _work_problems(settings: Settings) -> list[Problem]:
-    """[drafting] and the outbox sender's lease."""
+    """[drafting], the outbox sender's lease, worker processes and [log]."""
     problems = _drafting_problems(settings.drafting)
     out = settings.outbound
     if out.lease_seconds < out.timeout:
@@ -875,6 +927,13 @@ def _work_problems(settings: Settings) -> list[Problem]:
         problems.append(
             Problem("config.at_least", {"key": key, "value": value, "other": out.timeout})
         )
+    for key, chosen, choices in (
+        ("log.format", settings.log.format, LOG_FORMATS),
+        ("log.level", settings.log.level, LOG_LEVELS),
+    ):
+        if chosen not in choices:
+            fields = {"key": key, "value": repr(chosen), "choices": ", ".join(choices)}
+            problems.append(Problem("config.choice", fields))
     if settings.worker.processes < 0:
         value = settings.worker.processes
         problems.append(Problem("config.not_negative", {"key": "worker.processes", "value": value}))

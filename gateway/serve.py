@@ -20,8 +20,15 @@ from gateway.intake.replylimit import UnverifiedReplyLimit
 from gateway.intake.smtp import IntakeHandler, SharedLimits, start_listener
 from gateway.intake.store import Envelope
 from gateway.isolation.memory import large_allocations_returnable
+from gateway.metrics import (
+    PROCESSES,
+    multiprocess_directory,
+    remove_stale_directories,
+    start_listener_counts,
+)
 from gateway.workerprocs import WorkerProcesses
 from webadmin.app import create_app
+from webadmin.health import LISTENERS
 
 log = logging.getLogger("tnde.serve")
 # How long shutdown waits for an IMAP poller to notice the stop event (it checks it at
@@ -57,6 +64,7 @@ class Running:
     addresses: dict[str, str] = field(default_factory=dict)
     # Registration in processes of its own ([worker] processes > 0), else None.
     workers: WorkerProcesses | None = None
+    listeners: dict[str, asyncio.Server] = field(default_factory=dict)  # for /readyz
 
 
 class ListenError(Exception):
@@ -109,11 +117,21 @@ def reply_limit(app: App) -> UnverifiedReplyLimit:
     )
 
 
+def _start_metrics(settings: Settings) -> None:
+    """This process counted as live; what a serve killed with SIGKILL left in a
+    persistent [metrics] directory removed."""
+    PROCESSES.labels("serve").set(1)
+    directory = multiprocess_directory()
+    if settings.metrics.directory and directory is not None:
+        remove_stale_directories(directory)
+
+
 async def start(app: App, stop: asyncio.Event, worker_flags: tuple[str, ...] = ()) -> Running:
     """Start every configured listener and background task; return their handles.
     `worker_flags`: the command line's global flags, for worker processes."""
     settings = app.settings
     running = Running()
+    await asyncio.to_thread(_start_metrics, settings)
     wake = asyncio.Event()
     _ = app.ctx  # built here, once, before worker threads share it
     try:
@@ -168,6 +186,8 @@ async def start(app: App, stop: asyncio.Event, worker_flags: tuple[str, ...] = (
             await shutdown(running)
             raise ListenError(f"{source}.listen", target, err) from err
         running.servers.append(server)
+        running.listeners[source] = server
+        start_listener_counts(source)
         running.addresses[source] = _bound(server)
     try:
         await _start_web(app, running)
@@ -221,7 +241,10 @@ async def _start_web(app: App, running: Running) -> None:
     target = parse_listen(app.settings.web.listen, "web.listen")
     if target is None:
         return
-    runner = web.AppRunner(create_app(app), access_log=None)
+    application = create_app(app)
+    listeners = running.listeners
+    application[LISTENERS] = lambda: {name: s.is_serving() for name, s in listeners.items()}
+    runner = web.AppRunner(application, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, target[0], target[1])
     await site.start()

@@ -14,11 +14,16 @@ import asyncio
 import contextlib
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+
+from gateway.config import unreadable
 
 log = logging.getLogger("tnde.workers")
 # A child that died is started again after a pause that doubles with each quick death, up
@@ -28,6 +33,44 @@ RESTART_PAUSE = 1.0
 MAX_PAUSE = 60.0
 STABLE_SECONDS = 60.0
 STOP_SECONDS = 30.0
+# prometheus_client's multiprocess mode: where every process writes its metric values.
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+@contextlib.contextmanager
+def metrics_directory(parent: str = "") -> Iterator[str | None]:
+    """A fresh, empty directory for this `tnde serve`'s metrics (under `parent`, else
+    the system's temporary directory), in PROMETHEUS_MULTIPROC_DIR for this process
+    and the worker processes it starts; removed when serving ends. It must be set before
+    prometheus_client is first imported (gateway.metrics imports it), so `tnde serve`
+    enters this before it imports the gateway; this module imports it only in functions.
+    None when prometheus_client is loaded already (serve run inside another program,
+    e.g. a test): /metrics then shows this process's counts only."""
+    if "prometheus_client" in sys.modules:
+        log.warning("prometheus_client already imported: /metrics shows this process only")
+        yield None
+        return
+    try:
+        path = tempfile.mkdtemp(prefix="tnde-metrics-", dir=parent or None)
+    except OSError as err:
+        raise unreadable("metrics.directory", f"{parent}: {err}") from err
+    previous = os.environ.get(MULTIPROC_ENV)
+    os.environ[MULTIPROC_ENV] = path
+    try:
+        yield path
+    finally:
+        if previous is None:
+            os.environ.pop(MULTIPROC_ENV, None)
+        else:
+            os.environ[MULTIPROC_ENV] = previous
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _process_exited(pid: int) -> None:
+    """Drop a dead worker's live gauges from the metrics directory."""
+    from gateway.metrics import process_exited  # see metrics_directory
+
+    process_exited(pid)
 
 
 @dataclass
@@ -101,6 +144,7 @@ class WorkerProcesses:
                     lived,
                 )
                 child.pause = RESTART_PAUSE if lived >= STABLE_SECONDS else child.pause
+                _process_exited(child.process.pid)
             if now - child.died < child.pause:
                 continue
             try:
@@ -134,14 +178,17 @@ class WorkerProcesses:
                 child.process.kill()
                 child.process.wait()
             os.close(child.wake_fd)
+            _process_exited(child.process.pid)
 
 
 async def run_worker_process(app: object, wake_fd: int | None) -> None:
     """The body of `tnde worker`: registration workers only, until SIGTERM, SIGINT or
     (with a wake pipe) the parent's end of the pipe closing."""
     from gateway.app import App
+    from gateway.metrics import PROCESSES
 
     assert isinstance(app, App)
+    PROCESSES.labels("worker").set(1)
     stop = asyncio.Event()
     wake = asyncio.Event()
     loop = asyncio.get_running_loop()

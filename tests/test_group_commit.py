@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from sqlalchemy import select
 
+from gateway import logs
 from gateway.app import App
 from gateway.db.blobs import get_blob
 from gateway.db.models import Inbound
@@ -60,3 +62,59 @@ def test_one_message_that_cannot_be_stored_fails_alone(sqlite_url: str) -> None:
             assert sorted(session.scalars(select(Inbound.id))) == sorted(stored)
     finally:
         app.close()
+
+
+class _Lines(logging.Handler):
+    """The records logged, with the letter fields a real handler would add."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.addFilter(logs.LetterFilter())
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_a_shared_commit_is_not_logged_as_the_first_sessions_letter(sqlite_url: str) -> None:
+    """Session A starts the commit loop; B and C arrive while A's commit waits for the
+    write lock and share the next batch, which fails: its line is about no one letter,
+    least of all A's (the loop must not inherit A's Message-ID)."""
+    app = App.build(gateway_settings(sqlite_url))
+    lines = _Lines()
+    intake = logging.getLogger("tnde.intake")
+    intake.addHandler(lines)
+    try:
+        committer = GroupCommit(app.db, app.clock)
+        broken = Envelope(None, "x@y.go.id")  # type: ignore[arg-type]  # NOT NULL column
+
+        def session(message_id: str, envelope: Envelope) -> asyncio.Task[int]:
+            # As IntakeHandler.handle_DATA: the store call runs inside the letter's block.
+            with logs.letter(message_id=message_id):
+                raw = f"Message-ID: {message_id}\r\n\r\nisi\r\n".encode()
+                return asyncio.ensure_future(committer.store(raw, envelope))
+
+        async def overlapping() -> list[Any]:
+            with app.db.write() as held:
+                held.connection()  # BEGIN IMMEDIATE: A's commit waits for this lock
+                a = session("<a@kemkes.go.id>", _envelope(1))
+                while not committer._queue:
+                    await asyncio.sleep(0)
+                while committer._queue:  # taken by the commit loop, now in its thread
+                    await asyncio.sleep(0.01)
+                b = session("<b@kemkes.go.id>", _envelope(2))
+                c = session("<c@kemkes.go.id>", broken)
+                while len(committer._queue) < 2:
+                    await asyncio.sleep(0)
+            return await asyncio.gather(a, b, c, return_exceptions=True)
+
+        results = asyncio.run(overlapping())
+    finally:
+        intake.removeHandler(lines)
+        app.close()
+    assert isinstance(results[0], int) and isinstance(results[1], int), results
+    assert isinstance(results[2], Exception), results
+    failed = [r for r in lines.records if "one by one" in r.getMessage()]
+    assert len(failed) == 1, [r.getMessage() for r in lines.records]
+    assert failed[0].getMessage().startswith("group commit of 2 messages failed (")
+    assert getattr(failed[0], "message_id", None) is None, failed[0].message_id  # type: ignore[attr-defined]

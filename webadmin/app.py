@@ -13,6 +13,8 @@ from webadmin.audit_page import add_routes as add_audit_routes
 from webadmin.auth import SECRET_KEY, add_routes, require_login
 from webadmin.dashboard import add_routes as add_dashboard_routes
 from webadmin.desk import add_routes as add_desk_routes
+from webadmin.guide import add_routes as add_guide_routes
+from webadmin.health import add_routes as add_health_routes
 from webadmin.language import add_routes as add_language_routes
 from webadmin.letter_files import add_routes as add_letter_file_routes
 from webadmin.org_page import add_routes as add_org_routes
@@ -51,4 +53,6 @@ def create_app(app: App) -> web.Application:
     add_rule_form_routes(application)
     add_language_routes(application)
     add_people_routes(application)
+    add_health_routes(application)
+    add_guide_routes(application)
     return application

@@ -61,12 +61,15 @@ PRE_COOKIE = "tnde_pra"  # a signed random nonce: CSRF before sign-in, and the b
 PUBLIC_PREFIXES = (
     "/login",
     "/healthz",
+    "/readyz",
+    "/metrics",  # checks its own access: [metrics] allow_from or token (webadmin/health.py)
     "/lacak/",
     "/v/",
     "/tandatangan/",
     "/masuk",
     "/static/",
     "/api/v1/openapi.json",
+    "/panduan",  # the officials' guide: no letter data (webadmin/guide.py)
 )
 _LINK_TOKEN = re.compile(r"[A-Za-z0-9_-]{20,80}")  # secrets.token_urlsafe(32)
 _REQUEST_TOKEN = re.compile(r"[A-Za-z2-7]{8,80}")  # base32 (gateway/core/tokens.py)

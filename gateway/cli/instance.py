@@ -34,6 +34,7 @@ def add_commands(commands: Any, t: Catalogue) -> None:
     worker_parser.add_argument("--wake-fd", type=int, default=None, help=argparse.SUPPRESS)
     worker_parser.set_defaults(handler=cmd_worker)
     check = commands.add_parser("check", help=t("help.check"))
+    check.add_argument("--no-dns", action="store_true", help=t("help.check.no_dns"))
     check.set_defaults(handler=cmd_check)
 
 
@@ -121,7 +122,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import asyncio
 
-    from gateway.serve import ListenError, Running, serve  # aiohttp: only when serving
+    # Before anything imports prometheus_client (the gateway does): see metrics_directory.
+    from gateway.workerprocs import metrics_directory
 
     t: Catalogue = args.t
     if args.workers is not None:
@@ -129,7 +131,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             raise CommandError(t("serve.workers_negative", value=args.workers))
         worker = dataclasses.replace(args.settings.worker, processes=args.workers)
         args.settings = dataclasses.replace(args.settings, worker=worker)
-    with ready_app(args) as app:
+    with metrics_directory(args.settings.metrics.directory), ready_app(args) as app:
+        from gateway.serve import ListenError, Running, serve  # aiohttp: only when serving
 
         def started(running: Running) -> None:
             print(banner(app, running, t) if args.banner else _short_banner(running, t), flush=True)
@@ -249,51 +252,17 @@ def cmd_check(args: argparse.Namespace) -> int:
             continue
         state = "check.port_free" if _port_free(*target) else "check.port_in_use"
         print(t(state, name=name, address=value))
+    from gateway.cli import checks
+
     smarthost = settings.outbound.smarthost
     print(t("check.smarthost", host=smarthost) if smarthost else t("check.local_outbox"))
-    problems += _check_dkim(settings, t)
+    # DNS of the mail domain (MX, SPF, DKIM, DMARC) and the smarthost: errors count,
+    # warnings are advice.
+    problems += checks.show(checks.outward(settings, dns=not args.no_dns), t)
     if settings.tracking.enabled and not settings.web.public_url:
         # Receipts would link agencies to the local listener: fine for the demo only.
         print(t("check.public_url_missing", listen=settings.web.listen))
     return 1 if problems else 0
-
-
-def _check_dkim(settings: Settings, t: Catalogue) -> int:
-    """Our DKIM key against the record DNS publishes for it; 1 when they disagree."""
-    import dns.exception
-
-    from gateway.outbound.dkimsign import DkimKeyError, DkimSigner, published_key
-    from gateway.senderauth.lookup import Lookups, make_resolver
-
-    dkim = settings.dkim
-    if not dkim.private_key:
-        print(t("check.dkim_off"))
-        return 0
-    domain = dkim.signing_domain(settings)
-    name = f"{dkim.selector}._domainkey.{domain}"
-    try:
-        signer = DkimSigner.from_file(domain, dkim.selector, dkim.private_key)
-    except DkimKeyError as err:
-        print(t("check.dkim_key_unreadable", error=str(err)))
-        return 1
-    auth = settings.auth
-    lookups = Lookups(
-        make_resolver(auth.nameservers, auth.dns_port), auth.dns_timeout, auth.dns_budget
-    )
-    try:
-        records = lookups.txt(name)
-    except dns.exception.DNSException as err:
-        print(t("check.dkim_dns_failed", name=name, error=str(err)))
-        return 1
-    published = [published_key(r) for r in records]
-    if not any(published):
-        print(t("check.dkim_missing", name=name))
-        return 1
-    if signer.public_key not in published:
-        print(t("check.dkim_mismatch", name=name, key=dkim.private_key))
-        return 1
-    print(t("check.dkim_ok", name=name))
-    return 0
 
 
 def _port_free(host: str, port: int) -> bool:

@@ -10,9 +10,12 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 
+from gateway import logs
 from gateway.catalogue import Catalogue
 from gateway.cli import (
+    archive,
     audit,
+    backup,
     dkim,
     holidays,
     imap,
@@ -27,9 +30,11 @@ from gateway.cli import (
 )
 from gateway.cli.common import CommandError
 from gateway.cli.parser import parser_class
-from gateway.config import ConfigError, Settings, load_settings
+from gateway.config import ConfigError, LogSettings, Settings, load_settings
 
 Handler = Callable[[argparse.Namespace], int]
+# The commands whose log lines follow [log] format; the others always write text.
+LOG_FORMAT_COMMANDS = ("serve", "worker")
 
 
 def build_parser(t: Catalogue | None = None) -> argparse.ArgumentParser:
@@ -46,6 +51,7 @@ def build_parser(t: Catalogue | None = None) -> argparse.ArgumentParser:
         naskah,
         outbox,
         audit,
+        backup,
         org,
         rules,
         holidays,
@@ -53,6 +59,7 @@ def build_parser(t: Catalogue | None = None) -> argparse.ArgumentParser:
         user,
         dkim,
         tte,
+        archive,
     ):
         module.add_commands(commands, t)
     return parser
@@ -78,11 +85,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     language = settings.ui.language if settings else getattr(config_error, "language", "id")
     t = Catalogue(language)
     args = build_parser(t).parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    log = settings.log if settings else LogSettings()
+    # [log] format is for `tnde serve` and its worker processes (a log collector); every
+    # other command has a person at a terminal, who reads text.
+    fmt = log.format if args.command in LOG_FORMAT_COMMANDS else "text"
+    zone = settings.mail.timezone if settings else logs.DEFAULT_ZONE
+    logs.configure(fmt, "debug" if args.verbose else log.level, sys.stderr, timezone=zone)
     if not args.verbose:
         logging.getLogger("alembic").setLevel(logging.WARNING)
     if settings is None:

@@ -29,6 +29,9 @@ def make_engine(settings: DatabaseSettings) -> Engine:
     return create_engine(
         url,
         echo=settings.echo,
+        # Statement parameters hold letters' perihal and text (SR/R too): never in an
+        # error message, a quarantine reason or a log line.
+        hide_parameters=True,
         pool_size=settings.pool_size,
         pool_pre_ping=True,
         # Fail fast when the server is gone, so SMTP can answer 451 instead of hanging.
@@ -43,6 +46,7 @@ def _sqlite_engine(database: str, settings: DatabaseSettings) -> Engine:
     engine = create_engine(
         f"sqlite:///{database}",
         echo=settings.echo,
+        hide_parameters=True,  # as above: no letter content in errors or logs
         connect_args={"timeout": settings.busy_timeout, "check_same_thread": False},
     )
     busy_ms = int(settings.busy_timeout * 1000)

@@ -11,6 +11,7 @@ one by one, so one bad message cannot cost the others their 250.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import datetime as dt
 import logging
 from collections.abc import Callable
@@ -58,7 +59,11 @@ class GroupCommit:
         done: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._queue.append(_Waiting(raw, envelope, done))
         if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._commit_all())
+            # A context of its own: the loop commits other sessions' messages too, so its
+            # lines must not carry this session's letter (its Message-ID).
+            self._task = asyncio.get_running_loop().create_task(
+                self._commit_all(), context=contextvars.Context()
+            )
         return await done
 
     def _next_batch(self) -> list[_Waiting]:

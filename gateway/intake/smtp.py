@@ -9,7 +9,7 @@ import ssl
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP
@@ -19,6 +19,8 @@ from gateway.intake.dataread import read_data
 from gateway.intake.replylimit import UnverifiedReplyLimit
 from gateway.intake.store import Envelope
 from gateway.isolation.memory import return_memory
+from gateway.logs import letter, raw_message_id, redact
+from gateway.metrics import count_reply
 
 log = logging.getLogger("tnde.intake")
 logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every connection
@@ -210,13 +212,14 @@ class IntakeHandler:
         recipient = directory.resolve(address)
         if recipient is None:
             # Unknown local part, foreign domain or relay trick: we never relay.
-            log.info("rcpt refused %s from %s", address, session.peer)
+            log.info("rcpt refused %s from %s", redact(address), session.peer)
             return R550_UNKNOWN.format(address=_printable(address))
         limit = self.reply_limit
         if limit is not None and limit.counts(recipient, envelope.mail_from or ""):
             peer_ip = session.peer[0] if isinstance(session.peer, tuple) else str(session.peer)
             if not limit.allow(peer_ip):
-                log.warning("rcpt %s deferred: tokenless reply rate from %s", address, peer_ip)
+                shown = redact(address)
+                log.warning("rcpt %s deferred: tokenless reply rate from %s", shown, peer_ip)
                 return R450_UNVERIFIED
         envelope.rcpt_tos.append(recipient.address)
         return "250 2.1.5 OK"
@@ -234,13 +237,16 @@ class IntakeHandler:
             peer=_peer_text(session.peer),
             helo=session.host_name,
         )
-        try:
-            inbound_id = await self.store(raw, meta)
-        except Exception:
-            # Nothing was committed (the transaction rolled back): the client keeps the mail.
-            log.exception("storing message from %s failed", meta.peer)
-            return self._per_recipient(envelope, R451_STORE)
-        log.info("accepted inbound %s from %s for %s", inbound_id, meta.mail_from, meta.rcpt_tos)
+        with letter(message_id=raw_message_id(raw)):
+            try:
+                inbound_id = await self.store(raw, meta)
+            except Exception:
+                # Nothing was committed (rolled back): the client keeps the mail.
+                log.exception("storing message from %s failed", meta.peer)
+                return self._per_recipient(envelope, R451_STORE)
+            rcpts = ", ".join(redact(r) for r in meta.rcpt_tos)
+            with letter(inbound_id=inbound_id):
+                log.info("accepted inbound %s from %s for %s", inbound_id, meta.mail_from, rcpts)
         return self._per_recipient(envelope, R250.format(id=inbound_id))
 
     async def handle_exception(self, error: Exception) -> str:
@@ -276,9 +282,15 @@ class _GatewayProtocolMixin:
     _writer: asyncio.StreamWriter
     _set_post_data_state: Callable[[], None]
 
-    if TYPE_CHECKING:  # aiosmtpd's SMTP has it; the mixin is always combined with it
+    async def _call_handler_hook(self, command: str, *args: Any) -> Any:
+        status = await super()._call_handler_hook(command, *args)  # type: ignore[misc]
+        if command in ("RCPT", "DATA") and isinstance(status, str):
+            self._count(command.lower(), status)  # the handler decided: accept or refuse
+        return status
 
-        async def _call_handler_hook(self, command: str, *args: Any) -> Any: ...
+    def _count(self, stage: str, status: str) -> None:
+        listener = getattr(getattr(self, "event_handler", None), "source", "smtp")
+        count_reply(listener, stage, status)
 
     max_per_ip: int
     max_sessions: int = 0
@@ -307,6 +319,7 @@ class _GatewayProtocolMixin:
             return
         reservation = _Reservation(self.budget, self._peer_ip, self.data_size_limit)
         if not reservation.start(_declared_size(envelope.mail_options)):
+            self._count("data", R452_BUDGET)
             await self.push(R452_BUDGET)
             return
         try:
@@ -325,6 +338,7 @@ class _GatewayProtocolMixin:
                 if isinstance(handler, IntakeHandler):
                     refusal = handler._per_recipient(envelope, refusal)
                 self._set_post_data_state()
+                self._count("data", refusal)
                 await self.push(refusal)
                 return
             envelope.content = envelope.original_content = read.content
@@ -354,6 +368,7 @@ class _GatewayProtocolMixin:
         if refusal:
             # Refuse before the greeting; the client retries later (4xx).
             assert isinstance(transport, asyncio.WriteTransport)
+            self._count("connect", refusal)
             transport.write(refusal.encode() + b"\r\n")
             transport.close()
         super().connection_made(transport)  # type: ignore[misc]

@@ -7,15 +7,17 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway import logs
 from gateway.config import Settings
 from gateway.core.states import OutboxState
 from gateway.db.claims import claim_rows, holds_claim, new_token
 from gateway.db.engine import Database
-from gateway.db.models import Outbox
+from gateway.db.models import Naskah, Outbox
 from gateway.outbound.dkimsign import DkimSigner
 from gateway.outbound.relay import DeliveryResult, SmarthostSession
 
@@ -94,10 +96,14 @@ class OutboxSender:
                     Outbox.id == outbox_id
                 )
             ).one()
+            about = _about(session, outbox_id)
         message = bytes(row[2])
         if self.signer is not None:
             message = self.signer.sign(message)
-        return smarthost.send(row[0], row[1], message)
+        with logs.letter(**about):
+            result = smarthost.send(row[0], row[1], message)
+            log.debug("outbox %s: %s (%s)", outbox_id, result.outcome, result.detail)
+        return result
 
     def _record(self, results: list[tuple[int, DeliveryResult]], token: str) -> None:
         """The outcome of each delivery, in one transaction."""
@@ -116,7 +122,10 @@ class OutboxSender:
                 elif result.outcome == "permanent" or now - row.created_at > dt.timedelta(
                     seconds=out.give_up_after
                 ):
-                    log.warning("outbox %s failed permanently: %s", outbox_id, result.detail)
+                    about = _about(session, outbox_id)
+                    log.warning(
+                        "outbox %s failed permanently: %s", outbox_id, result.detail, extra=about
+                    )
                     row.state = OutboxState.FAILED
                     if result.outcome == "permanent":
                         # A 5xx for a notice is a bounce: mark the address, alert the TU.
@@ -126,7 +135,9 @@ class OutboxSender:
                     attempt = row.attempts - 1
                     delay = min(out.first_retry_delay * 2**attempt, out.max_retry_delay)
                     row.next_attempt_at = now + dt.timedelta(seconds=delay)
-                    log.info("outbox %s retry in %.0fs: %s", outbox_id, delay, result.detail)
+                    about = _about(session, outbox_id)
+                    text = "outbox %s retry in %.0fs: %s"
+                    log.info(text, outbox_id, delay, result.detail, extra=about)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Loop until `stop` is set, polling for due messages."""
@@ -140,3 +151,19 @@ class OutboxSender:
             if not attempted:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.settings.outbound.poll_interval)
+
+
+def _about(session: Session, outbox_id: int) -> dict[str, Any]:
+    """The log fields of one outgoing mail: its row, Message-ID, and the inbound and
+    agenda number it belongs to (when it does)."""
+    row = session.execute(
+        select(Outbox.message_id, Outbox.inbound_id, Naskah.agenda_number)
+        .outerjoin(Naskah, Naskah.id == Outbox.naskah_id)
+        .where(Outbox.id == outbox_id)
+    ).one()
+    return {
+        "outbox_id": outbox_id,
+        "message_id": row.message_id,
+        "inbound_id": row.inbound_id,
+        "agenda_number": row.agenda_number or "",
+    }

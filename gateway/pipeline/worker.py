@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from gateway import logs
 from gateway.audit import record_event
 from gateway.core.directory import Recipient, RecipientDirectory
 from gateway.core.prepared import (
@@ -36,6 +37,7 @@ from gateway.core.prepared import (
 )
 from gateway.core.states import InboundState
 from gateway.core.tokens import TokenError, read_submission_token
+from gateway.db.aftercommit import after_commit
 from gateway.db.blobs import get_blob
 from gateway.db.claims import claim_rows, holds_claim, new_token
 from gateway.db.engine import Database
@@ -70,6 +72,8 @@ from gateway.workflow.replies import ReplyOutcome, handle_reply
 from gateway.workflow.threads import thread_reply
 
 log = logging.getLogger("tnde.worker")
+# States a pass that committed leaves (a number noted on the way is then real).
+_COMMITTED = (InboundState.REGISTERED, InboundState.DUPLICATE, InboundState.REPLY)
 # Machine mail: recorded, never answered, never acts (RFC 3834).
 MACHINE_KINDS = ("loop", "bounce", "auto")
 
@@ -144,7 +148,19 @@ class Worker:
             )
 
     def process(self, inbound_id: int, token: str) -> Outcome:
-        """Prepare outside the write lock, then finish in one transaction."""
+        """Prepare outside the write lock, then finish in one transaction; every line
+        logged meanwhile names the inbound (and its Message-ID and agenda number once
+        known)."""
+        with logs.letter(inbound_id=inbound_id):
+            outcome = self._process(inbound_id, token)
+            numbers = ", ".join(r.agenda_number for r in outcome.registered)
+            if not numbers and outcome.state in _COMMITTED:
+                numbers = logs.current().agenda_number  # a nota dinas or konsep
+            with logs.letter(agenda_number=numbers):  # never a rolled-back number
+                log.info("inbound %s: %s", inbound_id, outcome.state)
+        return outcome
+
+    def _process(self, inbound_id: int, token: str) -> Outcome:
         try:
             prepared = self._prepare(inbound_id)
         except (MessageTooComplex, RecipientGone) as err:
@@ -153,6 +169,7 @@ class Worker:
         except Exception as err:
             return_memory()
             return self.quarantine(inbound_id, token, _describe(err), traceback.format_exc())
+        logs.note(message_id=prepared.parsed.message_id[:998])
         try:
             return self._complete(inbound_id, token, prepared)
         finally:
@@ -161,8 +178,13 @@ class Worker:
 
     def _complete(self, inbound_id: int, token: str, prepared: Prepared) -> Outcome:
         try:
-            with self.db.write() as session:
-                outcome = self._finish(session, inbound_id, token, prepared)
+            # The agenda number registration notes is kept inside this block and copied
+            # out only once the transaction committed: after a rollback the number goes
+            # to the next letter, so the quarantine or retry line must not name it.
+            with logs.letter():
+                with self.db.write() as session:
+                    outcome = self._finish(session, inbound_id, token, prepared)
+                committed = logs.current().agenda_number
         except IntegrityError as err:
             # A concurrent worker registered the same letter first: retry sees it as a copy.
             return self._retry_or_quarantine(inbound_id, token, err)
@@ -172,6 +194,7 @@ class Worker:
             return Outcome(inbound_id, InboundState.PROCESSING, reason=_describe(err))
         except Exception as err:
             return self.quarantine(inbound_id, token, _describe(err), traceback.format_exc())
+        logs.note(agenda_number=committed)
         return outcome
 
     def _prepare(self, inbound_id: int) -> Prepared:
@@ -327,7 +350,17 @@ class Worker:
         draft_local = self.ctx.settings.drafting.draft_local.lower()
         if all(r.local == draft_local for r in prepared.gateway_recipients):
             return None
-        return handle_reply(session, self.ctx, prepared, inbound.id, now)
+        reply = handle_reply(session, self.ctx, prepared, inbound.id, now)
+        if reply.disposition_id is not None:
+            number = session.scalar(
+                select(Naskah.agenda_number)
+                .join(Disposition, Disposition.naskah_id == Naskah.id)
+                .where(Disposition.id == reply.disposition_id)
+            )
+            line = (inbound.id, reply.disposition_id, reply.state, number or "")
+            # Logged once the transaction committed: a rollback answered nothing.
+            after_commit(session, lambda: _answered(*line))
+        return reply
 
     def _to_unit(
         self, session: Session, inbound: Inbound, prepared: Prepared, unit_code: str
@@ -466,7 +499,8 @@ class Worker:
 
     def quarantine(self, inbound_id: int, token: str, reason: str, trace: str) -> Outcome:
         """Keep the message, out of the pipeline, with the reason an operator reads."""
-        log.warning("inbound %s quarantined: %s", inbound_id, reason)
+        # The reason's first line: an error's detail lines may quote what the mail held.
+        log.warning("inbound %s quarantined: %s", inbound_id, reason.partition("\n")[0][:500])
         now = self.ctx.clock()
         with self.db.write() as session:
             if not holds_claim(session, Inbound, inbound_id, token, InboundState.PROCESSING):
@@ -528,6 +562,11 @@ class Worker:
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), interval)
+
+
+def _answered(inbound_id: int, disposition_id: int, state: str, number: str) -> None:
+    with logs.letter(agenda_number=number):
+        log.info("inbound %s answers disposition %s: %s", inbound_id, disposition_id, state)
 
 
 def _check_again(stored: str | None) -> bool:

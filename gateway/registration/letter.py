@@ -9,8 +9,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway import logs
 from gateway.core.prepared import LetterForUnit, Prepared
 from gateway.core.states import NaskahStatus
+from gateway.db.aftercommit import count_registration
 from gateway.db.blobs import put_blob
 from gateway.db.counter import take_number
 from gateway.db.models import Attachment, Inbound, Naskah, NaskahSource, Unit
@@ -46,10 +48,12 @@ def register_letter(
         )
     ).first()
     if existing is not None:
+        logs.note(agenda_number=existing.agenda_number)
         link_copy(session, ctx, existing, inbound, now)
         return Registered(existing.id, existing.agenda_number, unit.code, is_copy=True)
     stored = store_files(session, prepared)
     naskah = _new_naskah(session, ctx, prepared, letter, unit, inbound, kind, now)
+    logs.note(agenda_number=naskah.agenda_number)  # later lines of this letter name it
     keep_original(session, naskah, inbound, stored, now)
     ctx.system_event(
         session,
@@ -66,6 +70,7 @@ def register_letter(
         },
     )
     queue_receipt(session, ctx, prepared, naskah, unit, inbound, now)
+    count_registration(session, unit.code, kind)
     return Registered(naskah.id, naskah.agenda_number, unit.code, is_copy=False)
 
 

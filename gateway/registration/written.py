@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway import logs
 from gateway.core.prepared import Prepared
 from gateway.core.states import NaskahStatus
+from gateway.db.aftercommit import count_registration
 from gateway.db.counter import take_number
 from gateway.db.models import Inbound, Naskah, Unit
 from gateway.org.authors import Author
@@ -51,6 +53,7 @@ def register_written(
         )
     ).first()
     if existing is not None:
+        logs.note(agenda_number=existing.agenda_number)
         link_copy(session, ctx, existing, inbound, now)
         return existing, False
     files = store_files(session, prepared, version=1 if kind == "konsep" else None)
@@ -101,6 +104,7 @@ def register_written(
     )
     session.add(naskah)
     session.flush()
+    logs.note(agenda_number=number)  # later lines of this mail name it
     keep_original(session, naskah, inbound, files, now)
     ctx.system_event(
         session,
@@ -117,4 +121,5 @@ def register_written(
             "recipients": particulars.recipients,
         },
     )
+    count_registration(session, unit.code, kind)
     return naskah, True

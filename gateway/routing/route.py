@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from gateway.core.prepared import LetterForUnit, Prepared
+from gateway.metrics import RULE_SECONDS
 from gateway.routing.cache import Routing
 from gateway.routing.facts import build_facts
 from rules.engine import evaluate
@@ -21,7 +22,8 @@ def route_letter(
 ) -> Decision:
     """The decision for one unit's copy of a letter (rule errors recorded, not raised)."""
     facts = build_facts(prepared, letter, received_at, zone)
-    decision = evaluate(routing.rules, facts, routing.fallback, released)
+    with RULE_SECONDS.time():
+        decision = evaluate(routing.rules, facts, routing.fallback, released)
     decision.errors.extend(routing.rules.errors)
     return decision
 

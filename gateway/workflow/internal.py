@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from gateway.audit import record_event
 from gateway.core.calendar import resolve_spec
 from gateway.core.states import DispositionStatus, NaskahStatus
+from gateway.db.aftercommit import count_registration
 from gateway.db.blobs import get_blob
 from gateway.db.counter import take_number
 from gateway.db.models import Attachment, Disposition, Naskah, Position, Unit
@@ -170,6 +171,7 @@ def receive_copy(
         naskah_id=source.id,
         payload={"unit": unit.code, "agenda_number": number, "naskah_id": copy.id},
     )
+    count_registration(session, unit.code, "surat_masuk")
     return copy
 
 

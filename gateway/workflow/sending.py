@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.audit import record_event
+from gateway.db.aftercommit import count_registration
 from gateway.db.counter import take_number
 from gateway.db.models import (
     Attachment,
@@ -153,6 +154,7 @@ def sign_letter(
     )
     session.add(letter)
     session.flush()
+    count_registration(session, unit.code, SURAT_KELUAR_KIND)
     files = approved_files(session, konsep_row, konsep.version)
     for item in files:
         session.add(copied(item, letter.id, origin="konsep"))

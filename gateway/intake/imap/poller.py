@@ -30,8 +30,11 @@ from gateway.db.engine import Database
 from gateway.intake.imap import ledger
 from gateway.intake.imap.connection import connect
 from gateway.intake.store import Envelope
+from gateway.logs import letter, raw_message_id
 
 log = logging.getLogger("tnde.imap")
+# imapclient traces the IMAP protocol at DEBUG (what a mailbox holds): never in our logs.
+logging.getLogger("imapclient.imaplib").setLevel(logging.INFO)
 DELETED = b"\\Deleted"
 MAX_BACKOFF = 300.0
 # IDLE is checked in slices this long, so a stop request is seen within seconds.
@@ -235,6 +238,8 @@ class AccountPoller:
             self.deps.clock(),
         )
         if inbound_id is not None:
+            with letter(message_id=raw_message_id(raw), inbound_id=inbound_id):
+                log.info("IMAP %s: stored %s as inbound %s", self.account.name, uid, inbound_id)
             self.deps.on_stored(inbound_id)
         return inbound_id is not None
 
