@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from sqlalchemy import update
@@ -81,11 +83,8 @@ def test_anything_but_a_plain_sqlite_file_takes_the_orm_path(url: str) -> None:
     assert quickread.naskah_list(url, None, None, ZONE) is None
 
 
-def test_an_uninitialised_file_takes_the_orm_path(tmp_path: object) -> None:
-    import sqlite3
-    from pathlib import Path
-
-    path = Path(str(tmp_path)) / "empty.db"
+def test_an_uninitialised_file_takes_the_orm_path(tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
     sqlite3.connect(path).close()
     assert quickread.naskah_list(f"sqlite:///{path}", None, None, ZONE) is None
 
@@ -105,3 +104,22 @@ def test_naskah_list_on_sqlite_imports_no_sqlalchemy(
     lines = result.stdout.strip().splitlines()
     assert lines[-1] == "0 []", result.stdout + result.stderr
     assert any("Kedua" in line for line in lines)
+
+
+def test_check_reads_the_revision_of_a_sqlite_file_quickly(sqlite_url: str, tmp_path: Path) -> None:
+    from sqlalchemy import create_engine
+
+    from gateway.db.migrate import current_revision
+
+    engine = create_engine(sqlite_url)
+    try:
+        revision = current_revision(engine)
+    finally:
+        engine.dispose()
+    assert revision and quickread.schema_revision(sqlite_url) == revision
+    empty = tmp_path / "kosong.db"
+    sqlite3.connect(empty).close()
+    assert quickread.schema_revision(f"sqlite:///{empty}") is None
+    for url in ("postgresql+psycopg://postgres@127.0.0.1:5432/x", f"sqlite:///{tmp_path}/no.db"):
+        with pytest.raises(quickread.Unsure):
+            quickread.schema_revision(url)

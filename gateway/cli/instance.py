@@ -216,28 +216,19 @@ def banner(app: App, running: Any, t: Catalogue) -> str:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from sqlalchemy import text
-
-    from gateway.db.migrate import current_revision
-
     settings: Settings = args.settings
     t: Catalogue = args.t
     problems = 0
     source = t("check.defaults") if settings.source == "defaults" else settings.source
     print(t("check.config", source=source))
-    app = open_app(args)
     try:
-        with app.db.read() as session:
-            session.execute(text("SELECT 1"))
-        revision = current_revision(app.db.engine)
+        revision = _schema_revision(args)
         shown = revision or t("check.db_not_initialised")
         print(t("check.db_ok", url=settings.database.url, revision=shown))
         problems += revision is None
     except Exception as err:
         print(t("check.db_failed", error=err))
         problems += 1
-    finally:
-        app.close()
     for name, value in (
         ("smtp", settings.smtp.listen),
         ("lmtp", settings.lmtp.listen),
@@ -294,6 +285,28 @@ def _check_dkim(settings: Settings, t: Catalogue) -> int:
         return 1
     print(t("check.dkim_ok", name=name))
     return 0
+
+
+def _schema_revision(args: argparse.Namespace) -> str | None:
+    """The database's revision: on a SQLite file read with sqlite3 (quick, no SQLAlchemy),
+    else through the engine, which also proves the database answers."""
+    from gateway.cli.quickread import Unsure, schema_revision
+
+    try:
+        return schema_revision(args.settings.database.url)
+    except Unsure:
+        pass
+    from sqlalchemy import text
+
+    from gateway.db.migrate import current_revision
+
+    app = open_app(args)
+    try:
+        with app.db.read() as session:
+            session.execute(text("SELECT 1"))
+        return current_revision(app.db.engine)
+    finally:
+        app.close()
 
 
 def _port_free(host: str, port: int) -> bool:

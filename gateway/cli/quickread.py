@@ -1,4 +1,4 @@
-"""`tnde naskah list` on SQLite without SQLAlchemy: one read-only sqlite3 query.
+"""`tnde naskah list` and `tnde check` on SQLite without SQLAlchemy: read-only sqlite3.
 
 Importing SQLAlchemy and declaring the models costs more than the 0.3 s a person waits
 for a listing to start; the sqlite3 module costs a few milliseconds. This reader selects
@@ -31,6 +31,33 @@ def sqlite_path(url: str) -> Path | None:
         return None
     path = url[len(_PREFIX) :]
     return Path(path) if path and path != ":memory:" else None
+
+
+class Unsure(Exception):
+    """The quick path does not apply; take the ORM path, which also explains any error."""
+
+
+def schema_revision(url: str) -> str | None:
+    """The Alembic revision of a SQLite file (None: never initialised); Unsure otherwise."""
+    path = sqlite_path(url)
+    if path is None or not path.is_file():
+        raise Unsure(url)
+    try:
+        connection = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
+    except sqlite3.Error as err:
+        raise Unsure(url) from err
+    try:
+        table = connection.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+        ).fetchone()
+        if table is None:
+            return None
+        row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        return str(row[0]) if row else None
+    except sqlite3.Error as err:
+        raise Unsure(url) from err
+    finally:
+        connection.close()
 
 
 def naskah_list(
