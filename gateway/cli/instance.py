@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from gateway.catalogue import Catalogue
 from gateway.cli.common import CommandError, open_app, ready_app
-from gateway.config import Settings, parse_listen
+from gateway.config import Settings, parse_listen, shown_url
 
 if TYPE_CHECKING:
     from gateway.app import App
@@ -43,7 +43,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
     t: Catalogue = args.t
     app = open_app(args)
-    url = app.settings.database.url
+    url = shown_url(app.settings.database.url)
     try:
         upgrade(app.db.engine)
         with app.db.write() as session:
@@ -173,7 +173,7 @@ def banner(app: App, running: Any, t: Catalogue) -> str:
         }
     lines = [
         "",
-        t("banner.running", url=app.settings.database.url),
+        t("banner.running", url=shown_url(app.settings.database.url)),
         *(f"  {name.upper():5} {address}" for name, address in running.addresses.items()),
         "",
         t("banner.units"),
@@ -224,7 +224,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     try:
         revision = _schema_revision(args)
         shown = revision or t("check.db_not_initialised")
-        print(t("check.db_ok", url=settings.database.url, revision=shown))
+        print(t("check.db_ok", url=shown_url(settings.database.url), revision=shown))
         problems += revision is None
     except Exception as err:
         print(t("check.db_failed", error=err))
