@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gateway.catalogue import DEFAULT_LANGUAGE, LANGUAGES, Catalogue
@@ -581,6 +582,30 @@ def _language(raw: Mapping[str, Any], environ: Mapping[str, str]) -> str:
 
 # The database URL forms the gateway supports, named when database.url is none of them.
 SUPPORTED_DATABASES = ("sqlite:///PATH", "postgresql+psycopg://USER@HOST:PORT/NAME")
+
+
+def shown_url(url: str) -> str:
+    """A database URL as a person may see it: the password (in the user part or a
+    `password=` parameter) replaced by ***, since `tnde check` output gets pasted."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        user, _, host = netloc.rpartition("@")
+        if ":" in user:
+            user = user.split(":", 1)[0] + ":***"
+        netloc = f"{user}@{host}"
+    query = "&".join(
+        f"{name}=***" if name.lower() == "password" else pair
+        for pair in parts.query.split("&")
+        if pair
+        for name in [pair.split("=", 1)[0]]
+    )
+    if netloc == parts.netloc and query == parts.query:
+        return url  # nothing hidden; urlunsplit would also drop sqlite:///'s empty host
+    shown = f"{parts.scheme}://{netloc}{parts.path}"
+    return shown + (f"?{query}" if query else "")
+
+
 _HOSTNAME = re.compile(
     r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*"
     r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$",

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from gateway.db.engine import Database
 from gateway.db.models import (
-    Attachment,
     Disposition,
     Event,
     Inbound,
@@ -29,71 +28,10 @@ from gateway.db.models import (
     Position,
     Unit,
 )
-from gateway.timefmt import local
+from gateway.entry import DEFAULT_ZONE, iso, naskah_dict
 
-# The office time zone unless the caller passes [mail] timezone.
-DEFAULT_ZONE = "Asia/Jakarta"
 # The most rows a panel list shows at once (quarantine, outbox).
 MAX_LISTED = 500
-
-
-def iso(value: dt.datetime | dt.date | None, zone: str = DEFAULT_ZONE) -> str | None:
-    """ISO 8601, instants in the office time zone with its offset (+07:00), or None."""
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return local(value, zone).isoformat(timespec="seconds")
-    return value.isoformat()
-
-
-def attachment_dict(attachment: Attachment) -> dict[str, Any]:
-    return {
-        "id": attachment.id,
-        "filename": attachment.filename,
-        "content_type": attachment.declared_type,
-        "sniffed_type": attachment.sniffed_type,
-        "size": attachment.size,
-        "sha256": attachment.sha256,
-        "origin": attachment.origin,
-        "role": attachment.role,
-    }
-
-
-def naskah_dict(naskah: Naskah, unit_code: str, zone: str = DEFAULT_ZONE) -> dict[str, Any]:
-    """The stable JSON shape of one register entry (scripts depend on these keys)."""
-    return {
-        "id": naskah.id,
-        "agenda_number": naskah.agenda_number,
-        "year": naskah.year,
-        "seq": naskah.seq,
-        "unit": unit_code,
-        "kind": naskah.kind,
-        "status": naskah.status,
-        "sender": naskah.sender,
-        "sender_name": naskah.sender_name,
-        "sender_agency": naskah.sender_agency,
-        "recipients": list(naskah.recipients),
-        "perihal": naskah.perihal,
-        "subject": naskah.subject,
-        "nomor_surat": naskah.nomor_surat,
-        "tanggal_surat": iso(naskah.tanggal_surat),
-        "sifat": {"keamanan": naskah.sifat_keamanan, "kecepatan": naskah.kecepatan},
-        "jenis": naskah.jenis,
-        "klasifikasi": naskah.klasifikasi,
-        "lampiran_count": naskah.lampiran_count,
-        "received_at": iso(naskah.received_at, zone),
-        "registered_at": iso(naskah.registered_at, zone),
-        "message_id": naskah.message_id,
-        "message_id_synthesized": naskah.message_id_synthesized,
-        "sha256": naskah.raw_sha256,
-        "copies": naskah.copies,
-        "rule_set_version": naskah.rule_set_version,
-        "attachments": [attachment_dict(a) for a in naskah.attachments],
-        # The entry it came from (another unit's nota dinas or surat keluar, or a surat
-        # keluar's konsep) and the sent letter it answers.
-        "origin_id": naskah.origin_id,
-        "thread_parent_id": naskah.thread_parent_id,
-    }
 
 
 # How each kind of konsep step reads once decided (Disposition.status -> decision).

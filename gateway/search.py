@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from gateway.core.states import REGISTERS
 from gateway.db.models import Naskah, Unit
-from gateway.registry import DEFAULT_ZONE, SECRET_LEVELS, naskah_dict, naskah_query
+from gateway.entry import DEFAULT_ZONE, naskah_dict
+from gateway.registry import SECRET_LEVELS, naskah_query
 
 AnySelect = Select[*tuple[Any, ...]]
 Restrict = Callable[[AnySelect], AnySelect]

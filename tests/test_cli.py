@@ -298,11 +298,14 @@ def test_a_closed_pipe_is_not_an_error(
 def test_an_unexpected_error_is_one_line_and_debug_shows_the_traceback(
     capsys: pytest.CaptureFixture[str], cli_env: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import gateway.cli.quickread as quickread_module
     import gateway.registry as registry_module
 
     def broken(*_: object, **__: object) -> object:
         raise RuntimeError("disk on fire")
 
+    # Both read paths: the quick SQLite reader and the ORM one PostgreSQL takes.
+    monkeypatch.setattr(quickread_module, "naskah_list", broken)
     monkeypatch.setattr(registry_module, "load_naskah_list", broken)
     code, _, err = run(capsys, "naskah", "list")
     assert code == 1 and err.strip().endswith("(--debug menampilkan rinciannya)")
@@ -377,7 +380,8 @@ def test_help_does_not_import_the_database_layer() -> None:
     assert result.stdout.strip() == "[]", result.stdout
 
 
-@pytest.mark.parametrize("command", [["naskah", "list"], ["check"]])
+# check without DNS: the mail domain's records are tests/test_check_dns.py's, against nsd.
+@pytest.mark.parametrize("command", [["naskah", "list"], ["check", "--no-dns"]])
 def test_reading_commands_leave_the_running_parts_unimported(
     command: list[str], cli_env: str, with_letters: RunningGateway
 ) -> None:

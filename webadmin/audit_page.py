@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from gateway.audit import verify_all
 from gateway.db.models import Event, Naskah
-from gateway.registry import SECRET_LEVELS, find_naskah, iso
+from gateway.entry import iso
+from gateway.registry import SECRET_LEVELS, find_naskah
 from webadmin.appkey import app_of
 from webadmin.auth import VIEWER
 from webadmin.params import clean_text, record_id

@@ -32,7 +32,8 @@ from gateway.core.verdict import sender_verdict, signature_lines
 from gateway.db.blobs import get_blob
 from gateway.db.engine import Database
 from gateway.db.models import Naskah, Unit
-from gateway.registry import MASK, SECRET_LEVELS, iso, naskah_detail, redact_secret
+from gateway.entry import iso
+from gateway.registry import MASK, SECRET_LEVELS, naskah_detail, redact_secret
 from gateway.timefmt import local
 
 FORMAT = "tnde-arsip/1"

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gateway.catalogue import Catalogue
-from gateway.config import Settings
+from gateway.config import Settings, shown_url
 
 if TYPE_CHECKING:
     from gateway.app import App
@@ -81,7 +81,7 @@ def require_schema(app: App) -> None:
     try:
         revision = current_revision(app.db.engine)
     except Exception as err:
-        url = app.settings.database.url
+        url = shown_url(app.settings.database.url)
         raise CommandError(t("error.database_open", url=url, error=err)) from err
     if revision is None:
         raise CommandError(t("error.not_initialised"))

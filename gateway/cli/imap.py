@@ -128,7 +128,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def _status(
     account: ImapAccount, state: ImapAccountState | None, counts: dict[str, int], zone: str
 ) -> dict[str, Any]:
-    from gateway.registry import iso
+    from gateway.entry import iso
 
     return {
         "account": account.name,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from gateway.catalogue import Catalogue
 from gateway.cli.common import CommandError, open_app, ready_app
-from gateway.config import Settings, parse_listen
+from gateway.config import Settings, parse_listen, shown_url
 
 if TYPE_CHECKING:
     from gateway.app import App
@@ -44,7 +44,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
     t: Catalogue = args.t
     app = open_app(args)
-    url = app.settings.database.url
+    url = shown_url(app.settings.database.url)
     try:
         upgrade(app.db.engine)
         with app.db.write() as session:
@@ -176,7 +176,7 @@ def banner(app: App, running: Any, t: Catalogue) -> str:
         }
     lines = [
         "",
-        t("banner.running", url=app.settings.database.url),
+        t("banner.running", url=shown_url(app.settings.database.url)),
         *(f"  {name.upper():5} {address}" for name, address in running.addresses.items()),
         "",
         t("banner.units"),
@@ -219,28 +219,19 @@ def banner(app: App, running: Any, t: Catalogue) -> str:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from sqlalchemy import text
-
-    from gateway.db.migrate import current_revision
-
     settings: Settings = args.settings
     t: Catalogue = args.t
     problems = 0
     source = t("check.defaults") if settings.source == "defaults" else settings.source
     print(t("check.config", source=source))
-    app = open_app(args)
     try:
-        with app.db.read() as session:
-            session.execute(text("SELECT 1"))
-        revision = current_revision(app.db.engine)
+        revision = _schema_revision(args)
         shown = revision or t("check.db_not_initialised")
-        print(t("check.db_ok", url=settings.database.url, revision=shown))
+        print(t("check.db_ok", url=shown_url(settings.database.url), revision=shown))
         problems += revision is None
     except Exception as err:
         print(t("check.db_failed", error=err))
         problems += 1
-    finally:
-        app.close()
     for name, value in (
         ("smtp", settings.smtp.listen),
         ("lmtp", settings.lmtp.listen),
@@ -263,6 +254,28 @@ def cmd_check(args: argparse.Namespace) -> int:
         # Receipts would link agencies to the local listener: fine for the demo only.
         print(t("check.public_url_missing", listen=settings.web.listen))
     return 1 if problems else 0
+
+
+def _schema_revision(args: argparse.Namespace) -> str | None:
+    """The database's revision: on a SQLite file read with sqlite3 (quick, no SQLAlchemy),
+    else through the engine, which also proves the database answers."""
+    from gateway.cli.quickread import Unsure, schema_revision
+
+    try:
+        return schema_revision(args.settings.database.url)
+    except Unsure:
+        pass
+    from sqlalchemy import text
+
+    from gateway.db.migrate import current_revision
+
+    app = open_app(args)
+    try:
+        with app.db.read() as session:
+            session.execute(text("SELECT 1"))
+        return current_revision(app.db.engine)
+    finally:
+        app.close()
 
 
 def _port_free(host: str, port: int) -> bool:

@@ -52,12 +52,17 @@ def add_commands(commands: Any, t: Catalogue) -> None:
 
 
 def cmd_naskah_list(args: argparse.Namespace) -> int:
-    from gateway.registry import load_naskah_list
+    from gateway.cli.quickread import naskah_list
 
     t: Catalogue = args.t
-    with ready_app(args) as app:
-        zone = app.settings.mail.timezone
-        items = load_naskah_list(app.db, args.limit, zone=zone, kind=args.kind)
+    zone = args.settings.mail.timezone
+    # On SQLite a listing starts without SQLAlchemy (quickread's docstring says why).
+    items = naskah_list(args.settings.database.url, args.limit, args.kind, zone)
+    if items is None:
+        from gateway.registry import load_naskah_list
+
+        with ready_app(args) as app:
+            items = load_naskah_list(app.db, args.limit, zone=zone, kind=args.kind)
     for item in items:
         item.pop("received_at_dt", None)
     if args.json:
@@ -166,7 +171,7 @@ _NASIB = {
 def _whereabouts(app: App, naskah_id: int, zone: str) -> dict[str, Any]:
     """Status label, late or not, and who holds the letter now (JSON-ready)."""
     from gateway.db.models import Naskah
-    from gateway.registry import iso
+    from gateway.entry import iso
     from gateway.workflow.status import whereabouts
 
     with app.db.read() as session:

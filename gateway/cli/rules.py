@@ -72,7 +72,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from gateway.registry import iso
+    from gateway.entry import iso
     from gateway.routing.store import history
 
     with ready_app(args) as app, app.db.read() as session:

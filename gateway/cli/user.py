@@ -142,7 +142,7 @@ def cmd_totp_reset(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     from gateway.accounts.users import list_users
-    from gateway.registry import iso
+    from gateway.entry import iso
 
     t: Catalogue = args.t
     zone = args.settings.mail.timezone
@@ -179,7 +179,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_token_create(args: argparse.Namespace) -> int:
     from gateway.accounts.tokens import create_api_token
     from gateway.accounts.users import UserError, find_user
-    from gateway.registry import iso
+    from gateway.entry import iso
 
     t: Catalogue = args.t
     zone = args.settings.mail.timezone
@@ -207,7 +207,7 @@ def cmd_token_list(args: argparse.Namespace) -> int:
     """A user's tokens by id (for `tnde token revoke ID`), never the tokens themselves."""
     from gateway.accounts.tokens import list_tokens
     from gateway.accounts.users import UserError, find_user
-    from gateway.registry import iso
+    from gateway.entry import iso
 
     t: Catalogue = args.t
     zone = args.settings.mail.timezone
