@@ -92,18 +92,9 @@ def test_an_uninitialised_file_takes_the_orm_path(tmp_path: Path) -> None:
 def test_naskah_list_on_sqlite_imports_no_sqlalchemy(
     register: RunningGateway, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("TNDE_DATABASE__URL", sqlite_url)
-    monkeypatch.delenv("TNDE_CONFIG", raising=False)
-    code = (
-        "import sys; from gateway.cli.main import main; code = main(['naskah', 'list']); "
-        "print(code, sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'psycopg'}))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
-    )
-    lines = result.stdout.strip().splitlines()
-    assert lines[-1] == "0 []", result.stdout + result.stderr
-    assert any("Kedua" in line for line in lines)
+    output = _run_listing_imports(["naskah", "list"], sqlite_url, monkeypatch)
+    assert output.splitlines()[-1] == "0 []", output
+    assert "Kedua" in output
 
 
 def test_check_reads_the_revision_of_a_sqlite_file_quickly(sqlite_url: str, tmp_path: Path) -> None:
@@ -128,18 +119,25 @@ def test_check_reads_the_revision_of_a_sqlite_file_quickly(sqlite_url: str, tmp_
 def test_check_on_sqlite_imports_no_sqlalchemy(
     register: RunningGateway, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("TNDE_DATABASE__URL", sqlite_url)
+    output = _run_listing_imports(["check", "--no-dns"], sqlite_url, monkeypatch)
+    # 0 or 1 (a port of the running test gateway may be taken): the import set is the point.
+    assert output.splitlines()[-1].endswith(" []"), output
+    assert "basis data: baik" in output, output
+
+
+def _run_listing_imports(argv: list[str], url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """`tnde ARGV` in a fresh interpreter: what it printed, then its exit code and which of
+    SQLAlchemy and psycopg it imported."""
+    monkeypatch.setenv("TNDE_DATABASE__URL", url)
     monkeypatch.delenv("TNDE_CONFIG", raising=False)
     code = (
-        "import sys; from gateway.cli.main import main; code = main(['check', '--no-dns']); "
+        f"import sys; from gateway.cli.main import main; code = main({argv!r}); "
         "print(code, sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'psycopg'}))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
-    # 0 or 1 (a port of the running test gateway may be taken): the import set is the point.
-    assert result.stdout.strip().splitlines()[-1].endswith(" []"), result.stdout + result.stderr
-    assert "basis data: baik" in result.stdout, result.stdout
+    return result.stdout.strip()
 
 
 def test_check_shows_the_database_url_without_its_password(
