@@ -34,6 +34,9 @@ log = logging.getLogger("tnde.serve")
 # How long shutdown waits for an IMAP poller to notice the stop event (it checks it at
 # least once per IDLE round or poll interval); after that the daemon thread is abandoned.
 THREAD_STOP_SECONDS = 30.0
+# How long `serve` waits for its worker processes to start before it reports itself
+# started anyway (a child that cannot start is restarted by WorkerProcesses.watch).
+WORKERS_READY_SECONDS = 60.0
 
 
 def _tls_context(settings: Settings) -> ssl.SSLContext | None:
@@ -289,6 +292,9 @@ async def serve(
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     running = await start(app, stop, worker_flags)
+    if running.workers is not None:
+        # Mail is already accepted; the banner waits until letters are also registered.
+        await running.workers.wait_ready(WORKERS_READY_SECONDS)
     if on_started:
         on_started(running)
     await stop.wait()

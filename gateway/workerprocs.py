@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -82,6 +83,9 @@ class _Child:
     started: float
     pause: float = RESTART_PAUSE  # before this slot's next start, should this one die
     died: float | None = None  # when it was first seen dead (time.monotonic())
+    # The read end of the pipe the child writes one byte to once it is registering
+    # (first start only; see WorkerProcesses.wait_ready); None once read or not asked.
+    ready_fd: int | None = None
 
 
 @dataclass
@@ -98,23 +102,46 @@ class WorkerProcesses:
     python: str = sys.executable  # the interpreter the children run on
 
     def start(self) -> None:
-        self.children = [self._spawn() for _ in range(self.count)]
+        self.children = [self._spawn(ready=True) for _ in range(self.count)]
 
-    def _spawn(self, pause: float = RESTART_PAUSE) -> _Child:
+    def _spawn(self, pause: float = RESTART_PAUSE, ready: bool = False) -> _Child:
         read_fd, write_fd = os.pipe()  # not inheritable: only pass_fds reaches the child
         os.set_blocking(write_fd, False)
+        ready_read, ready_write = os.pipe() if ready else (None, None)
         argv = [self.python, "-m", "gateway.cli.main", *self.flags]
         if self.config:
             argv += ["--config", self.config]
         argv += ["worker", "--wake-fd", str(read_fd)]
+        passed = [read_fd]
+        if ready_write is not None:
+            argv += ["--ready-fd", str(ready_write)]
+            passed.append(ready_write)
         try:
-            process = subprocess.Popen(argv, pass_fds=(read_fd,), stdin=subprocess.DEVNULL)
+            process = subprocess.Popen(argv, pass_fds=passed, stdin=subprocess.DEVNULL)
         except OSError:
             os.close(write_fd)
+            if ready_read is not None:
+                os.close(ready_read)
             raise
         finally:
             os.close(read_fd)
-        return _Child(process, write_fd, time.monotonic(), pause)
+            if ready_write is not None:
+                os.close(ready_write)
+        return _Child(process, write_fd, time.monotonic(), pause, ready_fd=ready_read)
+
+    async def wait_ready(self, timeout: float) -> None:
+        """Until every first-started child says it is registering (or died: its pipe
+        closes), at most `timeout` s: `serve` prints its banner after this, so a letter
+        sent on reading it is registered at once, not after a worker's start-up."""
+        pending = [c.ready_fd for c in self.children if c.ready_fd is not None]
+        deadline = time.monotonic() + timeout
+        while pending and (left := deadline - time.monotonic()) > 0:
+            readable, _, _ = await asyncio.to_thread(select.select, pending, [], [], left)
+            pending = [fd for fd in pending if fd not in readable]
+        for child in self.children:
+            if child.ready_fd is not None:
+                os.close(child.ready_fd)
+                child.ready_fd = None
 
     def wake(self) -> None:
         """Tell every child that mail is waiting (cheap; a full pipe means already told).
@@ -181,7 +208,7 @@ class WorkerProcesses:
             _process_exited(child.process.pid)
 
 
-async def run_worker_process(app: object, wake_fd: int | None) -> None:
+async def run_worker_process(app: object, wake_fd: int | None, ready_fd: int | None = None) -> None:
     """The body of `tnde worker`: registration workers only, until SIGTERM, SIGINT or
     (with a wake pipe) the parent's end of the pipe closing."""
     from gateway.app import App
@@ -218,5 +245,9 @@ async def run_worker_process(app: object, wake_fd: int | None) -> None:
         asyncio.create_task(app.worker().run(stop, wake))
         for _ in range(max(1, app.settings.worker.concurrency))
     ]
+    if ready_fd is not None:  # registering from here on: the parent may print its banner
+        with contextlib.suppress(OSError):
+            os.write(ready_fd, b"r")
+        os.close(ready_fd)
     await stop.wait()
     await asyncio.gather(*tasks, return_exceptions=True)

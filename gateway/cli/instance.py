@@ -32,6 +32,7 @@ def add_commands(commands: Any, t: Catalogue) -> None:
     worker_parser = commands.add_parser("worker", help=t("help.worker"))
     # Set by `tnde serve --workers N` for its children: the pipe that wakes them.
     worker_parser.add_argument("--wake-fd", type=int, default=None, help=argparse.SUPPRESS)
+    worker_parser.add_argument("--ready-fd", type=int, default=None, help=argparse.SUPPRESS)
     worker_parser.set_defaults(handler=cmd_worker)
     check = commands.add_parser("check", help=t("help.check"))
     check.add_argument("--no-dns", action="store_true", help=t("help.check.no_dns"))
@@ -151,7 +152,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from gateway.workerprocs import run_worker_process
 
     with ready_app(args) as app:
-        asyncio.run(run_worker_process(app, args.wake_fd))
+        asyncio.run(run_worker_process(app, args.wake_fd, args.ready_fd))
     return 0
 
 

@@ -34,7 +34,10 @@ from tests.support.gateway import gateway_settings, serve_env
 from tests.support.sink import Sink
 
 NODES = 4
-LEASE = 3.0
+# Long enough that the killed node's claims are still its own when counted: found after
+# 1.5 s frozen, then the kill and a one-second wait; at 3 s a loaded CI machine let
+# another node take them over first (0 held).
+LEASE = 6.0
 
 
 @pytest.fixture
