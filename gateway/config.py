@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gateway.catalogue import DEFAULT_LANGUAGE, LANGUAGES, Catalogue
@@ -586,24 +585,23 @@ SUPPORTED_DATABASES = ("sqlite:///PATH", "postgresql+psycopg://USER@HOST:PORT/NA
 
 def shown_url(url: str) -> str:
     """A database URL as a person may see it: the password (in the user part or a
-    `password=` parameter) replaced by ***, since `tnde check` output gets pasted."""
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        user, _, host = netloc.rpartition("@")
-        if ":" in user:
-            user = user.split(":", 1)[0] + ":***"
-        netloc = f"{user}@{host}"
-    query = "&".join(
-        f"{name}=***" if name.lower() == "password" else pair
-        for pair in parts.query.split("&")
-        if pair
-        for name in [pair.split("=", 1)[0]]
-    )
-    if netloc == parts.netloc and query == parts.query:
-        return url  # nothing hidden; urlunsplit would also drop sqlite:///'s empty host
-    shown = f"{parts.scheme}://{netloc}{parts.path}"
-    return shown + (f"?{query}" if query else "")
+    `password=` parameter) replaced by ***, since `tnde check` output gets pasted.
+
+    Not urlsplit: SQLAlchemy reads a password up to the last `@` and accepts `/`, `#` and
+    `?` in it unencoded, where urlsplit would end the host part early and miss it."""
+    scheme, found, rest = url.partition("://")
+    if not found or scheme.startswith("sqlite"):
+        return url  # a file path: nothing secret, and it may contain ':' and '@'
+    at = rest.rfind("@")
+    if at > 0 and ":" in rest[:at]:
+        rest = rest[:at].split(":", 1)[0] + ":***" + rest[at:]
+    address, mark, query = rest.partition("?")
+    if mark:
+        query = "&".join(
+            f"{pair.split('=', 1)[0]}=***" if pair.split("=", 1)[0].lower() == "password" else pair
+            for pair in query.split("&")
+        )
+    return f"{scheme}://{address}{mark}{query}"
 
 
 _HOSTNAME = re.compile(
@@ -678,7 +676,7 @@ def value_problems(settings: Settings) -> list[Problem]:
                 "config.database_url",
                 {
                     "key": "database.url",
-                    "value": repr(url),
+                    "value": repr(shown_url(url)),
                     "sqlite": sqlite,
                     "postgresql": postgresql,
                 },

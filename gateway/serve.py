@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import ssl
@@ -293,9 +294,19 @@ async def serve(
         loop.add_signal_handler(sig, stop.set)
     running = await start(app, stop, worker_flags)
     if running.workers is not None:
-        # Mail is already accepted; the banner waits until letters are also registered.
-        await running.workers.wait_ready(WORKERS_READY_SECONDS)
-    if on_started:
+        # Mail is already accepted; the banner waits until letters are also registered,
+        # or until a stop request, which then comes first.
+        ready = asyncio.create_task(running.workers.wait_ready(WORKERS_READY_SECONDS))
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait({ready, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if not ready.done():
+            ready.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ready
+        elif not ready.result():
+            log.warning("worker processes not registering after %.0f s", WORKERS_READY_SECONDS)
+    if on_started and not stop.is_set():
         on_started(running)
     await stop.wait()
     log.info("stopping")

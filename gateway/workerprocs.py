@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import select
 import shutil
 import signal
 import subprocess
@@ -107,7 +106,12 @@ class WorkerProcesses:
     def _spawn(self, pause: float = RESTART_PAUSE, ready: bool = False) -> _Child:
         read_fd, write_fd = os.pipe()  # not inheritable: only pass_fds reaches the child
         os.set_blocking(write_fd, False)
-        ready_read, ready_write = os.pipe() if ready else (None, None)
+        try:
+            ready_read, ready_write = os.pipe() if ready else (None, None)
+        except OSError:
+            os.close(read_fd)
+            os.close(write_fd)
+            raise
         argv = [self.python, "-m", "gateway.cli.main", *self.flags]
         if self.config:
             argv += ["--config", self.config]
@@ -129,16 +133,35 @@ class WorkerProcesses:
                 os.close(ready_write)
         return _Child(process, write_fd, time.monotonic(), pause, ready_fd=ready_read)
 
-    async def wait_ready(self, timeout: float) -> None:
+    async def wait_ready(self, timeout: float) -> bool:
         """Until every first-started child says it is registering (or died: its pipe
-        closes), at most `timeout` s: `serve` prints its banner after this, so a letter
-        sent on reading it is registered at once, not after a worker's start-up."""
-        pending = [c.ready_fd for c in self.children if c.ready_fd is not None]
-        deadline = time.monotonic() + timeout
-        while pending and (left := deadline - time.monotonic()) > 0:
-            readable, _, _ = await asyncio.to_thread(select.select, pending, [], [], left)
-            pending = [fd for fd in pending if fd not in readable]
-        for child in self.children:
+        closes), at most `timeout` s; whether all did. `serve` prints its banner after
+        this, so a letter sent on reading it is registered at once, not after a worker's
+        start-up."""
+        pending = {c.ready_fd for c in self.children if c.ready_fd is not None}
+        loop = asyncio.get_running_loop()
+        all_ready = asyncio.Event()
+
+        def readable(fd: int) -> None:  # a byte, or EOF: the child died
+            loop.remove_reader(fd)
+            pending.discard(fd)
+            if not pending:
+                all_ready.set()
+
+        for fd in pending:
+            loop.add_reader(fd, readable, fd)
+        try:
+            if pending:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(all_ready.wait(), timeout)
+        finally:  # also when cancelled: serve was told to stop
+            for fd in pending:
+                loop.remove_reader(fd)
+            self._close_ready()
+        return not pending
+
+    def _close_ready(self, children: list[_Child] | None = None) -> None:
+        for child in self.children if children is None else children:
             if child.ready_fd is not None:
                 os.close(child.ready_fd)
                 child.ready_fd = None
@@ -181,6 +204,7 @@ class WorkerProcesses:
                 child.died = now  # wait out the pause again
                 continue
             os.close(child.wake_fd)
+            self._close_ready([child])
             self.children[slot] = replacement
             self.restarts += 1
 
@@ -194,6 +218,7 @@ class WorkerProcesses:
     def stop(self) -> None:
         """SIGTERM to every child; each finishes its letter (SIGKILL after STOP_SECONDS)."""
         live, self.children = self.children, []  # no wake-up writes to closed pipes
+        self._close_ready(live)
         for child in live:
             with contextlib.suppress(ProcessLookupError):
                 child.process.send_signal(signal.SIGTERM)

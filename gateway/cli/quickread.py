@@ -69,12 +69,18 @@ def naskah_list(
     if path is None or not path.is_file():
         return None
     try:
-        connection = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
+        connection = sqlite3.connect(
+            f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, isolation_level=None
+        )
     except sqlite3.Error:
         return None
     try:
+        # One snapshot for the entries and their attachments, as the ORM reads them.
+        connection.execute("BEGIN")
         return _read(connection, limit, kind, zone)
-    except sqlite3.Error:
+    except (sqlite3.Error, AttributeError, KeyError, ValueError, TypeError):
+        # A schema this reader does not know (a column missing or shaped otherwise):
+        # the ORM path reads it, or explains why it cannot.
         return None
     finally:
         connection.close()
