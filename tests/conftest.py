@@ -18,6 +18,7 @@ from tests.support.databases import (
 )
 from tests.support.gateway import RunningGateway, gateway_settings
 from tests.support.requirements import need, port_open
+from tests.support.tcpproxy import TcpProxy
 
 DATA = Path(__file__).parent / "data"
 
@@ -86,3 +87,16 @@ def cli_env(monkeypatch: pytest.MonkeyPatch, db_url: str) -> str:
     monkeypatch.delenv("TNDE_UI__LANGUAGE", raising=False)  # Indonesian, the default
     monkeypatch.setenv("TNDE_DATABASE__URL", db_url)
     return db_url
+
+
+@pytest.fixture
+def proxied_pg(pg_url: str) -> Iterator[tuple[RunningGateway, TcpProxy]]:
+    """A gateway whose PostgreSQL is reached through a proxy the test can cut."""
+    proxy = TcpProxy((PG_HOST, PG_PORT)).start()
+    url = pg_url.replace(f"{PG_HOST}:{PG_PORT}", f"127.0.0.1:{proxy.port}")
+    gateway = RunningGateway(App.build(gateway_settings(url))).start()
+    try:
+        yield gateway, proxy
+    finally:
+        gateway.stop()
+        proxy.cut()

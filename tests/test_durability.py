@@ -5,16 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import smtplib
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select, update
 
 from gateway.app import App
 from gateway.db.models import Blob, Inbound, Naskah, Outbox
 from gateway.intake.store import Envelope, store_inbound
-from tests.support.databases import PG_HOST, PG_PORT, PostgresRun
 from tests.support.gateway import RunningGateway, gateway_settings, serve_env, wait_for
 from tests.support.mail import DOMAIN, letter
 from tests.support.queries import count, naskah_rows, settled
@@ -29,18 +26,6 @@ def send(gateway: RunningGateway, raw: bytes) -> tuple[int, bytes]:
         client.mail(SENDER)
         assert client.rcpt(f"setda@{DOMAIN}")[0] == 250
         return client.data(raw)
-
-
-@pytest.fixture
-def proxied_pg(pg_url: str, postgres_run: PostgresRun) -> Iterator[tuple[RunningGateway, TcpProxy]]:
-    proxy = TcpProxy((PG_HOST, PG_PORT)).start()
-    url = pg_url.replace(f"{PG_HOST}:{PG_PORT}", f"127.0.0.1:{proxy.port}")
-    gateway = RunningGateway(App.build(gateway_settings(url))).start()
-    try:
-        yield gateway, proxy
-    finally:
-        gateway.stop()
-        proxy.cut()
 
 
 def test_postgres_down_during_data_gives_451_then_registers_once(

@@ -22,7 +22,6 @@ from gateway.config import ImapAccount
 from gateway.db.models import ImapAccountState
 from tests.fixtures.dovecot import DovecotInstance
 from tests.fixtures.ports import free_port
-from tests.support.databases import PG_HOST, PG_PORT, PostgresRun
 from tests.support.gateway import RunningGateway, gateway_settings, wait_for
 from tests.support.mail import DOMAIN
 from tests.support.requirements import need_binary
@@ -112,17 +111,7 @@ def test_not_ready_once_an_imap_account_has_failed_longer_than_the_threshold(
     sqlite_url: str,
 ) -> None:
     # An account whose server is not there (a closed port): its poller really fails.
-    account = ImapAccount(
-        name=ACCOUNT,
-        host="127.0.0.1",
-        port=free_port(),
-        tls="none",
-        allow_plaintext=True,
-        username="tu",
-        password="rahasia",
-        deliver_to=f"dinkes@{DOMAIN}",
-        timeout=5.0,
-    )
+    account = _unreachable_account()
     settings = gateway_settings(sqlite_url, metrics={"imap_down_after": 600.0})
     app = App.build(dataclasses.replace(settings, imap=(account,)))
     gateway = RunningGateway(app).start()
@@ -206,23 +195,10 @@ def test_an_imap_helpers_secret_never_reaches_the_public_body(
     assert len(logged) == 1 and "token command failed" in logged[0]
 
 
-@pytest.fixture
-def proxied(pg_url: str, postgres_run: PostgresRun) -> Iterator[tuple[RunningGateway, TcpProxy]]:
-    """A gateway whose PostgreSQL is reached through a proxy the test can cut."""
-    proxy = TcpProxy((PG_HOST, PG_PORT)).start()
-    url = pg_url.replace(f"{PG_HOST}:{PG_PORT}", f"127.0.0.1:{proxy.port}")
-    gateway = RunningGateway(App.build(gateway_settings(url))).start()
-    try:
-        yield gateway, proxy
-    finally:
-        gateway.stop()
-        proxy.cut()
-
-
 def test_not_ready_while_the_database_is_down_without_its_error_text(
-    proxied: tuple[RunningGateway, TcpProxy], caplog: pytest.LogCaptureFixture
+    proxied_pg: tuple[RunningGateway, TcpProxy], caplog: pytest.LogCaptureFixture
 ) -> None:
-    gateway, proxy = proxied
+    gateway, proxy = proxied_pg
     assert readyz(gateway)[0] == 200
     caplog.set_level(logging.INFO, logger="tnde.ready")
     proxy.cut()
@@ -247,18 +223,7 @@ def test_not_ready_while_the_database_is_down_without_its_error_text(
 def test_a_table_gone_between_the_checks_is_a_503_not_a_500(sqlite_url: str) -> None:
     """The IMAP check reads the database after the schema check: an error there is the
     database's 503 (it used to escape as aiohttp's 500)."""
-    account = ImapAccount(
-        name=ACCOUNT,
-        host="127.0.0.1",
-        port=free_port(),
-        tls="none",
-        allow_plaintext=True,
-        username="tu",
-        password="rahasia",
-        deliver_to=f"dinkes@{DOMAIN}",
-        timeout=5.0,
-        enabled=True,
-    )
+    account = _unreachable_account()
     app = App.build(dataclasses.replace(gateway_settings(sqlite_url), imap=(account,)))
     gateway = RunningGateway(app).start()
     engine = app.db.engine
@@ -276,3 +241,18 @@ def test_a_table_gone_between_the_checks_is_a_503_not_a_500(sqlite_url: str) -> 
     assert status == 503
     assert [r["check"] for r in body["reasons"]] == ["database"]
     assert "imap_account_state" not in json.dumps(body)
+
+
+def _unreachable_account() -> ImapAccount:
+    """An IMAP account whose server is not there (a closed port): its poller really fails."""
+    return ImapAccount(
+        name=ACCOUNT,
+        host="127.0.0.1",
+        port=free_port(),
+        tls="none",
+        allow_plaintext=True,
+        username="tu",
+        password="rahasia",
+        deliver_to=f"dinkes@{DOMAIN}",
+        timeout=5.0,
+    )
