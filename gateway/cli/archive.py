@@ -281,33 +281,31 @@ def _find(session: Any, key: str, t: Catalogue) -> Any:
 
 
 def cmd_archive_hold(args: argparse.Namespace) -> int:
-    from gateway.archive.records import RecordError, hold
-
-    t: Catalogue = args.t
-    with ready_app(args) as app, app.db.write() as session:
-        naskah = _find(session, args.key, t)
-        try:
-            hold(session, naskah, args.reason, actor(args), app.clock())
-        except RecordError as err:
-            raise CommandError(t(err.key, **err.fields)) from err
-        number = naskah.agenda_number
-    print(t("archive.held", agenda=number, reason=args.reason.strip()))
+    number = _change_hold(args, release_it=False)
+    print(args.t("archive.held", agenda=number, reason=args.reason.strip()))
     return 0
 
 
 def cmd_archive_release(args: argparse.Namespace) -> int:
-    from gateway.archive.records import RecordError, release
+    number = _change_hold(args, release_it=True)
+    print(args.t("archive.released", agenda=number))
+    return 0
+
+
+def _change_hold(args: argparse.Namespace, release_it: bool) -> str:
+    """Set or lift a naskah's legal hold (audited); its agenda number."""
+    from gateway.archive.records import RecordError, hold, release
 
     t: Catalogue = args.t
+    change = release if release_it else hold
     with ready_app(args) as app, app.db.write() as session:
         naskah = _find(session, args.key, t)
         try:
-            release(session, naskah, args.reason, actor(args), app.clock())
+            change(session, naskah, args.reason, actor(args), app.clock())
         except RecordError as err:
             raise CommandError(t(err.key, **err.fields)) from err
-        number = naskah.agenda_number
-    print(t("archive.released", agenda=number))
-    return 0
+        number: str = naskah.agenda_number
+    return number
 
 
 def cmd_archive_export(args: argparse.Namespace) -> int:
