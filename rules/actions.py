@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from rules.due import parse_due
-from rules.model import KEAMANAN, KECEPATAN, Action, Decision, Dispose, RuleError
+from rules.errors import RuleError
+from rules.model import KEAMANAN, KECEPATAN, Action, Decision, Dispose
 from rules.vocabulary import Vocabulary
 
 SPECIAL_TARGETS = ("@head", "@registrar", "@addressed")

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from rules.errors import RuleError
 from rules.model import (
     KEAMANAN,
     KECEPATAN,
@@ -20,7 +21,6 @@ from rules.model import (
     TTE_RESULTS,
     WEEKDAYS,
     Predicate,
-    RuleError,
 )
 
 # Field -> (kind, default operator). kind: text | list (any element) | number | bool | enum

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rules.model import RuleError
+from rules.errors import RuleError
 
 _SPEC = re.compile(
     r"^(?P<n>\d{1,3})\s*(?P<unit>d|h|days?|hours?|jam|hari|workdays?|working\s+days?|hari\s+kerja)$"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rules.conditions import FACT_ATTRIBUTE, FIELDS, operator_of
-from rules.model import RuleError
+from rules.errors import RuleError
 
 # Fields whose equality (or domain-suffix) matchers can be indexed, most selective first.
 INDEXED = (

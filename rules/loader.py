@@ -8,8 +8,9 @@ from typing import Any
 
 from rules.actions import parse_action
 from rules.conditions import compile_condition
+from rules.errors import RuleError
 from rules.index import RuleIndex, guard_of
-from rules.model import Action, Rule, RuleError
+from rules.model import Action, Rule
 from rules.vocabulary import Vocabulary
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")

@@ -20,10 +20,6 @@ TTE_RESULTS = ("none", "valid", "untrusted", "unreadable", "invalid", "modified"
 WEEKDAYS = ("senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu")
 
 
-class RuleError(ValueError):
-    """A rule document is invalid; the message names the rule and the field."""
-
-
 @dataclass(frozen=True)
 class AttachmentFact:
     filename: str

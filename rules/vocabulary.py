@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rules.model import RuleError
+from rules.errors import RuleError
 
 _KKA = re.compile(r"^\d{3}(\.\d{1,3}){0,5}$")
 

@@ -17,9 +17,10 @@ from rules.builtin import FALLBACK_DOCUMENT
 from rules.conditions import FIELDS, OPERATORS
 from rules.due import DueSpec, parse_due
 from rules.engine import evaluate
+from rules.errors import RuleError
 from rules.index import RuleIndex
 from rules.loader import RuleSet, compile_document
-from rules.model import Action, AttachmentFact, Decision, Dispose, Facts, Rule, RuleError
+from rules.model import Action, AttachmentFact, Decision, Dispose, Facts, Rule
 from rules.vocabulary import Vocabulary
 
 # ---------------------------------------------------------------------------------------------

@@ -16,8 +16,9 @@ from aiohttp import web
 from gateway.routing.store import current_document
 from gateway.routing.vocab import vocabulary_from_db
 from rules.conditions import FIELDS, OPERATORS
+from rules.errors import RuleError
 from rules.loader import compile_document, compile_rule
-from rules.model import KEAMANAN, KECEPATAN, RuleError
+from rules.model import KEAMANAN, KECEPATAN
 from rules.vocabulary import Vocabulary
 from webadmin.appkey import app_of
 from webadmin.auth import VIEWER

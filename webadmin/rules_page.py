@@ -23,8 +23,8 @@ from gateway.routing.store import (
     save_version,
 )
 from gateway.routing.vocab import vocabulary_from_db
+from rules.errors import RuleError
 from rules.loader import compile_document
-from rules.model import RuleError
 from webadmin.appkey import app_of
 from webadmin.auth import VIEWER
 from webadmin.params import form_text, record_id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gateway.catalogue import Catalogue
 from gateway.config import Settings
-from gateway.senderauth.owndomain import ERROR, OK, WARNING, DkimExpected, Finding
+from gateway.senderauth.findings import ERROR, OK, WARNING, DkimExpected, Finding
 
 LEVEL_KEYS = {OK: "check.level.ok", WARNING: "check.level.warning", ERROR: "check.level.error"}
 # Seconds `tnde check` waits for the smarthost (at most [outbound] timeout).
@@ -35,11 +35,12 @@ def show(findings: list[Finding], t: Catalogue) -> int:
 
 def _dkim_key(settings: Settings) -> tuple[DkimExpected | None, list[Finding]]:
     """The key the gateway signs with, as the record DNS must publish."""
-    from gateway.outbound.dkimsign import DkimKeyError, DkimSigner
-
     dkim = settings.dkim
     if not dkim.private_key:
         return None, [Finding(WARNING, "check.dkim_off")]
+    # Imported here: cryptography costs a start-up that `check` without DKIM never needs.
+    from gateway.outbound.dkimsign import DkimKeyError, DkimSigner
+
     domain = dkim.signing_domain(settings)
     try:
         signer = DkimSigner.from_file(domain, dkim.selector, dkim.private_key)

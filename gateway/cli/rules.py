@@ -41,7 +41,7 @@ def add_commands(commands: Any, t: Catalogue) -> None:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from gateway.routing.store import save_version
-    from rules.model import RuleError
+    from rules.errors import RuleError
 
     t: Catalogue = args.t
     document = read_yaml(args.file, t)
@@ -110,7 +110,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 def cmd_rollback(args: argparse.Namespace) -> int:
     from gateway.routing.store import rollback
-    from rules.model import RuleError
+    from rules.errors import RuleError
 
     try:
         with ready_app(args) as app, app.db.write() as session:
@@ -127,8 +127,8 @@ def cmd_test(args: argparse.Namespace) -> int:
     from gateway.routing.dryrun import compare_recent
     from gateway.routing.store import current_document
     from gateway.routing.vocab import vocabulary_from_db
+    from rules.errors import RuleError
     from rules.loader import compile_document
-    from rules.model import RuleError
 
     t: Catalogue = args.t
     candidate_document = read_yaml(args.rules, t) if args.rules else None

@@ -8,7 +8,7 @@ from gateway.core.calendar import BusinessCalendar
 from gateway.parsing.naskah import parse_indonesian_date
 from gateway.timefmt import local
 from rules.due import DueSpec, parse_due
-from rules.model import RuleError
+from rules.errors import RuleError
 
 _RELATIVE_DAYS = {"besok": 1, "lusa": 2, "tomorrow": 1}
 

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 
 import dns.exception
 
 from gateway.senderauth.dmarc import POLICIES, parse_record
+from gateway.senderauth.findings import ERROR, OK, WARNING, DkimExpected, Finding
 from gateway.senderauth.lookup import Lookups
 
-# An error is what makes the gateway's mail fail for certain, or what cannot be checked:
-# a DNS server that does not answer, a record that does not parse or comes twice, the
-# signing key not published, a null MX or MX hosts without an address, SPF +all. A
-# warning is advice: no MX, SPF or DMARC at all (mail may come over IMAP or through
-# another MTA, and DKIM alone carries DMARC), DMARC p=none, an MX other than [smtp]
-# hostname, an organisational DMARC record that cannot be read.
-OK, WARNING, ERROR = "ok", "warning", "error"
 # RFC 7208 4.6.4: more than ten terms that cost a DNS lookup make SPF a permerror.
 SPF_MAX_LOOKUPS = 10
 _SPF_LOOKUP_TERMS = ("include", "a", "mx", "ptr", "exists", "redirect")
@@ -29,24 +22,6 @@ _MECHANISM = re.compile(
 )
 _DUAL_CIDR = re.compile(r"(?:/(?P<ip4>\d{1,3}))?(?://(?P<ip6>\d{1,3}))?")
 _MODIFIER = re.compile(r"^(?P<name>[a-z][a-z0-9._-]*)=(?P<value>\S*)$", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One result a person reads: its level, a catalogue key and the values it names."""
-
-    level: str  # ok | warning | error
-    key: str
-    fields: Mapping[str, object] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class DkimExpected:
-    """The key the gateway signs with: the record name and the p= it must publish."""
-
-    name: str  # selector._domainkey.domain
-    public_key: str  # base64 SubjectPublicKeyInfo
-    key_file: str
 
 
 def check_domain(

@@ -43,7 +43,7 @@ from gateway.workflow.notices import ACTING_PREFIX, NoticeSource, queue_notices
 from gateway.workflow.report import status_text
 from gateway.workflow.sending import DuplicateNumber
 from gateway.workflow.targets import is_below, resolve_written
-from rules.model import RuleError
+from rules.errors import RuleError
 
 
 @dataclass
