@@ -1,7 +1,8 @@
 """The application's services, built once in the composition root and passed down.
 
-Settings, templates, the sender identity, the clock, the reply-token secret, and the two
-things every flow does: queue an outgoing mail and record a system event.
+Settings, templates, the sender identity, the clock, the reply-token secret, the cached
+organisation, and the two things every flow does: queue an outgoing mail and record a
+system event.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from gateway.config import Settings
 from gateway.core.tokens import make_login_request_token, make_tracking_token
 from gateway.db.models import Event, Outbox
 from gateway.db.secret import read_secret
+from gateway.org.cache import OrgCache
 from gateway.outbound.compose import Identity, OutgoingMail, compose
 from gateway.outbound.outbox import enqueue
 from gateway.outbound.render import Renderer
@@ -64,6 +66,7 @@ class Services:
     identity: Identity
     clock: Callable[[], dt.datetime]
     secret: ReplySecret
+    org: OrgCache
 
     @property
     def limits(self) -> Limits:
@@ -186,4 +189,6 @@ def make_services(settings: Settings, clock: Callable[[], dt.datetime]) -> Servi
         instance_id=mail.instance_id or f"{socket.gethostname()}/{mail.domain}",
     )
     renderer = Renderer(settings.templates.directory, mail.timezone)
-    return Services(settings, renderer, identity, clock, ReplySecret(mail.reply_secret))
+    return Services(
+        settings, renderer, identity, clock, ReplySecret(mail.reply_secret), OrgCache(mail.domain)
+    )

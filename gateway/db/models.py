@@ -263,6 +263,27 @@ class Holiday(Base):
     kind: Mapped[str] = mapped_column(String(16), default="nasional")
 
 
+# The tables whose every change bumps OrgVersion (triggers of migration 0017).
+ORG_TABLES = (
+    Unit.__tablename__,
+    UnitAddress.__tablename__,
+    Position.__tablename__,
+    Person.__tablename__,
+    PersonEmail.__tablename__,
+    Assignment.__tablename__,
+    Instruction.__tablename__,
+    Holiday.__tablename__,
+)
+
+
+class OrgVersion(Base):
+    """One row: a value that changes (never back) whenever an ORG_TABLES row does."""
+
+    __tablename__ = "org_version"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+
+
 # --------------------------------------------------------------------------- intake
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,11 +24,43 @@ class Holder:
     kind: str  # definitif | plt | plh
 
 
-def covers(assignment: Assignment, day: dt.date) -> bool:
+class Assigned(Protocol):
+    """What choosing a position's holders reads of an assignment (a row or a cached one)."""
+
+    @property
+    def person_id(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def valid_from(self) -> dt.date | None: ...
+    @property
+    def valid_to(self) -> dt.date | None: ...
+
+
+A = TypeVar("A", bound=Assigned)
+
+
+def covers(assignment: Assigned, day: dt.date) -> bool:
     """Whether an assignment's (inclusive) date range contains `day`."""
     starts_ok = assignment.valid_from is None or assignment.valid_from <= day
     ends_ok = assignment.valid_to is None or day <= assignment.valid_to
     return starts_ok and ends_ok
+
+
+def chosen(assignments: Sequence[A], day: dt.date, both: bool) -> list[A]:
+    """The assignments (in id order) whose person gets the position's mail on `day`:
+    acting holders replace the definitif one for their range, or join them if `both`.
+    One per person."""
+    current = [a for a in assignments if covers(a, day)]
+    acting = [a for a in current if a.kind in ("plt", "plh")]
+    definitif = [a for a in current if a.kind == "definitif"]
+    picked = acting if acting and not both else acting + definitif
+    result, seen = [], set()
+    for assignment in picked:
+        if assignment.person_id not in seen:
+            seen.add(assignment.person_id)
+            result.append(assignment)
+    return result
 
 
 def holders(
@@ -40,20 +73,12 @@ def holders(
         .where(Assignment.position_id == position.id, Person.active.is_(True))
         .order_by(Assignment.id)
     ).all()
-    current = [(a, p) for a, p in rows if covers(a, day)]
-    acting = [(a, p) for a, p in current if a.kind in ("plt", "plh")]
-    definitif = [(a, p) for a, p in current if a.kind == "definitif"]
-    if acting and not (notify_both or position.notify_definitif_when_acting):
-        chosen = acting
-    else:
-        chosen = acting + definitif
-    result, seen = [], set()
-    for assignment, person in chosen:
-        if person.id in seen:
-            continue
-        seen.add(person.id)
-        result.append(Holder(person.id, person.name, primary_email(person), assignment.kind))
-    return result
+    people = {person.id: person for _, person in rows}
+    both = notify_both or position.notify_definitif_when_acting
+    return [
+        Holder(a.person_id, people[a.person_id].name, primary_email(people[a.person_id]), a.kind)
+        for a in chosen([a for a, _ in rows], day, both)
+    ]
 
 
 def primary_email(person: Person) -> str | None:

@@ -97,7 +97,7 @@ def queue_receipt(
     context = receipt_context(ctx, naskah, unit, verified)
     # The sending agency follows its letter from here: a page and a Reply-To for STATUS,
     # both bound to this letter and this address (gateway/workflow/tracking.py).
-    reply_to = unit_reply_address(unit, ctx)
+    reply_to = ctx.org.snapshot(session).unit_address_at(unit.id, ctx.settings.mail.domain)
     if ctx.settings.tracking.enabled_for(unit.code):
         context["tracking_link"], reply_to = ctx.tracking_links(session, naskah.id, address)
     text, html = ctx.renderer.render("receipt", context)
@@ -131,15 +131,6 @@ def receipt_subject(naskah: Naskah, verified: bool = True) -> str:
     return (
         f"[{naskah.agenda_number}] Tanda terima: {clip_subject(naskah.perihal or naskah.subject)}"
     )
-
-
-def unit_reply_address(unit: Unit, ctx: Services) -> str | None:
-    """Replies to a receipt go to the unit's official address at our domain."""
-    suffix = "@" + ctx.settings.mail.domain.lower()
-    for item in unit.addresses:
-        if item.address.lower().endswith(suffix):
-            return item.address
-    return None
 
 
 def receipt_context(

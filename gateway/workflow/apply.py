@@ -8,20 +8,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.audit import record_event
-from gateway.config import Settings
 from gateway.core.calendar import BusinessCalendar, resolve_spec
 from gateway.core.prepared import LetterForUnit, Prepared
 from gateway.core.states import DispositionStatus, NaskahStatus
-from gateway.db.models import Disposition, Holiday, Naskah, Position, Unit
+from gateway.db.models import Disposition, Naskah, Position, Unit
 from gateway.routing.targets import resolve_targets
 from gateway.services import Services
 from gateway.workflow.notices import NoticeSource, queue_notices
 from rules.model import Decision
 
 
-def calendar_for(session: Session, settings: Settings) -> BusinessCalendar:
-    """Weekends, the holidays in the database and the configured local ones."""
-    days = frozenset(session.scalars(select(Holiday.day)))
+def calendar_for(session: Session, ctx: Services) -> BusinessCalendar:
+    """Weekends, the holidays in the database (cached per org version) and the
+    configured local ones."""
+    settings = ctx.settings
+    days = ctx.org.snapshot(session).holidays
     local_days = settings.workflow.local_holiday_dates()
     return BusinessCalendar(days | local_days, settings.mail.timezone)
 
@@ -93,7 +94,7 @@ def apply_decision(
         )
         return []
     settings = ctx.settings
-    calendar = calendar_for(session, settings)
+    calendar = calendar_for(session, ctx)
     registrar = registrar_of(session, unit)
     rule_names = [hit["rule"] for hit in decision.hits]
     source = NoticeSource(

@@ -245,7 +245,7 @@ def _instructions(run: Execution, command: Command) -> list[str]:
 def _due(run: Execution, command: Command) -> tuple[bool, dt.datetime | None]:
     """(readable, the BATAS instant): no BATAS inherits the giver's due or the SLA."""
     settings = run.ctx.settings
-    calendar = calendar_for(run.session, settings)
+    calendar = calendar_for(run.session, run.ctx)
     if not command.batas:
         parent_due = run.actor.disposition.due_at
         if parent_due is not None:

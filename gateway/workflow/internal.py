@@ -187,7 +187,7 @@ def give(
     """Dispositions from the writing official to each target, with their notices; the
     holders answer them with the usual reply commands and TANGGAPAN reaches the writer."""
     settings = ctx.settings
-    calendar = calendar_for(session, settings)
+    calendar = calendar_for(session, ctx)
     unit = session.get_one(Unit, naskah.unit_id)
     files = own_files(session, naskah)
     source = NoticeSource(disposed_by=author.label, registrar=None, files=lambda: files)

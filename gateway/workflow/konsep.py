@@ -185,7 +185,7 @@ def ask_current(
     position = session.get_one(Position, konsep.route[konsep.step])
     signing = konsep.step == len(konsep.route) - 1
     kind = "ttd" if signing else "paraf"
-    calendar = calendar_for(session, ctx.settings)
+    calendar = calendar_for(session, ctx)
     due_at = calendar.due(parse_due(ctx.settings.drafting.step_due), now)
     step = Disposition(
         naskah_id=naskah.id,
@@ -540,9 +540,7 @@ def revise(session: Session, ctx: Services, decider: Decider, note: str, now: dt
         to_position_id=drafter.id,
         instructions=["REVISI"],
         note=note,
-        due_at=calendar_for(session, ctx.settings).due(
-            parse_due(ctx.settings.drafting.step_due), now
-        ),
+        due_at=calendar_for(session, ctx).due(parse_due(ctx.settings.drafting.step_due), now),
         status=DispositionStatus.SENT,
         channel="email",
         created_at=now,

@@ -14,14 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 from urllib.parse import quote
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.catalogue import Catalogue
 from gateway.core.verdict import sender_verdict, signature_lines
-from gateway.db.models import Disposition, Instruction, Naskah, Position, Unit
-from gateway.org.holders import Holder, holders
-from gateway.org.senders import UNVERIFIED_LABEL, claims_org_unproven
+from gateway.db.models import Disposition, Naskah, Position, Unit
+from gateway.org.holders import Holder
+from gateway.org.senders import UNVERIFIED_LABEL
 from gateway.outbound.clip import clip, clip_subject
 from gateway.outbound.compose import OutgoingMail
 from gateway.services import Services
@@ -74,7 +73,8 @@ def queue_notices(
 ) -> int:
     """One notice per holder of `position` today (an alert when nobody holds it)."""
     today = local(now, ctx.settings.mail.timezone).date()
-    found = holders(session, position, today, ctx.settings.workflow.notify_definitif_when_acting)
+    org = ctx.org.snapshot(session)
+    found = org.holders(position, today, ctx.settings.workflow.notify_definitif_when_acting)
     if not found:
         _no_holder(session, ctx, naskah, disposition, position, source.registrar, now)
         return 0
@@ -193,7 +193,8 @@ def notice_context(
 ) -> dict[str, Any]:
     """Template variables shared by every holder's notice."""
     settings = ctx.settings
-    labels = dict(session.execute(select(Instruction.code, Instruction.label)).all())
+    org = ctx.org.snapshot(session)
+    labels = org.instruction_labels
     base = settings.web.public_url.rstrip("/")
     return {
         "naskah": naskah,
@@ -213,9 +214,7 @@ def notice_context(
         "files": [ListedFile(name, len(data)) for name, _, data in files],
         "files_attached": files_attached,
         "panel_url": f"{base}/naskah/{naskah.id}" if base else "",
-        "sender_unverified": claims_org_unproven(
-            session, naskah.sender, naskah.auth_results or {}, settings.mail.domain
-        ),
+        "sender_unverified": org.claims_unproven(naskah.sender, naskah.auth_results or {}),
         "unverified_label": UNVERIFIED_LABEL,
         # Official mail reads Indonesian whatever the panel's language.
         "verdict": sender_verdict(naskah.auth_results or {}, naskah.sender, Catalogue("id")),
