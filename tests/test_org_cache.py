@@ -25,7 +25,7 @@ from gateway.db.models import (
     Unit,
     UnitAddress,
 )
-from gateway.org.cache import current_version, load_snapshot
+from gateway.org.cache import OrgCache, current_version, load_snapshot
 from gateway.org.holders import holders
 from tests.support.clock import OFFICE_HOURS, FakeClock
 from tests.support.gateway import RunningGateway, gateway_settings, wait_for
@@ -240,5 +240,43 @@ def test_org_version_exists_after_init(db_url: str) -> None:
     try:
         with db.read() as session:
             assert session.execute(text("SELECT count(*) FROM org_version")).scalar_one() == 1
+    finally:
+        db.dispose()
+
+
+def test_a_snapshot_is_never_built_from_objects_the_session_already_held(db_url: str) -> None:
+    """On PostgreSQL a transaction sees changes committed after it began. A worker whose
+    session already holds a person must still cache the person as the database has it
+    under the version it read, not as the session first loaded them."""
+    db = _database(db_url)
+    cache = OrgCache(DOMAIN)
+    try:
+        worker = db.read_sessions()
+        hukum = worker.scalars(select(Position).where(Position.handle == "kabag.hukum")).one()
+        day = OFFICE_HOURS.date()
+        hukum_id = hukum.id
+        (holder,) = holders(worker, hukum, day)
+        assert holder.email == HUKUM_HOLDER
+        # Held by the worker, as a command's actor is: the identity map keeps it.
+        kept = worker.get_one(Person, holder.person_id)
+        assert HUKUM_HOLDER in {e.address for e in kept.emails}
+        with db.write() as other:
+            other.execute(
+                update(PersonEmail)
+                .where(PersonEmail.address == HUKUM_HOLDER)
+                .values(undeliverable_since=dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
+            )
+            person = other.get_one(Person, holder.person_id)
+            other.add(PersonEmail(person_id=person.id, address="dewi.baru@banyumaskab.go.id"))
+        cached = cache.snapshot(worker).holders(hukum, day)
+        del kept
+        worker.rollback()
+        worker.close()
+        with db.read() as fresh:
+            position = fresh.get_one(Position, hukum_id)
+            expected = holders(fresh, position, day)
+            assert cache.snapshot(fresh).holders(position, day) == expected
+        if db_url.startswith("postgresql"):  # read committed: the new state at once
+            assert [h.email for h in cached] == ["dewi.baru@banyumaskab.go.id"]
     finally:
         db.dispose()

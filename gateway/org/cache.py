@@ -13,10 +13,12 @@ transaction can see.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import select
@@ -34,6 +36,8 @@ from gateway.db.models import (
 )
 from gateway.org.holders import Holder, chosen
 from gateway.org.senders import OrgAddresses
+
+log = logging.getLogger("tnde.org")
 
 
 @dataclass(frozen=True)
@@ -88,43 +92,64 @@ def current_version(session: Session) -> int | None:
 
 
 def load_snapshot(session: Session, version: int | None, gateway_domain: str) -> OrgSnapshot:
-    """Read every organisation table once (a few hundred rows for a kabupaten)."""
-    emails: dict[int, list[PersonEmail]] = defaultdict(list)
-    for email in session.scalars(select(PersonEmail).order_by(PersonEmail.id)):
-        emails[email.person_id].append(email)
-    people = {
-        person.id: person.name
-        for person in session.scalars(select(Person).where(Person.active.is_(True)))
-    }
+    """Read every organisation table once (a few hundred rows for a kabupaten).
+
+    Columns, not ORM objects: an object the caller's session already holds would come
+    back as it was when first loaded, not as the database has it now, and a snapshot
+    labelled with the new version would carry the old values.
+    """
+    emails: dict[int, list[tuple[str, bool, bool]]] = defaultdict(list)
+    for person_id, address, is_primary, undeliverable_since in session.execute(
+        select(
+            PersonEmail.person_id,
+            PersonEmail.address,
+            PersonEmail.is_primary,
+            PersonEmail.undeliverable_since,
+        ).order_by(PersonEmail.id)
+    ):
+        emails[person_id].append((address, is_primary, undeliverable_since is None))
+    # Not dict(result): a Result has keys() (its columns), so dict() would index it.
+    active = select(Person.id, Person.name).where(Person.active.is_(True))
+    people = {person_id: name for person_id, name in session.execute(active)}
     assignments: dict[int, list[HeldBy]] = defaultdict(list)
-    for a in session.scalars(select(Assignment).order_by(Assignment.id)):
-        if a.person_id in people:
-            address = _primary(emails.get(a.person_id, []))
-            held = HeldBy(
-                a.person_id, people[a.person_id], address, a.kind, a.valid_from, a.valid_to
-            )
-            assignments[a.position_id].append(held)
+    for position_id, person_id, kind, valid_from, valid_to in session.execute(
+        select(
+            Assignment.position_id,
+            Assignment.person_id,
+            Assignment.kind,
+            Assignment.valid_from,
+            Assignment.valid_to,
+        ).order_by(Assignment.id)
+    ):
+        if person_id in people:
+            mail_to = _primary(emails.get(person_id, []))
+            held = HeldBy(person_id, people[person_id], mail_to, kind, valid_from, valid_to)
+            assignments[position_id].append(held)
     unit_addresses: dict[int, list[str]] = defaultdict(list)
-    for unit_id, address in session.execute(
+    for unit_id, unit_address in session.execute(
         select(UnitAddress.unit_id, UnitAddress.address).order_by(UnitAddress.id)
     ):
-        unit_addresses[unit_id].append(address)
+        unit_addresses[unit_id].append(unit_address)
+    labels = {
+        code: label for code, label in session.execute(select(Instruction.code, Instruction.label))
+    }
+    # Read-only views: one snapshot is shared by every thread of the process.
     return OrgSnapshot(
         version=version,
         holidays=frozenset(session.scalars(select(Holiday.day))),
-        instruction_labels=dict(session.execute(select(Instruction.code, Instruction.label)).all()),
+        instruction_labels=MappingProxyType(labels),
         addresses=OrgAddresses.load(session, gateway_domain),
-        unit_addresses={unit: tuple(found) for unit, found in unit_addresses.items()},
-        assignments={position: tuple(held) for position, held in assignments.items()},
+        unit_addresses=MappingProxyType({u: tuple(found) for u, found in unit_addresses.items()}),
+        assignments=MappingProxyType({p: tuple(held) for p, held in assignments.items()}),
     )
 
 
-def _primary(emails: list[PersonEmail]) -> str | None:
-    """As gateway.org.holders.primary_email, over emails already read."""
-    for email in emails:
-        if email.is_primary and email.undeliverable_since is None:
-            return email.address
-    usable = [e.address for e in emails if e.undeliverable_since is None]
+def _primary(emails: list[tuple[str, bool, bool]]) -> str | None:
+    """As gateway.org.holders.primary_email, over (address, primary, deliverable)."""
+    for address, is_primary, deliverable in emails:
+        if is_primary and deliverable:
+            return address
+    usable = [address for address, _, deliverable in emails if deliverable]
     return usable[0] if usable else None
 
 
@@ -143,12 +168,18 @@ class OrgCache:
         current = self._snapshot
         if current is not None and version is not None and current.version == version:
             return current
+        if version is None:
+            log.warning("org_version has no row: the organisation is read for every letter")
         # Loaded in the caller's transaction: on PostgreSQL (read committed) a change that
         # commits between the version read and the load lands in a snapshot labelled with
         # the older version, which the next call sees as stale and reloads. Never the
         # other way round, so the cache can be newer than its label but never older.
-        fresh = load_snapshot(session, version, self._domain)
+        # One thread loads at a time; the others, waiting, reuse what it loaded.
         with self._lock:
+            current = self._snapshot
+            if current is not None and version is not None and current.version == version:
+                return current
+            fresh = load_snapshot(session, version, self._domain)
             self._snapshot = fresh
             self.loads += 1
         return fresh

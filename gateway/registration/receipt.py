@@ -97,9 +97,11 @@ def queue_receipt(
     context = receipt_context(ctx, naskah, unit, verified)
     # The sending agency follows its letter from here: a page and a Reply-To for STATUS,
     # both bound to this letter and this address (gateway/workflow/tracking.py).
-    reply_to = ctx.org.snapshot(session).unit_address_at(unit.id, ctx.settings.mail.domain)
+    reply_to: str | None
     if ctx.settings.tracking.enabled_for(unit.code):
         context["tracking_link"], reply_to = ctx.tracking_links(session, naskah.id, address)
+    else:
+        reply_to = ctx.org.snapshot(session).unit_address_at(unit.id, ctx.settings.mail.domain)
     text, html = ctx.renderer.render("receipt", context)
     mail = OutgoingMail(
         kind="receipt",

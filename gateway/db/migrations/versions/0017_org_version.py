@@ -15,6 +15,12 @@ The new value is never one an earlier transaction could have written and rolled 
 (a counter + 1 would be: a rolled-back change, then another change, gives the same
 number twice, and a worker that cached the first would keep it). PostgreSQL takes it
 from a sequence, which a rollback does not rewind; SQLite from random(), 64 bits.
+
+A later migration that rebuilds one of these tables in SQLite batch mode drops its
+triggers with it and must create them again (tests/test_org_cache.py checks every table
+at head). On PostgreSQL every org write now also locks the org_version row until its
+transaction ends: org writes (panel, import, bounce marking) queue behind each other,
+and they are rare and short enough to afford it.
 """
 
 from __future__ import annotations
@@ -79,10 +85,10 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         for table in ORG_TABLES:
             for event in ("insert", "update", "delete"):
-                op.execute(f"DROP TRIGGER org_version_{table}_{event}")
+                op.execute(f"DROP TRIGGER IF EXISTS org_version_{table}_{event}")
     else:
         for table in ORG_TABLES:
-            op.execute(f'DROP TRIGGER org_version_bump ON "{table}"')
+            op.execute(f'DROP TRIGGER IF EXISTS org_version_bump ON "{table}"')
         op.execute("DROP FUNCTION org_version_bump()")
         op.execute("DROP SEQUENCE org_version_seq")
     op.drop_table("org_version")
