@@ -280,3 +280,55 @@ def test_a_snapshot_is_never_built_from_objects_the_session_already_held(db_url:
             assert [h.email for h in cached] == ["dewi.baru@banyumaskab.go.id"]
     finally:
         db.dispose()
+
+
+def _version_reads(db: Database) -> list[str]:
+    """Collects every statement that reads org_version on db's engine."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        if "org_version" in statement and statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    return seen
+
+
+@pytest.mark.parametrize("how", ["orm", "core"])
+def test_one_version_read_per_transaction_until_the_session_writes_the_org(
+    db_url: str, how: str
+) -> None:
+    db = _database(db_url)
+    cache = OrgCache(DOMAIN)
+    reads = _version_reads(db)
+    day = OFFICE_HOURS.date()
+    try:
+        with db.write() as session:
+            hukum = session.scalars(select(Position).where(Position.handle == "kabag.hukum")).one()
+            for _ in range(3):
+                (holder,) = cache.snapshot(session).holders(hukum, day)
+            assert holder.email == HUKUM_HOLDER
+            assert len(reads) == 1
+            # The transaction's own write (a bounce marks the address) is seen at once.
+            if how == "orm":
+                email = session.scalars(
+                    select(PersonEmail).where(PersonEmail.address == HUKUM_HOLDER)
+                ).one()
+                email.undeliverable_since = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+            else:
+                session.execute(
+                    update(PersonEmail)
+                    .where(PersonEmail.address == HUKUM_HOLDER)
+                    .values(undeliverable_since=dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
+                )
+            after = cache.snapshot(session).holders(hukum, day)
+            assert after == holders(session, hukum, day)
+            assert [h.email for h in after] != [HUKUM_HOLDER]
+            assert len(reads) == 2
+        with db.read() as session:
+            cache.snapshot(session)
+        assert len(reads) == 3  # a new transaction reads the version again
+    finally:
+        db.dispose()

@@ -34,10 +34,13 @@ from gateway.db.models import (
     Position,
     UnitAddress,
 )
+from gateway.db.orgwrites import org_writes, watch
 from gateway.org.holders import Holder, chosen
 from gateway.org.senders import OrgAddresses
 
 log = logging.getLogger("tnde.org")
+# session.info key: (the transaction, its org write count, the snapshot it was given).
+_MEMO = "tnde_org_snapshot"
 
 
 @dataclass(frozen=True)
@@ -163,7 +166,25 @@ class OrgCache:
         self.loads = 0  # how many times the tables were read (tests, metrics)
 
     def snapshot(self, session: Session) -> OrgSnapshot:
-        """The organisation as `session`'s transaction sees it (reloaded if it moved)."""
+        """The organisation as `session`'s transaction sees it (reloaded if it moved).
+
+        Asked several times per letter, the version is read once per transaction: the
+        answer is kept in the session until the transaction ends or the session writes
+        an organisation table itself (gateway/db/orgwrites.py counts those writes)."""
+        watch(session)
+        # As a query would autoflush: an org change still pending in this session counts.
+        session.flush()
+        transaction, writes = session.get_transaction(), org_writes(session)
+        memo = session.info.get(_MEMO)
+        if memo is not None and memo[0] is transaction and memo[1] == writes:
+            snapshot: OrgSnapshot = memo[2]
+            return snapshot
+        snapshot = self._current(session)
+        if transaction is not None:
+            session.info[_MEMO] = (transaction, writes, snapshot)
+        return snapshot
+
+    def _current(self, session: Session) -> OrgSnapshot:
         version = current_version(session)
         current = self._snapshot
         if current is not None and version is not None and current.version == version:

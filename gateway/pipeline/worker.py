@@ -412,8 +412,8 @@ class Worker:
         for letter in prepared.letters:
             registered = register_letter(session, self.ctx, prepared, letter, inbound, now)
             if not registered.is_copy and letter.decision is not None:
-                naskah = session.get_one(Naskah, registered.naskah_id)
-                unit = session.get_one(Unit, naskah.unit_id)
+                naskah = registered.naskah or session.get_one(Naskah, registered.naskah_id)
+                unit = registered.unit or session.get_one(Unit, naskah.unit_id)
                 thread_reply(session, self.ctx, naskah, prepared, letter.decision, now)
                 apply_decision(
                     session, self.ctx, naskah, unit, letter.decision, prepared, letter, now

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -29,6 +29,11 @@ class Registered:
     agenda_number: str
     unit_code: str
     is_copy: bool
+    # The rows themselves, for the routing that follows in the same transaction: the
+    # session's identity map holds loaded rows weakly, so without these the caller would
+    # read both back (two queries per letter).
+    naskah: Naskah | None = field(default=None, compare=False, repr=False)
+    unit: Unit | None = field(default=None, compare=False, repr=False)
 
 
 def register_letter(
@@ -71,7 +76,7 @@ def register_letter(
     )
     queue_receipt(session, ctx, prepared, naskah, unit, inbound, now)
     count_registration(session, unit.code, kind)
-    return Registered(naskah.id, naskah.agenda_number, unit.code, is_copy=False)
+    return Registered(naskah.id, naskah.agenda_number, unit.code, False, naskah, unit)
 
 
 def _classification(prepared: Prepared, letter: LetterForUnit) -> dict[str, Any]:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.catalogue import Catalogue
 from gateway.core.prepared import Prepared
-from gateway.db.models import Inbound, Naskah, PersonEmail, Unit
+from gateway.db.models import Inbound, Naskah, Unit
 from gateway.outbound.clip import clip_body, clip_subject
 from gateway.outbound.compose import OutgoingMail
 from gateway.parsing.addresses import ascii_address, normalise_address
@@ -78,9 +77,8 @@ def queue_receipt(
 ) -> None:
     """Queue the receipt, or record on the timeline why none was sent."""
     sender = normalise_address(inbound.mail_from) or ""
-    people = frozenset(
-        session.scalars(select(PersonEmail.address).where(PersonEmail.address == sender))
-    )
+    org = ctx.org.snapshot(session)
+    people = frozenset({sender}) if sender in org.addresses.addresses else frozenset()
     address, reason = receipt_recipient(prepared, inbound, ctx.settings.mail.domain, people)
     if address is None:
         ctx.system_event(
@@ -101,7 +99,7 @@ def queue_receipt(
     if ctx.settings.tracking.enabled_for(unit.code):
         context["tracking_link"], reply_to = ctx.tracking_links(session, naskah.id, address)
     else:
-        reply_to = ctx.org.snapshot(session).unit_address_at(unit.id, ctx.settings.mail.domain)
+        reply_to = org.unit_address_at(unit.id, ctx.settings.mail.domain)
     text, html = ctx.renderer.render("receipt", context)
     mail = OutgoingMail(
         kind="receipt",
