@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -70,9 +72,31 @@ def _sqlite_engine(database: str, settings: DatabaseSettings) -> Engine:
         if connection.get_execution_options().get("sqlite_deferred"):
             connection.exec_driver_sql("BEGIN")
         else:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            _begin_immediate(connection.connection.driver_connection, settings.busy_timeout)
 
     return engine
+
+
+def _begin_immediate(driver: Any, busy_timeout: float) -> None:
+    """BEGIN IMMEDIATE, polling every millisecond for the write lock while it is held.
+
+    SQLite's own busy handler sleeps longer and longer (up to 100 ms a try) while it
+    waits; the worker, which registers letter after letter, takes the lock again the
+    moment it lets go, so SMTP intake waiting in that handler got the lock only by luck.
+    Polling at a fixed short interval gives every waiter the next free moment."""
+    deadline = time.monotonic() + busy_timeout
+    driver.execute("PRAGMA busy_timeout=0")
+    try:
+        while True:
+            try:
+                driver.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as err:
+                if "locked" not in str(err) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.001)
+    finally:
+        driver.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
 
 
 class Database:
