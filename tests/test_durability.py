@@ -7,6 +7,7 @@ import smtplib
 import sqlite3
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select, update
 
 from gateway.app import App
@@ -217,21 +218,32 @@ def test_disk_full_during_data_gives_451_and_loses_nothing(
         gateway.stop()
 
 
-def test_a_writer_waits_for_the_lock_by_polling_and_keeps_its_busy_timeout(
-    sqlite_template: Path, tmp_path: Path
+def _held_lock(path: Path) -> sqlite3.Connection:
+    """Another process's view: a connection holding SQLite's write lock."""
+    blocker = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    blocker.execute("BEGIN IMMEDIATE")
+    return blocker
+
+
+def test_a_writer_polls_for_the_lock_and_gets_it_when_it_goes(
+    sqlite_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """BEGIN IMMEDIATE is retried in our loop (SQLite's handler sleeps up to 100 ms a try
-    and starved SMTP intake behind the worker); reads keep the configured busy_timeout."""
+    """BEGIN IMMEDIATE is retried in our loop (SQLite's own handler sleeps up to 100 ms a
+    try and starved SMTP intake behind the worker); reads keep the busy_timeout."""
     import threading
     import time
 
     from sqlalchemy import text
 
+    from gateway.db import engine
+
+    tries: list[int] = []
+    busy = engine._busy
+    monkeypatch.setattr(engine, "_busy", lambda err: tries.append(1) or busy(err))
     (tmp_path / "tnde.db").write_bytes(sqlite_template.read_bytes())
     url = f"sqlite:///{tmp_path / 'tnde.db'}"
     db = App.build(gateway_settings(url, database={"busy_timeout": 5.0})).db
-    blocker = sqlite3.connect(tmp_path / "tnde.db", isolation_level=None, check_same_thread=False)
-    blocker.execute("BEGIN IMMEDIATE")
+    blocker = _held_lock(tmp_path / "tnde.db")
     released = threading.Event()
 
     def release() -> None:
@@ -245,6 +257,38 @@ def test_a_writer_waits_for_the_lock_by_polling_and_keeps_its_busy_timeout(
             timeout = session.execute(text("PRAGMA busy_timeout")).scalar_one()
             assert released.is_set()  # it waited for the holder, then got in
         assert timeout == 5000
+        assert len(tries) > 20  # ~300 tries a millisecond apart, not SQLite's long sleeps
     finally:
         blocker.close()
         db.dispose()
+
+
+def test_a_lock_held_past_busy_timeout_is_sqlalchemys_error_and_the_letter_waits(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    """The worker leaves a letter it cannot begin for a later pass (never quarantine),
+    which it recognises by SQLAlchemy's OperationalError."""
+    from sqlalchemy import exc, text
+
+    (tmp_path / "tnde.db").write_bytes(sqlite_template.read_bytes())
+    url = f"sqlite:///{tmp_path / 'tnde.db'}"
+    app = App.build(gateway_settings(url, database={"busy_timeout": 0.3}))
+    envelope = Envelope(source="smtp", mail_from=SENDER, rcpt_tos=[f"setda@{DOMAIN}"])
+    try:
+        store_inbound(app.db, letter(), envelope, app.clock())
+        worker = app.worker()
+        (inbound_id,), token = worker.claim()
+        blocker = _held_lock(tmp_path / "tnde.db")
+        try:
+            with pytest.raises(exc.OperationalError, match="locked"), app.db.write() as session:
+                session.execute(text("SELECT 1"))
+            outcome = worker.process(inbound_id, token)
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+        assert outcome.state == "processing", outcome
+        with app.db.write() as session:  # the pooled connection has its timeout back
+            assert session.execute(text("PRAGMA busy_timeout")).scalar_one() == 300
+        assert _states(app) == ["processing"]  # left for a later pass, not quarantined
+    finally:
+        app.close()

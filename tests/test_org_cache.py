@@ -332,3 +332,24 @@ def test_one_version_read_per_transaction_until_the_session_writes_the_org(
         assert len(reads) == 3  # a new transaction reads the version again
     finally:
         db.dispose()
+
+
+def test_a_rolled_back_savepoint_takes_its_org_change_out_of_the_snapshot(db_url: str) -> None:
+    db = _database(db_url)
+    cache = OrgCache(DOMAIN)
+    day = OFFICE_HOURS.date()
+    try:
+        with db.write() as session:
+            hukum = session.scalars(select(Position).where(Position.handle == "kabag.hukum")).one()
+            assert [h.email for h in cache.snapshot(session).holders(hukum, day)] == [HUKUM_HOLDER]
+            savepoint = session.begin_nested()
+            session.execute(
+                update(PersonEmail)
+                .where(PersonEmail.address == HUKUM_HOLDER)
+                .values(undeliverable_since=dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
+            )
+            assert [h.email for h in cache.snapshot(session).holders(hukum, day)] != [HUKUM_HOLDER]
+            savepoint.rollback()
+            assert [h.email for h in cache.snapshot(session).holders(hukum, day)] == [HUKUM_HOLDER]
+    finally:
+        db.dispose()

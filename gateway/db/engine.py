@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -9,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -77,26 +78,47 @@ def _sqlite_engine(database: str, settings: DatabaseSettings) -> Engine:
     return engine
 
 
+# How long a writer waiting for SQLite's write lock sleeps between tries.
+POLL_SECONDS = 0.001
+
+
 def _begin_immediate(driver: Any, busy_timeout: float) -> None:
     """BEGIN IMMEDIATE, polling every millisecond for the write lock while it is held.
 
     SQLite's own busy handler sleeps longer and longer (up to 100 ms a try) while it
     waits; the worker, which registers letter after letter, takes the lock again the
     moment it lets go, so SMTP intake waiting in that handler got the lock only by luck.
-    Polling at a fixed short interval gives every waiter the next free moment."""
+    Polling at a fixed short interval gives every waiter the next free moment.
+
+    This runs in SQLAlchemy's begin hook, outside its error translation: a failure is
+    raised as SQLAlchemy's own error (OperationalError for a lock timeout), as a
+    statement's would be, so the worker leaves the letter for a later pass and intake
+    answers 451 instead of treating it as a bug."""
     deadline = time.monotonic() + busy_timeout
-    driver.execute("PRAGMA busy_timeout=0")
     try:
-        while True:
-            try:
-                driver.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as err:
-                if "locked" not in str(err) or time.monotonic() >= deadline:
-                    raise
-                time.sleep(0.001)
-    finally:
-        driver.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        driver.execute("PRAGMA busy_timeout=0")
+        try:
+            while True:
+                try:
+                    driver.execute("BEGIN IMMEDIATE")
+                    break
+                except sqlite3.OperationalError as err:
+                    if not _busy(err) or time.monotonic() >= deadline:
+                        raise
+                    time.sleep(POLL_SECONDS)
+        finally:
+            driver.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+    except sqlite3.Error as err:
+        if driver.in_transaction:  # begun, but the pragma could not be restored
+            with contextlib.suppress(sqlite3.Error):
+                driver.execute("ROLLBACK")
+        raise exc.DBAPIError.instance("BEGIN IMMEDIATE", None, err, sqlite3.Error) from err
+
+
+def _busy(err: sqlite3.OperationalError) -> bool:
+    """SQLITE_BUSY or SQLITE_LOCKED (any extended code): someone else holds the lock."""
+    code = getattr(err, "sqlite_errorcode", 0) & 0xFF
+    return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 class Database:

@@ -5,9 +5,11 @@ which addresses are the organisation's, what are the holidays and the instructio
 labels, which address of a unit is ours. The answers change a few times a month. An
 OrgSnapshot holds them as plain data; OrgCache hands out the current one and reloads
 when org_version has moved. Triggers on every organisation table move it (migration
-0017), so no writer can forget to; the check is one primary-key read per use, inside the
-caller's transaction, so a letter never sees an organisation older than what its own
-transaction can see.
+0017), so no writer can forget to. The check is one primary-key read per transaction (the
+answer is kept in the session until the transaction ends or writes the organisation
+itself): a letter sees the organisation as it was when its transaction first asked,
+never older, which on PostgreSQL means changes committed during the transaction wait
+for the next one.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from gateway.org.holders import Holder, chosen
 from gateway.org.senders import OrgAddresses
 
 log = logging.getLogger("tnde.org")
-# session.info key: (the transaction, its org write count, the snapshot it was given).
+# session.info key: per cache, (the transaction, its org write count, the snapshot).
 _MEMO = "tnde_org_snapshot"
 
 
@@ -172,16 +174,16 @@ class OrgCache:
         answer is kept in the session until the transaction ends or the session writes
         an organisation table itself (gateway/db/orgwrites.py counts those writes)."""
         watch(session)
-        # As a query would autoflush: an org change still pending in this session counts.
-        session.flush()
+        if session.autoflush:  # as a query would: a pending org change counts
+            session.flush()
         transaction, writes = session.get_transaction(), org_writes(session)
-        memo = session.info.get(_MEMO)
+        memos: dict[int, tuple[object, int, OrgSnapshot]] = session.info.setdefault(_MEMO, {})
+        memo = memos.get(id(self))
         if memo is not None and memo[0] is transaction and memo[1] == writes:
-            snapshot: OrgSnapshot = memo[2]
-            return snapshot
+            return memo[2]
         snapshot = self._current(session)
         if transaction is not None:
-            session.info[_MEMO] = (transaction, writes, snapshot)
+            memos[id(self)] = (transaction, writes, snapshot)
         return snapshot
 
     def _current(self, session: Session) -> OrgSnapshot:
