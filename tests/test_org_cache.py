@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import func, insert, select, text, update
+from sqlalchemy.orm import Session
 
 from gateway.app import App
 from gateway.db.engine import Database
@@ -27,7 +28,7 @@ from gateway.db.models import (
 )
 from gateway.org.cache import OrgCache, current_version, load_snapshot
 from gateway.org.holders import holders
-from tests.support.clock import OFFICE_HOURS, FakeClock
+from tests.support.clock import OFFICE_HOURS
 from tests.support.gateway import RunningGateway, gateway_settings, wait_for
 from tests.support.mail import DOMAIN, letter
 from tests.support.queries import settled
@@ -36,18 +37,29 @@ HUKUM_HOLDER = "dewi.lestari@banyumaskab.go.id"
 MIGRATION = importlib.import_module("gateway.db.migrations.versions.0017_org_version")
 
 
-@pytest.fixture
-def office(db_url: str) -> Iterator[RunningGateway]:
-    app = App.build(gateway_settings(db_url), clock=FakeClock(OFFICE_HOURS))
-    gateway = RunningGateway(app).start()
-    try:
-        yield gateway
-    finally:
-        gateway.stop()
-
-
 def _database(db_url: str) -> Database:
     return App.build(gateway_settings(db_url)).db
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    database = _database(db_url)
+    yield database
+    database.dispose()
+
+
+def _kabag_hukum(session: Session) -> Position:
+    """The demo's vacant position with a Plt (Dewi Lestari)."""
+    return session.scalars(select(Position).where(Position.handle == "kabag.hukum")).one()
+
+
+def _bounce(session: Session, address: str) -> None:
+    """What bounce handling writes: the address is undeliverable from now on."""
+    session.execute(
+        update(PersonEmail)
+        .where(PersonEmail.address == address)
+        .values(undeliverable_since=dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
+    )
 
 
 def _send(gateway: RunningGateway, to: str, subject: str) -> None:
@@ -133,7 +145,7 @@ def test_the_snapshot_names_the_same_holders_as_the_database(db_url: str) -> Non
     db = _database(db_url)
     try:
         with db.write() as session:
-            hukum = session.scalars(select(Position).where(Position.handle == "kabag.hukum")).one()
+            hukum = _kabag_hukum(session)
             sekda = session.scalars(select(Position).where(Position.handle == "sekda")).one()
             people = session.scalars(select(Person).order_by(Person.id)).all()
             session.add_all(
@@ -170,26 +182,26 @@ def test_the_snapshot_names_the_same_holders_as_the_database(db_url: str) -> Non
 
 
 def test_registering_letters_reads_the_org_once_and_never_bumps_it(
-    office: RunningGateway,
+    gateway: RunningGateway,
 ) -> None:
-    cache = office.app.ctx.org
-    with office.app.db.read() as session:
+    cache = gateway.app.ctx.org
+    with gateway.app.db.read() as session:
         before = current_version(session)
     for number in range(3):
-        _send(office, f"kabag.hukum@{DOMAIN}", f"Surat {number}")
-    with office.app.db.read() as session:
+        _send(gateway, f"kabag.hukum@{DOMAIN}", f"Surat {number}")
+    with gateway.app.db.read() as session:
         assert current_version(session) == before
     assert cache.loads == 1
 
 
-def test_the_next_letter_follows_a_new_plt_and_a_dead_address(office: RunningGateway) -> None:
+def test_the_next_letter_follows_a_new_plt_and_a_dead_address(gateway: RunningGateway) -> None:
     """What a stale cache would get wrong: the Plt appointed between two letters (in
     place of the one whose term ended) gets the second; once the Plt's address bounces,
     the notice goes to the address that works."""
-    _send(office, f"kabag.hukum@{DOMAIN}", "Pertama")
-    assert _notices_of_last_letter(office.app) == [HUKUM_HOLDER]
-    with office.app.db.write() as session:
-        hukum = session.scalars(select(Position).where(Position.handle == "kabag.hukum")).one()
+    _send(gateway, f"kabag.hukum@{DOMAIN}", "Pertama")
+    assert _notices_of_last_letter(gateway.app) == [HUKUM_HOLDER]
+    with gateway.app.db.write() as session:
+        hukum = _kabag_hukum(session)
         plt = Person(name="Rina Kusuma", nip="198001012005012001")
         plt.emails = [
             PersonEmail(address="rina@banyumaskab.go.id", is_primary=True),
@@ -204,34 +216,30 @@ def test_the_next_letter_follows_a_new_plt_and_a_dead_address(office: RunningGat
             .values(valid_to=OFFICE_HOURS.date() - dt.timedelta(days=1))
         )
         session.add(Assignment(person_id=plt.id, position_id=hukum.id, kind="plt"))
-    _send(office, f"kabag.hukum@{DOMAIN}", "Kedua")
-    assert _notices_of_last_letter(office.app) == ["rina@banyumaskab.go.id"]
-    with office.app.db.write() as session:
-        session.execute(
-            update(PersonEmail)
-            .where(PersonEmail.address == "rina@banyumaskab.go.id")
-            .values(undeliverable_since=dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
-        )
-    _send(office, f"kabag.hukum@{DOMAIN}", "Ketiga")
-    assert _notices_of_last_letter(office.app) == ["rina.kusuma@banyumaskab.go.id"]
+    _send(gateway, f"kabag.hukum@{DOMAIN}", "Kedua")
+    assert _notices_of_last_letter(gateway.app) == ["rina@banyumaskab.go.id"]
+    with gateway.app.db.write() as session:
+        _bounce(session, "rina@banyumaskab.go.id")
+    _send(gateway, f"kabag.hukum@{DOMAIN}", "Ketiga")
+    assert _notices_of_last_letter(gateway.app) == ["rina.kusuma@banyumaskab.go.id"]
 
 
-def test_holidays_added_between_letters_move_the_due_date(office: RunningGateway) -> None:
+def test_holidays_added_between_letters_move_the_due_date(gateway: RunningGateway) -> None:
     from gateway.db.models import Disposition
 
     def last_due() -> dt.datetime:
-        with office.app.db.read() as session:
+        with gateway.app.db.read() as session:
             return session.scalars(
                 select(Disposition.due_at).order_by(Disposition.id.desc())
             ).first()
 
-    _send(office, f"kabag.hukum@{DOMAIN}", "Sebelum libur")
+    _send(gateway, f"kabag.hukum@{DOMAIN}", "Sebelum libur")
     before = last_due()
-    with office.app.db.write() as session:
+    with gateway.app.db.write() as session:
         start = OFFICE_HOURS.date()
         for n in range(1, 15):  # every day of the next two weeks off
             session.add(Holiday(day=start + dt.timedelta(days=n), name="Libur", kind="lokal"))
-    _send(office, f"kabag.hukum@{DOMAIN}", "Sesudah libur")
+    _send(gateway, f"kabag.hukum@{DOMAIN}", "Sesudah libur")
     assert last_due() > before + dt.timedelta(days=7)
 
 
@@ -252,7 +260,7 @@ def test_a_snapshot_is_never_built_from_objects_the_session_already_held(db_url:
     cache = OrgCache(DOMAIN)
     try:
         worker = db.read_sessions()
-        hukum = worker.scalars(select(Position).where(Position.handle == "kabag.hukum")).one()
+        hukum = _kabag_hukum(worker)
         day = OFFICE_HOURS.date()
         hukum_id = hukum.id
         (holder,) = holders(worker, hukum, day)
@@ -261,11 +269,7 @@ def test_a_snapshot_is_never_built_from_objects_the_session_already_held(db_url:
         kept = worker.get_one(Person, holder.person_id)
         assert HUKUM_HOLDER in {e.address for e in kept.emails}
         with db.write() as other:
-            other.execute(
-                update(PersonEmail)
-                .where(PersonEmail.address == HUKUM_HOLDER)
-                .values(undeliverable_since=dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
-            )
+            _bounce(other, HUKUM_HOLDER)
             person = other.get_one(Person, holder.person_id)
             other.add(PersonEmail(person_id=person.id, address="dewi.baru@banyumaskab.go.id"))
         cached = cache.snapshot(worker).holders(hukum, day)
@@ -298,58 +302,42 @@ def _version_reads(db: Database) -> list[str]:
 
 @pytest.mark.parametrize("how", ["orm", "core"])
 def test_one_version_read_per_transaction_until_the_session_writes_the_org(
-    db_url: str, how: str
+    db: Database, how: str
 ) -> None:
-    db = _database(db_url)
     cache = OrgCache(DOMAIN)
     reads = _version_reads(db)
     day = OFFICE_HOURS.date()
-    try:
-        with db.write() as session:
-            hukum = session.scalars(select(Position).where(Position.handle == "kabag.hukum")).one()
-            for _ in range(3):
-                (holder,) = cache.snapshot(session).holders(hukum, day)
-            assert holder.email == HUKUM_HOLDER
-            assert len(reads) == 1
-            # The transaction's own write (a bounce marks the address) is seen at once.
-            if how == "orm":
-                email = session.scalars(
-                    select(PersonEmail).where(PersonEmail.address == HUKUM_HOLDER)
-                ).one()
-                email.undeliverable_since = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
-            else:
-                session.execute(
-                    update(PersonEmail)
-                    .where(PersonEmail.address == HUKUM_HOLDER)
-                    .values(undeliverable_since=dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
-                )
-            after = cache.snapshot(session).holders(hukum, day)
-            assert after == holders(session, hukum, day)
-            assert [h.email for h in after] != [HUKUM_HOLDER]
-            assert len(reads) == 2
-        with db.read() as session:
-            cache.snapshot(session)
-        assert len(reads) == 3  # a new transaction reads the version again
-    finally:
-        db.dispose()
+    with db.write() as session:
+        hukum = _kabag_hukum(session)
+        for _ in range(3):
+            (holder,) = cache.snapshot(session).holders(hukum, day)
+        assert holder.email == HUKUM_HOLDER
+        assert len(reads) == 1
+        # The transaction's own write (a bounce marks the address) is seen at once.
+        if how == "orm":
+            email = session.scalars(
+                select(PersonEmail).where(PersonEmail.address == HUKUM_HOLDER)
+            ).one()
+            email.undeliverable_since = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+        else:
+            _bounce(session, HUKUM_HOLDER)
+        after = cache.snapshot(session).holders(hukum, day)
+        assert after == holders(session, hukum, day)
+        assert [h.email for h in after] != [HUKUM_HOLDER]
+        assert len(reads) == 2
+    with db.read() as session:
+        cache.snapshot(session)
+    assert len(reads) == 3  # a new transaction reads the version again
 
 
-def test_a_rolled_back_savepoint_takes_its_org_change_out_of_the_snapshot(db_url: str) -> None:
-    db = _database(db_url)
+def test_a_rolled_back_savepoint_takes_its_org_change_out_of_the_snapshot(db: Database) -> None:
     cache = OrgCache(DOMAIN)
     day = OFFICE_HOURS.date()
-    try:
-        with db.write() as session:
-            hukum = session.scalars(select(Position).where(Position.handle == "kabag.hukum")).one()
-            assert [h.email for h in cache.snapshot(session).holders(hukum, day)] == [HUKUM_HOLDER]
-            savepoint = session.begin_nested()
-            session.execute(
-                update(PersonEmail)
-                .where(PersonEmail.address == HUKUM_HOLDER)
-                .values(undeliverable_since=dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
-            )
-            assert [h.email for h in cache.snapshot(session).holders(hukum, day)] != [HUKUM_HOLDER]
-            savepoint.rollback()
-            assert [h.email for h in cache.snapshot(session).holders(hukum, day)] == [HUKUM_HOLDER]
-    finally:
-        db.dispose()
+    with db.write() as session:
+        hukum = _kabag_hukum(session)
+        assert [h.email for h in cache.snapshot(session).holders(hukum, day)] == [HUKUM_HOLDER]
+        savepoint = session.begin_nested()
+        _bounce(session, HUKUM_HOLDER)
+        assert [h.email for h in cache.snapshot(session).holders(hukum, day)] != [HUKUM_HOLDER]
+        savepoint.rollback()
+        assert [h.email for h in cache.snapshot(session).holders(hukum, day)] == [HUKUM_HOLDER]
