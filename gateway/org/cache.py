@@ -37,7 +37,7 @@ from gateway.db.models import (
     UnitAddress,
 )
 from gateway.db.orgwrites import org_writes, watch
-from gateway.org.holders import Holder, chosen
+from gateway.org.holders import Holder, choose_email, chosen
 from gateway.org.senders import OrgAddresses
 
 log = logging.getLogger("tnde.org")
@@ -127,7 +127,7 @@ def load_snapshot(session: Session, version: int | None, gateway_domain: str) ->
         ).order_by(Assignment.id)
     ):
         if person_id in people:
-            mail_to = _primary(emails.get(person_id, []))
+            mail_to = choose_email(emails.get(person_id, []))
             held = HeldBy(person_id, people[person_id], mail_to, kind, valid_from, valid_to)
             assignments[position_id].append(held)
     unit_addresses: dict[int, list[str]] = defaultdict(list)
@@ -147,15 +147,6 @@ def load_snapshot(session: Session, version: int | None, gateway_domain: str) ->
         unit_addresses=MappingProxyType({u: tuple(found) for u, found in unit_addresses.items()}),
         assignments=MappingProxyType({p: tuple(held) for p, held in assignments.items()}),
     )
-
-
-def _primary(emails: list[tuple[str, bool, bool]]) -> str | None:
-    """As gateway.org.holders.primary_email, over (address, primary, deliverable)."""
-    for address, is_primary, deliverable in emails:
-        if is_primary and deliverable:
-            return address
-    usable = [address for address, _, deliverable in emails if deliverable]
-    return usable[0] if usable else None
 
 
 class OrgCache:

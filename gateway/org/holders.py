@@ -82,10 +82,18 @@ def holders(
 
 
 def primary_email(person: Person) -> str | None:
-    for email in person.emails:
-        if email.is_primary and email.undeliverable_since is None:
-            return email.address
-    usable = [e.address for e in person.emails if e.undeliverable_since is None]
+    return choose_email(
+        [(e.address, e.is_primary, e.undeliverable_since is None) for e in person.emails]
+    )
+
+
+def choose_email(emails: Sequence[tuple[str, bool, bool]]) -> str | None:
+    """Where a person's mail goes, from (address, primary, deliverable) in id order: the
+    primary address while it works, else the first one that does."""
+    for address, is_primary, deliverable in emails:
+        if is_primary and deliverable:
+            return address
+    usable = [address for address, _, deliverable in emails if deliverable]
     return usable[0] if usable else None
 
 
