@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from gateway.db.models import Attachment, Blob, Event, Inbound, Naskah, NaskahSource
 
 GENESIS = "0" * 64
+# session.info key: chain -> (last seq, last hash) as this transaction left it.
+_HEADS = "event_chain_heads"
 
 
 def chain_for(naskah_id: int | None, inbound_id: int | None) -> str:
@@ -24,6 +26,14 @@ def chain_for(naskah_id: int | None, inbound_id: int | None) -> str:
     if inbound_id is not None:
         return f"inbound:{inbound_id}"
     return "system"
+
+
+def start_chain(session: Session, naskah_id: int) -> None:
+    """Note that the naskah inserted by this transaction has no events yet, so its first
+    event needs no chain-head lookup. Naskah rows are never deleted, so a new id never
+    names an old chain (should one, the chain's unique key refuses the event)."""
+    heads: dict[str, tuple[int, str]] = session.info.setdefault(_HEADS, {})
+    heads.setdefault(chain_for(naskah_id, None), (0, GENESIS))
 
 
 def record_event(
@@ -43,7 +53,7 @@ def record_event(
     chain = chain_for(naskah_id, inbound_id)
     # Within one transaction the chain head is remembered, so a letter's several events
     # cost one lookup; a concurrent writer would still be caught by the unique key.
-    heads: dict[str, tuple[int, str]] = session.info.setdefault("event_chain_heads", {})
+    heads: dict[str, tuple[int, str]] = session.info.setdefault(_HEADS, {})
     if chain in heads:
         last: tuple[int, str] | None = heads[chain]
     else:

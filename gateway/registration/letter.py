@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway import logs
+from gateway.audit import start_chain
 from gateway.core.prepared import LetterForUnit, Prepared
 from gateway.core.states import NaskahStatus
 from gateway.db.aftercommit import count_registration
@@ -203,6 +204,7 @@ def _new_naskah(
     )
     session.add(naskah)
     session.flush()
+    start_chain(session, naskah.id)  # its "registered" event then skips a lookup
     return naskah
 
 
