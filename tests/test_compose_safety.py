@@ -163,3 +163,50 @@ def test_the_wire_policy_folds_at_exactly_78_columns_as_compat32_does() -> None:
         assert _WIRE.fold_binary("Subject", value) == REFERENCE_WIRE.fold_binary(
             "Subject", value
         ), width
+
+
+BODY_TEXT = st.text(alphabet=st.sampled_from(list("ab .=-\t\r\né—")), max_size=300)
+ASCII_LINES = st.text(alphabet=st.sampled_from(list("ab .-\t\r\n")), max_size=300)
+
+
+@settings(max_examples=300)
+@given(
+    text=BODY_TEXT,
+    html=st.none() | BODY_TEXT,
+    data=st.binary(max_size=3000),
+    raw=ASCII_LINES,
+    preamble=st.none() | ASCII_LINES,
+    epilogue=st.none() | ASCII_LINES,
+)
+def test_bodies_are_written_as_the_library_writes_them(
+    text: str, html: str | None, data: bytes, raw: str, preamble: str | None, epilogue: str | None
+) -> None:
+    """gateway.outbound.compose._WireGenerator writes a body in one piece: every mix of
+    CR, LF and CRLF, bodies with and without a final line break, empty ones, base64 of
+    any length, preamble and epilogue come out as the line-by-line library writes them."""
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+
+    files = [("lampiran.pdf", "application/pdf", data)] if data else []
+    mail = OutgoingMail(
+        kind="notice", to_address="a@b.go.id", to_name="A", subject="s",
+        text=text, html=html, attachments=files,
+    )  # fmt: skip
+    composed = compose(mail, IDENTITY, NOW)
+    assert as_bytes(composed) == composed.as_bytes(policy=REFERENCE_WIRE)
+    # A 7bit part keeps its line breaks as they are until the generator writes them.
+    outer = MIMEMultipart("mixed")
+    outer.preamble, outer.epilogue = preamble, epilogue
+    outer.attach(composed)
+    outer.attach(MIMEText(raw, "plain", "us-ascii"))
+    assert as_bytes(outer) == outer.as_bytes(policy=REFERENCE_WIRE)
+
+
+@settings(max_examples=300)
+@given(value=NASTY, limit=st.integers(min_value=0, max_value=100))
+def test_header_safe_turns_every_unsafe_character_into_a_space(value: str, limit: int) -> None:
+    from gateway.outbound.compose import _UNSAFE, header_safe
+
+    spaced = "".join(" " if ch in _UNSAFE else ch for ch in value)  # the rule, char by char
+    assert header_safe(value, limit) == " ".join(spaced.split())[:limit]
+    assert not set(header_safe(value, limit)) & _UNSAFE
