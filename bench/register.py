@@ -8,7 +8,10 @@ process and reports, per letter: CPU ms of this process plus its children (the P
 reader), SQL statements, and wall ms. A `--warmup` share of the letters runs first and is
 not counted (imports, caches, the PDF reader's start). `--profile FILE` writes a
 pyinstrument profile of the counted letters (`pip install pyinstrument` first; it is not
-a dependency of the gateway or its tests).
+a dependency of the gateway or its tests). `--calls` counts the Python function calls
+per letter instead (cProfile): a number that stays the same from run to run where CPU
+time on a shared VM does not, for comparing two versions of the code; CPU and wall time
+of that run include the counting and are not comparable with other runs.
 This isolates what `ingest.py` reports as one number for intake plus registration.
 """
 
@@ -16,8 +19,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import cProfile
 import json
 import os
+import pstats
 import statistics
 import subprocess
 import sys
@@ -122,12 +127,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             worker.run_once()
         me = psutil.Process()
         profiler = None
+        calls = cProfile.Profile() if args.calls else None
         if args.profile:
             from pyinstrument import Profiler
 
             profiler = Profiler(interval=0.0005)
             profiler.start()
         counter.reset()
+        if calls is not None:
+            calls.enable()
         walls = []
         cpu0 = cpu_seconds(me)
         done = 0
@@ -142,6 +150,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             walls.append((time.perf_counter() - start) * 1000 / max(1, len(ids)))
             done += len(ids)
         cpu = cpu_seconds(me) - cpu0
+        if calls is not None:
+            calls.disable()
         if profiler is not None:
             profiler.stop()
             text = args.profile.endswith(".txt")
@@ -160,7 +170,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "statements_per_letter": round(statements / args.letters, 1),
         "wall_ms_p50": round(statistics.median(walls), 2),
         "wall_ms_max": round(max(walls), 2),
+        **(
+            {"python_calls_per_letter": round(_total_calls(calls) / args.letters)}
+            if calls is not None
+            else {}
+        ),
     }
+
+
+def _total_calls(profile: cProfile.Profile) -> int:
+    """Every Python and C function call the profile saw (recursive calls included)."""
+    return int(pstats.Stats(profile).total_calls)  # type: ignore[attr-defined]
 
 
 def main() -> None:
@@ -173,8 +193,13 @@ def main() -> None:
         "--profile", help="write a pyinstrument profile here (.txt: text, else HTML)"
     )
     parser.add_argument("--sql", action="store_true", help="list the statements per letter")
+    parser.add_argument(
+        "--calls", action="store_true", help="count Python function calls per letter (cProfile)"
+    )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     args = parser.parse_args()
+    if args.calls and args.profile:
+        parser.error("--calls and --profile each need the profiler: choose one")
     result = run(args)
     if args.json:
         print(json.dumps(result))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import unicodedata
 from dataclasses import dataclass, field
@@ -20,6 +21,13 @@ class Mailbox:
     flags: tuple[str, ...] = field(default_factory=tuple)
 
 
+# The same few addresses come back letter after letter (the units' own, the agencies that
+# write every week): validating them took 6 % of a letter's Python calls. Pure
+# functions of the string, so a bounded cache changes nothing but the time.
+_SEEN_ADDRESSES = 4096
+
+
+@functools.lru_cache(maxsize=_SEEN_ADDRESSES)
 def normalise_address(address: str) -> str | None:
     """Validate an addr-spec syntactically and return it lower-cased, or None."""
     address = address.strip()
@@ -32,6 +40,7 @@ def normalise_address(address: str) -> str | None:
     return str(result.normalized).lower()
 
 
+@functools.lru_cache(maxsize=_SEEN_ADDRESSES)
 def ascii_address(address: str) -> str | None:
     """The address as our smarthost can take it without SMTPUTF8: a non-ASCII domain in its
     IDNA form (dinkés.go.id -> xn--dinks-esa.go.id); None when the local part itself is
