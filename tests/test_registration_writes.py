@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import event, select
 
 from gateway.audit import verify_chain
-from gateway.db.models import Event, Inbound, Naskah
+from gateway.db.models import Event, Inbound, Naskah, Outbox
+from gateway.outbound.outbox import bounce_address
 from tests.support.gateway import RunningGateway, wait_for
 from tests.support.mail import DOMAIN, letter
 from tests.support.queries import settled
@@ -65,3 +66,27 @@ def test_a_new_naskah_gets_its_events_without_looking_up_its_chain(
         if sql.startswith("SELECT event.chain_seq") and chain in str(params)
     ]
     assert lookups == []
+
+
+def test_each_mail_is_queued_with_its_bounce_address_in_one_insert(
+    gateway: RunningGateway,
+) -> None:
+    """The VERP sender names the outbox id: the id is chosen with the INSERT, so the row
+    is never written twice, and what is stored is the address the sender uses."""
+    seen = _statements(gateway)
+    _register_one(gateway)
+    _register_one_more(gateway)
+    assert [sql for sql, _ in seen if sql.startswith("UPDATE outbox SET mail_from")] == []
+    with gateway.app.db.read() as session:
+        rows = list(session.execute(select(Outbox.id, Outbox.kind, Outbox.mail_from)))
+    assert {kind for _, kind, _ in rows} >= {"receipt", "notice"}
+    assert len({outbox_id for outbox_id, _, _ in rows}) == len(rows) >= 4
+    for outbox_id, _, mail_from in rows:
+        assert mail_from == bounce_address(gateway.app.ctx.identity, outbox_id)
+
+
+def _register_one_more(gateway: RunningGateway) -> None:
+    with gateway.smtp() as client:
+        raw = letter(to=f"kabag.hukum@{DOMAIN}", subject="Undangan kedua", body="Mohon hadir.")
+        client.sendmail("tu@dinkes.jatengprov.go.id", [f"kabag.hukum@{DOMAIN}"], raw)
+    wait_for(lambda: settled(gateway.app), what="pipeline")
