@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from gateway.db.models import Attachment, Blob, Event, Inbound, Naskah, NaskahSource
 
 GENESIS = "0" * 64
-# session.info key: chain -> (last seq, last hash) as this transaction left it.
+# session.info key: chain -> (last seq, last hash) as this session's writes left it
+# (Database.write uses one session per transaction).
 _HEADS = "event_chain_heads"
 
 
@@ -33,7 +34,9 @@ def start_chain(session: Session, naskah_id: int) -> None:
     event needs no chain-head lookup. Naskah rows are never deleted, so a new id never
     names an old chain (should one, the chain's unique key refuses the event)."""
     heads: dict[str, tuple[int, str]] = session.info.setdefault(_HEADS, {})
-    heads.setdefault(chain_for(naskah_id, None), (0, GENESIS))
+    # Assigned, not setdefault: a head this session remembers from a rolled-back
+    # transaction must not outlive it (the insert makes the naskah new now).
+    heads[chain_for(naskah_id, None)] = (0, GENESIS)
 
 
 def record_event(

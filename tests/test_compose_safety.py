@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from email import message_from_bytes, policy
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -210,3 +211,22 @@ def test_header_safe_turns_every_unsafe_character_into_a_space(value: str, limit
     spaced = "".join(" " if ch in _UNSAFE else ch for ch in value)  # the rule, char by char
     assert header_safe(value, limit) == " ".join(spaced.split())[:limit]
     assert not set(header_safe(value, limit)) & _UNSAFE
+
+
+@pytest.mark.parametrize("lines", [1023, 1024, 1025, 2048, 2049])
+@pytest.mark.parametrize("ending", ["", "\n", "\r\n"])
+def test_long_bodies_written_in_slices_are_the_library_bytes(lines: int, ending: str) -> None:
+    """_WireGenerator writes a body 1,024 lines at a time: around every slice boundary,
+    and for an attachment of hundreds of kilobytes, the bytes stay the library's."""
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+
+    mail = OutgoingMail(
+        kind="notice", to_address="a@b.go.id", to_name="A", subject="s", text="isi\n",
+        attachments=[("besar.pdf", "application/pdf", bytes(range(256)) * 400)],
+    )  # fmt: skip
+    outer = MIMEMultipart("mixed")
+    outer.attach(compose(mail, IDENTITY, NOW))
+    body = "\n".join(f"baris {n}" for n in range(lines)) + ending
+    outer.attach(MIMEText(body, "plain", "us-ascii"))
+    assert as_bytes(outer) == outer.as_bytes(policy=REFERENCE_WIRE)

@@ -135,6 +135,7 @@ def as_bytes(msg: Message) -> bytes:
 
 # Where the library's generator breaks a body into lines (email.generator.NLCRE).
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_LINES_PER_WRITE = 1024
 
 
 class _WireGenerator(BytesGenerator):
@@ -144,9 +145,15 @@ class _WireGenerator(BytesGenerator):
 
     def _write_lines(self, lines: str) -> None:
         # The library splits at every CRLF, CR or LF and writes the pieces joined by the
-        # policy's line ending, with none added after the last piece: join does that.
-        if lines:
-            self.write(self._NL.join(_LINE_BREAK.split(lines)))  # type: ignore[attr-defined]
+        # policy's line ending, with none added after the last piece: join does that. In
+        # slices, so a 10 MB attachment is not copied whole once more.
+        if not lines:
+            return
+        pieces, newline = _LINE_BREAK.split(lines), self._NL  # type: ignore[attr-defined]
+        for start in range(0, len(pieces), _LINES_PER_WRITE):
+            if start:
+                self.write(newline)
+            self.write(newline.join(pieces[start : start + _LINES_PER_WRITE]))
 
 
 # Printable ASCII, space and tab: what email.header.Header passes through unchanged when

@@ -23,13 +23,20 @@ class Mailbox:
 
 # The same few addresses come back letter after letter (the units' own, the agencies that
 # write every week): validating them took 6 % of a letter's Python calls. Pure
-# functions of the string, so a bounded cache changes nothing but the time.
+# functions of the string, so a bounded cache changes nothing but the time. Only short
+# strings are kept: a hostile header's megabyte "address" must not outlive its message.
 _SEEN_ADDRESSES = 4096
+_LONGEST_KEPT = 320  # RFC 5321's longest path, with room for surrounding space
 
 
-@functools.lru_cache(maxsize=_SEEN_ADDRESSES)
 def normalise_address(address: str) -> str | None:
     """Validate an addr-spec syntactically and return it lower-cased, or None."""
+    if len(address) > _LONGEST_KEPT:
+        return _normalise(address)
+    return _normalise_remembered(address)
+
+
+def _normalise(address: str) -> str | None:
     address = address.strip()
     if not address or any(not ch.isprintable() for ch in address):
         return None
@@ -40,16 +47,27 @@ def normalise_address(address: str) -> str | None:
     return str(result.normalized).lower()
 
 
-@functools.lru_cache(maxsize=_SEEN_ADDRESSES)
+_normalise_remembered = functools.lru_cache(maxsize=_SEEN_ADDRESSES)(_normalise)
+
+
 def ascii_address(address: str) -> str | None:
     """The address as our smarthost can take it without SMTPUTF8: a non-ASCII domain in its
     IDNA form (dinkés.go.id -> xn--dinks-esa.go.id); None when the local part itself is
     non-ASCII, which only an SMTPUTF8 relay could carry."""
+    if len(address) > _LONGEST_KEPT:
+        return _ascii(address)
+    return _ascii_remembered(address)
+
+
+def _ascii(address: str) -> str | None:
     try:
         result = validate_email(address, check_deliverability=False, allow_smtputf8=True)
     except EmailNotValidError:
         return None
     return str(result.ascii_email).lower() if result.ascii_email else None
+
+
+_ascii_remembered = functools.lru_cache(maxsize=_SEEN_ADDRESSES)(_ascii)
 
 
 def mailboxes(msg: EmailMessage, name: str) -> list[Mailbox]:
