@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.parsing import addresses
 from gateway.parsing.addresses import ascii_address, normalise_address
 
 
@@ -32,16 +31,16 @@ def test_the_ascii_form_of_an_international_domain() -> None:
 def test_a_stream_of_new_addresses_keeps_the_memory_bounded() -> None:
     """Hostile mail can name a million different senders, or one sender a megabyte long:
     the cache keeps a fixed number of short answers and none of the long ones."""
-    remembered = addresses._normalise_remembered
+    remembered = normalise_address.cached
     limit = remembered.cache_info().maxsize
     assert limit is not None and limit <= 10_000
     for index in range(limit + 500):
         normalise_address(f"pengirim{index}@contoh.go.id")
     assert remembered.cache_info().currsize == limit
     remembered.cache_clear()
-    ascii_before = addresses._ascii_remembered.cache_info().currsize
+    ascii_before = ascii_address.cached.cache_info().currsize
     padded = "tu@dinkes.go.id" + " " * 100_000
     assert normalise_address(padded) == "tu@dinkes.go.id"
     assert ascii_address("x" * 100_000 + "@dinkes.go.id") is None
     assert remembered.cache_info().currsize == 0
-    assert addresses._ascii_remembered.cache_info().currsize == ascii_before
+    assert ascii_address.cached.cache_info().currsize == ascii_before

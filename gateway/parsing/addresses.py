@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -29,14 +30,23 @@ _SEEN_ADDRESSES = 4096
 _LONGEST_KEPT = 320  # RFC 5321's longest path, with room for surrounding space
 
 
+class _RememberedWhenShort:
+    """A pure check of one address string whose answers for short strings are kept."""
+
+    def __init__(self, check: Callable[[str], str | None]) -> None:
+        self.check = check
+        self.cached = functools.lru_cache(maxsize=_SEEN_ADDRESSES)(check)
+        functools.update_wrapper(self, check)
+
+    def __call__(self, address: str) -> str | None:
+        if len(address) > _LONGEST_KEPT:
+            return self.check(address)
+        return self.cached(address)
+
+
+@_RememberedWhenShort
 def normalise_address(address: str) -> str | None:
     """Validate an addr-spec syntactically and return it lower-cased, or None."""
-    if len(address) > _LONGEST_KEPT:
-        return _normalise(address)
-    return _normalise_remembered(address)
-
-
-def _normalise(address: str) -> str | None:
     address = address.strip()
     if not address or any(not ch.isprintable() for ch in address):
         return None
@@ -47,27 +57,16 @@ def _normalise(address: str) -> str | None:
     return str(result.normalized).lower()
 
 
-_normalise_remembered = functools.lru_cache(maxsize=_SEEN_ADDRESSES)(_normalise)
-
-
+@_RememberedWhenShort
 def ascii_address(address: str) -> str | None:
     """The address as our smarthost can take it without SMTPUTF8: a non-ASCII domain in its
     IDNA form (dinkés.go.id -> xn--dinks-esa.go.id); None when the local part itself is
     non-ASCII, which only an SMTPUTF8 relay could carry."""
-    if len(address) > _LONGEST_KEPT:
-        return _ascii(address)
-    return _ascii_remembered(address)
-
-
-def _ascii(address: str) -> str | None:
     try:
         result = validate_email(address, check_deliverability=False, allow_smtputf8=True)
     except EmailNotValidError:
         return None
     return str(result.ascii_email).lower() if result.ascii_email else None
-
-
-_ascii_remembered = functools.lru_cache(maxsize=_SEEN_ADDRESSES)(_ascii)
 
 
 def mailboxes(msg: EmailMessage, name: str) -> list[Mailbox]:
